@@ -1,0 +1,1 @@
+"""salescore benchmarks: ``make bench`` (``python -m benchmarks``) runs every ``bench_*.py``."""

@@ -1,0 +1,264 @@
+"""Exact number handling shared by every layer: Decimal parsing, minor units, largest remainder.
+
+This module is private. It turns user-given numbers into ``Decimal`` without
+binary-expansion surprises, checks fractions, and holds the largest-remainder
+kernels that every exact split in salescore runs on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
+from fractions import Fraction
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from salescore.errors import InvalidInputError
+
+__all__ = [
+    "DECIMAL_CONTEXT",
+    "ROUNDING_MODES",
+    "check_fraction",
+    "check_rounding",
+    "from_minor_units",
+    "largest_remainder",
+    "largest_remainder_rows",
+    "to_decimal",
+    "to_fraction",
+    "to_minor_units",
+]
+
+#: The one decimal context salescore computes in. Callers' ambient contexts are
+#: never consulted, so a notebook that sets ``getcontext().prec = 6`` changes nothing.
+DECIMAL_CONTEXT: Final = Context(
+    prec=60, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+
+ROUNDING_MODES: Final = frozenset(
+    {
+        "ROUND_CEILING",
+        "ROUND_DOWN",
+        "ROUND_FLOOR",
+        "ROUND_HALF_DOWN",
+        "ROUND_HALF_EVEN",
+        "ROUND_HALF_UP",
+        "ROUND_UP",
+        "ROUND_05UP",
+    }
+)
+
+Number = Decimal | int | float | str | Fraction
+
+
+def check_rounding(rounding: str) -> str:
+    """Return ``rounding`` if it names a :mod:`decimal` rounding mode, else raise."""
+    if rounding not in ROUNDING_MODES:
+        raise InvalidInputError(
+            f"rounding {rounding!r} is not a decimal rounding mode; "
+            f"allowed: {', '.join(sorted(ROUNDING_MODES))}"
+        )
+    return rounding
+
+
+def to_decimal(value: object, *, what: str = "value") -> Decimal:
+    """Read ``value`` as a finite ``Decimal``.
+
+    Floats are read through their shortest repr (``0.1`` becomes
+    ``Decimal("0.1")``), never through their binary expansion. NaN, infinities,
+    booleans and anything non-numeric are rejected with an
+    :class:`~salescore.errors.InvalidInputError` that names ``what``.
+
+    Examples
+    --------
+    >>> to_decimal(0.1)
+    Decimal('0.1')
+    >>> to_decimal("12.50", what="amount")
+    Decimal('12.50')
+    """
+    if isinstance(value, bool):
+        raise InvalidInputError(f"{what} {value!r} is a boolean; a number was expected")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float | np.floating):
+        if not math.isfinite(float(value)):
+            raise InvalidInputError(f"{what} {value!r} is not finite; a finite number is required")
+        result = Decimal(repr(float(value)))
+    elif isinstance(value, np.integer):
+        result = Decimal(int(value))
+    elif isinstance(value, Fraction):
+        result = DECIMAL_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidInputError(f"{what} {value!r} is not a number") from None
+    else:
+        raise InvalidInputError(f"{what} {value!r} of type {type(value).__name__} is not a number")
+    if not result.is_finite():
+        raise InvalidInputError(f"{what} {value!r} is not finite; a finite number is required")
+    return result
+
+
+def to_fraction(value: object, *, what: str = "value") -> Fraction:
+    """Read ``value`` as an exact :class:`~fractions.Fraction` (floats via shortest repr)."""
+    if isinstance(value, Fraction):
+        return value
+    return Fraction(to_decimal(value, what=what))
+
+
+def check_fraction(value: object, *, what: str = "fraction") -> float:
+    """Return ``value`` as a float in [0, 1], or raise naming it.
+
+    Examples
+    --------
+    >>> check_fraction(0.25, what="probability")
+    0.25
+    >>> check_fraction(1.2, what="stage 'Won' probability")
+    Traceback (most recent call last):
+    ...
+    salescore.errors.InvalidInputError: stage 'Won' probability 1.2 is outside [0, 1]
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | np.number):
+        raise InvalidInputError(f"{what} {value!r} is not a number in [0, 1]")
+    result = float(value)
+    if not math.isfinite(result):
+        raise InvalidInputError(f"{what} {value!r} is not finite; a number in [0, 1] is required")
+    if not 0.0 <= result <= 1.0:
+        raise InvalidInputError(f"{what} {value!r} is outside [0, 1]")
+    return result
+
+
+def to_minor_units(
+    amounts: Sequence[Decimal], minor_unit: int, rounding: str = ROUND_HALF_EVEN
+) -> npt.NDArray[np.int64]:
+    """Convert Decimal amounts to integer minor units (cents), rounding explicitly.
+
+    Examples
+    --------
+    >>> to_minor_units([Decimal("1.005"), Decimal("2")], 2).tolist()
+    [100, 200]
+    """
+    check_rounding(rounding)
+    scale = Decimal(10) ** minor_unit
+    out = np.empty(len(amounts), dtype=np.int64)
+    for i, amount in enumerate(amounts):
+        scaled = DECIMAL_CONTEXT.multiply(amount, scale)
+        out[i] = int(scaled.quantize(Decimal(1), rounding=rounding, context=DECIMAL_CONTEXT))
+    return out
+
+
+def from_minor_units(units: npt.ArrayLike, minor_unit: int) -> list[Decimal]:
+    """Convert integer minor units back to Decimal amounts with ``minor_unit`` places.
+
+    Examples
+    --------
+    >>> from_minor_units([100, -5], 2)
+    [Decimal('1.00'), Decimal('-0.05')]
+    """
+    arr = np.asarray(units, dtype=np.int64)
+    return [Decimal(int(u)).scaleb(-minor_unit, context=DECIMAL_CONTEXT) for u in arr.tolist()]
+
+
+def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
+    """Split the integer ``total`` in proportion to ``weights``, summing exactly.
+
+    Each part is the floor of its exact share; the units left over go, one
+    each, to the parts with the largest fractional remainders, earlier parts
+    first on ties. A negative total is split as its absolute value and
+    negated, so the split is symmetric.
+
+    Parameters
+    ----------
+    total : int
+        The whole to split [minor units].
+    weights : sequence of Fraction
+        Non-negative weights, not all zero (checked by the caller).
+
+    Returns
+    -------
+    list of int
+        Parts that sum to ``total``; each within one unit of its exact share.
+
+    Examples
+    --------
+    >>> largest_remainder(100, [Fraction(1), Fraction(1), Fraction(1)])
+    [34, 33, 33]
+    """
+    if total < 0:
+        return [-part for part in largest_remainder(-total, weights)]
+    weight_sum = sum(weights, Fraction(0))
+    exact = [total * w / weight_sum for w in weights]
+    parts = [math.floor(share) for share in exact]
+    leftover = total - sum(parts)
+    # Stable sort on the remainder, descending: ties keep their original order.
+    order = sorted(range(len(weights)), key=lambda i: -(exact[i] - parts[i]))
+    for i in order[:leftover]:
+        parts[i] += 1
+    return parts
+
+
+def largest_remainder_rows(totals: npt.ArrayLike, weights: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Vectorised largest remainder: split each ``totals[i]`` by the row ``weights[i]``.
+
+    The bulk twin of :func:`largest_remainder`. Shares are computed in float64,
+    then the floors are corrected so every row sums exactly to its total; for
+    totals below 2**52 and weights given to fewer than 15 significant digits
+    the result equals the exact kernel's.
+
+    Parameters
+    ----------
+    totals : array_like of int, shape (n,)
+        The integer wholes [minor units]; may be negative.
+    weights : array_like of float, shape (n, k) or (k,)
+        Non-negative weights with a positive sum in every row (a 1-D array is
+        used for every row).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n, k)
+
+    Examples
+    --------
+    >>> largest_remainder_rows([100, -100], [1, 1, 1]).tolist()
+    [[34, 33, 33], [-34, -33, -33]]
+    """
+    total_arr = np.asarray(totals, dtype=np.int64)
+    weight_arr = np.asarray(weights, dtype=np.float64)
+    if weight_arr.ndim == 1:
+        weight_arr = np.broadcast_to(weight_arr, (total_arr.shape[0], weight_arr.shape[0]))
+    sign = np.where(total_arr < 0, -1, 1).astype(np.int64)
+    magnitude = np.abs(total_arr)
+    row_sum = weight_arr.sum(axis=1, keepdims=True)
+    exact = magnitude[:, None].astype(np.float64) * (weight_arr / row_sum)
+    parts = np.floor(exact).astype(np.int64)
+    remainder = exact - parts
+    leftover = magnitude - parts.sum(axis=1)
+    # Float error can leave a floor one unit too high; take it back from the
+    # smallest remainders before handing out the leftovers.
+    while (leftover < 0).any():
+        rows = np.flatnonzero(leftover < 0)
+        cols = np.argmin(np.where(parts[rows] > 0, remainder[rows], np.inf), axis=1)
+        parts[rows, cols] -= 1
+        remainder[rows, cols] += 1.0
+        leftover[rows] += 1
+    k = parts.shape[1]
+    # Rank columns by remainder, descending; a stable sort keeps earlier columns first on ties.
+    order = np.argsort(-remainder, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(k)[None, :].repeat(len(parts), axis=0), axis=1)
+    # Leftovers never exceed k in exact arithmetic; whole rounds guard against float drift.
+    parts += (leftover // k)[:, None] + (rank < (leftover % k)[:, None]).astype(np.int64)
+    result: npt.NDArray[np.int64] = parts * sign[:, None]
+    return result

@@ -1,0 +1,16 @@
+"""The guided tour's sections, one module per domain area, in the order they are shown.
+
+Part of the shell layer with ``salescore.__main__``: the only code that writes
+text for people to read. Each section takes the stream to write to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from salescore._tour import foundation
+
+SECTIONS: tuple[Callable[[TextIO], None], ...] = (foundation.section,)
+
+__all__ = ["SECTIONS"]
