@@ -30,6 +30,7 @@ __all__ = [
     "ROUNDING_MODES",
     "check_fraction",
     "check_rounding",
+    "floats_to_minor_units",
     "from_minor_units",
     "largest_remainder",
     "largest_remainder_rows",
@@ -157,6 +158,61 @@ def to_minor_units(
         scaled = DECIMAL_CONTEXT.multiply(amount, scale)
         out[i] = int(scaled.quantize(Decimal(1), rounding=rounding, context=DECIMAL_CONTEXT))
     return out
+
+
+def floats_to_minor_units(
+    amounts: npt.ArrayLike, minor_unit: int, *, what: str = "amount"
+) -> npt.NDArray[np.int64]:
+    """Vectorised float-to-minor-units conversion, rounding half to even in decimal.
+
+    The bulk twin of ``to_minor_units([to_decimal(x) for x in amounts])``: a
+    float is read as its shortest decimal ``repr`` (so ``2.675`` is two
+    point six seven five, not the binary 2.67499999...), then rounded half to
+    even. Values whose scaled magnitude reaches 2**53 cannot be represented
+    exactly and are refused.
+
+    Parameters
+    ----------
+    amounts : array_like of float
+        Amounts in major units [currency]; must be finite.
+    minor_unit : int
+        Decimal places of the currency (2 for CNY, 0 for JPY).
+    what : str
+        Name used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The amounts in minor units.
+
+    Examples
+    --------
+    >>> floats_to_minor_units([2.675, 2.665, -0.005, 1.0], 2).tolist()
+    [268, 266, 0, 100]
+    """
+    arr = np.asarray(amounts, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidInputError(
+            f"{what} {float(arr.flat[i])!r} at position {i} is not finite; amounts must be finite numbers"
+        )
+    scaled = arr * 10.0**minor_unit
+    too_big = np.abs(scaled) >= 2.0**53
+    if too_big.any():
+        i = int(np.flatnonzero(too_big)[0])
+        raise InvalidInputError(
+            f"{what} {float(arr.flat[i])!r} at position {i} is too large to hold exactly in "
+            f"float64 at {minor_unit} decimal places; pass Decimal amounts instead"
+        )
+    floor = np.floor(scaled)
+    frac = scaled - floor
+    # A float whose shortest repr ends in 5 at the next decimal place lands
+    # within a few ulps of .5 once scaled: that is an exact decimal tie.
+    tie = np.abs(frac - 0.5) <= 8 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(scaled))
+    rounded = np.where(frac > 0.5, floor + 1.0, floor)
+    rounded = np.where(tie, floor + (np.mod(floor, 2.0) == 1.0), rounded)
+    return rounded.astype(np.int64)
 
 
 def from_minor_units(units: npt.ArrayLike, minor_unit: int) -> list[Decimal]:

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salescore._numeric import (
+    floats_to_minor_units,
+    largest_remainder,
+    largest_remainder_rows,
+    to_decimal,
+    to_minor_units,
+)
+from salescore.errors import InvalidInputError
+
+finite_amounts = st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False)
+
+
+@given(st.lists(finite_amounts, min_size=1, max_size=30), st.sampled_from([0, 2, 3]))
+def test_floats_to_minor_units_agrees_with_decimal_path(amounts, minor_unit):
+    exact = to_minor_units([to_decimal(x) for x in amounts], minor_unit)
+    assert floats_to_minor_units(amounts, minor_unit).tolist() == exact.tolist()
+
+
+@given(
+    st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=30),
+    st.sampled_from([0, 2, 3]),
+)
+def test_floats_to_minor_units_exact_on_half_ties(units, minor_unit):
+    # x.5 minor units written as decimal strings, then read as floats.
+    amounts = [float(Decimal(2 * u + 1) / 2 / Decimal(10) ** minor_unit) for u in units]
+    exact = to_minor_units([to_decimal(x) for x in amounts], minor_unit)
+    assert floats_to_minor_units(amounts, minor_unit).tolist() == exact.tolist()
+
+
+def test_floats_to_minor_units_examples():
+    # 2.675 -> 267.5 cents -> even neighbour 268; 2.665 -> 266.5 -> 266.
+    assert floats_to_minor_units([2.675, 2.665, 0.125], 2).tolist() == [268, 266, 12]
+    assert floats_to_minor_units([1234.5, 1235.5], 0).tolist() == [1234, 1236]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "message"),
+    [
+        ([1.0, float("nan")], "amount nan at position 1 is not finite"),
+        ([float("-inf")], "amount -inf at position 0 is not finite"),
+        ([1e15], "too large to hold exactly"),
+    ],
+)
+def test_floats_to_minor_units_bad_input(amounts, message):
+    with pytest.raises(InvalidInputError, match=message):
+        floats_to_minor_units(amounts, 2)
+
+
+@given(
+    st.lists(st.integers(-(10**12), 10**12), min_size=1, max_size=20),
+    st.lists(st.integers(0, 1000), min_size=1, max_size=8).filter(any),
+)
+def test_largest_remainder_rows_equals_exact_kernel(totals, weights):
+    rows = largest_remainder_rows(totals, weights)
+    fractions = [Fraction(w) for w in weights]
+    expected = [largest_remainder(t, fractions) for t in totals]
+    assert rows.tolist() == expected
+    assert rows.sum(axis=1).tolist() == totals
+    assert rows.dtype == np.int64
