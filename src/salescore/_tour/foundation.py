@@ -103,7 +103,8 @@ def section(out: TextIO) -> None:
     retail = FiscalCalendar.retail(pattern="4-4-5", year_end_month=12, year_end_weekday=5)
     months = retail.months(2026)
     out.write(
-        f"Retail 4-4-5 fiscal 2026: {retail.year(2026)}, {retail.weeks_in_year(2026)} weeks; "
+        f"Retail 4-4-5 {retail.label(retail.year(2026))}: {retail.year(2026).start} to "
+        f"{retail.year(2026).last_day}, {retail.weeks_in_year(2026)} weeks; "
         f"first months {[m.days // 7 for m in months[:3]]} weeks long\n"
     )
     china = WorkCalendar(
