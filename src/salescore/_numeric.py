@@ -195,7 +195,8 @@ def floats_to_minor_units(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidInputError(
-            f"{what} {float(arr.flat[i])!r} at position {i} is not finite; amounts must be finite numbers"
+            f"{what} {float(arr.flat[i])!r} at position {i} is not finite; "
+            "amounts must be finite numbers"
         )
     scaled = arr * 10.0**minor_unit
     too_big = np.abs(scaled) >= 2.0**53
