@@ -67,3 +67,26 @@ def test_largest_remainder_rows_equals_exact_kernel(totals, weights):
     assert rows.tolist() == expected
     assert rows.sum(axis=1).tolist() == totals
     assert rows.dtype == np.int64
+
+
+def test_largest_remainder_rows_exact_tie_goes_to_earlier_part():
+    # 1546017 * 423 / 2904 and 1546017 * 999 / 2904 have the same remainder
+    # (an exact tie): the earlier part (423) takes the leftover unit, as in the
+    # exact kernel, although float64 remainders would rank them the other way.
+    weights = [117, 141, 224, 423, 999, 1000]
+    rows = largest_remainder_rows([1546017], weights)
+    assert rows.tolist() == [largest_remainder(1546017, [Fraction(w) for w in weights])]
+    assert rows[0, 3] == 225195
+
+
+@given(
+    st.lists(st.integers(-(10**12), 10**12), min_size=1, max_size=20),
+    st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=8).filter(
+        lambda ws: sum(ws) > 1e-6
+    ),
+)
+def test_largest_remainder_rows_float_weights_sum_and_stay_close(totals, weights):
+    rows = largest_remainder_rows(totals, weights)
+    assert rows.sum(axis=1).tolist() == totals
+    shares = np.asarray(totals, dtype=float)[:, None] * np.asarray(weights) / sum(weights)
+    assert np.all(np.abs(rows - shares) <= 1 + 1e-6 * np.abs(shares))

@@ -269,10 +269,11 @@ def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
 def largest_remainder_rows(totals: npt.ArrayLike, weights: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """Vectorised largest remainder: split each ``totals[i]`` by the row ``weights[i]``.
 
-    The bulk twin of :func:`largest_remainder`. Shares are computed in float64,
-    then the floors are corrected so every row sums exactly to its total; for
-    totals below 2**52 and weights given to fewer than 15 significant digits
-    the result equals the exact kernel's.
+    The bulk twin of :func:`largest_remainder`. Whole-number weights are split
+    in exact integer arithmetic (while ``|total| * weight < 2**62``) and give
+    the exact kernel's result. Other weights are split in float64 with
+    remainders compared to 12 decimal places, so near-ties go to the earlier
+    part; every row still sums exactly to its total.
 
     Parameters
     ----------
@@ -297,10 +298,22 @@ def largest_remainder_rows(totals: npt.ArrayLike, weights: npt.ArrayLike) -> npt
         weight_arr = np.broadcast_to(weight_arr, (total_arr.shape[0], weight_arr.shape[0]))
     sign = np.where(total_arr < 0, -1, 1).astype(np.int64)
     magnitude = np.abs(total_arr)
-    row_sum = weight_arr.sum(axis=1, keepdims=True)
-    exact = magnitude[:, None].astype(np.float64) * (weight_arr / row_sum)
-    parts = np.floor(exact).astype(np.int64)
-    remainder = exact - parts
+    biggest = float(magnitude.max(initial=0)) * float(weight_arr.max(initial=0))
+    if np.array_equal(weight_arr, np.floor(weight_arr)) and biggest < 2.0**62:
+        # Whole-number weights (counts, days, minor units): exact integer
+        # shares and remainders, so ties are real ties as in the exact kernel.
+        whole = weight_arr.astype(np.int64)
+        product = magnitude[:, None] * whole
+        row_sum = whole.sum(axis=1, keepdims=True)
+        parts = product // row_sum
+        remainder = (product % row_sum).astype(np.float64) / row_sum
+    else:
+        shares = magnitude[:, None].astype(np.float64) * (
+            weight_arr / weight_arr.sum(axis=1)[:, None]
+        )
+        parts = np.floor(shares).astype(np.int64)
+        # Remainders equal to 12 places are ties: float noise must not decide them.
+        remainder = np.round(shares - parts, 12)
     leftover = magnitude - parts.sum(axis=1)
     # Float error can leave a floor one unit too high; take it back from the
     # smallest remainders before handing out the leftovers.
