@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from salescore._tour import foundation
+from salescore._tour import forecast_timeseries, foundation, funnel
 
-SECTIONS: tuple[Callable[[TextIO], None], ...] = (foundation.section,)
+SECTIONS: tuple[Callable[[TextIO], None], ...] = (
+    foundation.section,
+    funnel.section,
+    forecast_timeseries.section,
+)
 
 __all__ = ["SECTIONS"]
