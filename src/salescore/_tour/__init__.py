@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from salescore._tour import forecast_timeseries, foundation, funnel
+from salescore._tour import forecast_timeseries, foundation, funnel, smart
 
 SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     foundation.section,
+    smart.section,
     funnel.section,
     forecast_timeseries.section,
 )
