@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from salescore._tour import forecast_timeseries, foundation, funnel, smart
+from salescore._tour import forecast_dynamics, forecast_timeseries, foundation, funnel, smart
 
 SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     foundation.section,
     smart.section,
     funnel.section,
+    forecast_dynamics.section,
     forecast_timeseries.section,
 )
 

@@ -1,7 +1,9 @@
 """Forecasting: what will be booked this period, and how sure we are.
 
-Modules: ``timeseries`` (seasonal naive, run rate, Holt-Winters on bookings)
-and ``accuracy`` (accuracy metrics and rolling-origin backtests).
+Modules: ``markov`` (an absorbing Markov chain of the pipeline learned from
+stage histories), ``montecarlo`` (simulated bookings of a period),
+``timeseries`` (seasonal naive, run rate, Holt-Winters on bookings) and
+``accuracy`` (accuracy metrics and rolling-origin backtests).
 """
 
 from salescore.forecast.accuracy import (
@@ -12,6 +14,8 @@ from salescore.forecast.accuracy import (
     accuracy_partial,
     backtest,
 )
+from salescore.forecast.markov import MarkovModel, TransitionCounts, transition_counts
+from salescore.forecast.montecarlo import Simulation, simulate
 from salescore.forecast.timeseries import (
     HoltWintersFrame,
     HoltWintersParams,
@@ -28,7 +32,10 @@ __all__ = [
     "Backtest",
     "HoltWintersFrame",
     "HoltWintersParams",
+    "MarkovModel",
+    "Simulation",
     "TimeSeriesForecast",
+    "TransitionCounts",
     "accuracy",
     "accuracy_partial",
     "backtest",
@@ -36,4 +43,6 @@ __all__ = [
     "holt_winters_frame",
     "run_rate",
     "seasonal_naive",
+    "simulate",
+    "transition_counts",
 ]
