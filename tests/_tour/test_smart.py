@@ -9,7 +9,7 @@ def test_smart_section_shows_key_numbers():
     out = io.StringIO()
     smart.section(out)
     text = out.getvalue()
-    assert text.startswith("\n== 6. Is the goal SMART? ==")
+    assert text.startswith("\n== Is the goal SMART? ==")
     assert "[fail] S.vague_text: 'increase sales' is free text" in text
     assert "“increase sales”只是描述，不是指标" in text
     # 6,000,000 / 4,255,977 - 1 = 0.4098 -> "41.0%" over the 2025 baseline

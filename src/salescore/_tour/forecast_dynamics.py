@@ -14,7 +14,7 @@ from salescore.forecast.markov import MarkovModel
 from salescore.forecast.montecarlo import Simulation, simulate
 
 SEED = 20260107
-TITLE = "10. The pipeline's dynamics: Markov chain and Monte Carlo"
+TITLE = "The pipeline's dynamics: Markov chain and Monte Carlo"
 AS_OF = date(2026, 6, 1)
 QUARTER = Period.quarter(2026, 2)
 

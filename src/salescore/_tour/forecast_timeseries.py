@@ -18,7 +18,7 @@ from salescore.forecast.timeseries import (
 )
 
 SEED = 20260106
-TITLE = "9. Bookings as a time series"
+TITLE = "Bookings as a time series"
 
 
 def tour_bookings(seed: int = SEED) -> pd.Series:

@@ -83,7 +83,7 @@ def tour_opportunities(pipeline: Pipeline, n: int = 40, seed: int = SEED) -> lis
 
 def section(out: TextIO) -> None:
     """Write the foundation sections of the tour to ``out``."""
-    heading(out, "1. Money that adds up")
+    heading(out, "Money that adds up")
     goal = Money("5000000", "CNY")
     out.write(f"Yearly goal: {goal}\n")
     thirds = Money("100", "CNY").allocate([1, 1, 1])
@@ -97,7 +97,7 @@ def section(out: TextIO) -> None:
     except CurrencyMismatchError as exc:
         out.write(f"Mixing currencies is refused: {exc}\n")
 
-    heading(out, "2. Periods and calendars")
+    heading(out, "Periods and calendars")
     year = Period.year(2026)
     out.write(f"{year}: {year.days} days; quarters {[str(q) for q in year.split('quarter')]}\n")
     retail = FiscalCalendar.retail(pattern="4-4-5", year_end_month=12, year_end_weekday=5)
@@ -117,7 +117,7 @@ def section(out: TextIO) -> None:
         f"{china.business_days(feb)}\n"
     )
 
-    heading(out, "3. The models")
+    heading(out, "The models")
     pipeline = tour_pipeline()
     out.write("Pipeline: " + " -> ".join(f"{s.name} ({s.probability:.0%})" for s in pipeline))
     out.write("\n")
@@ -149,7 +149,7 @@ def section(out: TextIO) -> None:
     out.write(f"{len(deals)} generated deals (seed {SEED}) by stage:\n")
     out.write(by_stage.to_string() + "\n")
 
-    heading(out, "4. Bad input is reported, not lost")
+    heading(out, "Bad input is reported, not lost")
     broken = frame.head(4).copy()
     broken.loc[broken.index[1], "amount"] = -500.0
     broken.loc[broken.index[2], "currency"] = "RMB"

@@ -28,7 +28,7 @@ def section(out: TextIO) -> None:
     pipeline = tour_pipeline()
     deals = tour_opportunities(pipeline)
 
-    heading(out, "6. The sales funnel")
+    heading(out, "The sales funnel")
     report = funnel(deals, pipeline)
     shown = report.table[
         ["entered", "advanced", "lost", "open", "conversion", "win_rate", "days_median"]
@@ -61,7 +61,7 @@ def section(out: TextIO) -> None:
         "stage longer than 90% of past stays\n"
     )
 
-    heading(out, "7. The reverse funnel for the yearly goal")
+    heading(out, "The reverse funnel for the yearly goal")
     goal = Money("5000000", "CNY")
     plan = required_pipeline(goal, report, period=Period.year(2026), as_of=AS_OF)
     out.write(

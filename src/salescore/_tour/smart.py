@@ -13,7 +13,7 @@ from salescore._tour._common import heading
 from salescore.smart import SmartAssessment, assess_smart
 
 SEED = 20260104
-TITLE = "6. Is the goal SMART?"
+TITLE = "Is the goal SMART?"
 AS_OF = date(2026, 1, 15)
 
 
