@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from salescore._tour import forecast_dynamics, forecast_timeseries, foundation, funnel, smart
+from salescore._tour import (
+    commission,
+    forecast_dynamics,
+    forecast_timeseries,
+    foundation,
+    funnel,
+    smart,
+)
 
 SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     foundation.section,
@@ -17,6 +24,7 @@ SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     funnel.section,
     forecast_dynamics.section,
     forecast_timeseries.section,
+    commission.section,
 )
 
 __all__ = ["SECTIONS"]

@@ -1,0 +1,147 @@
+"""Commission statements: 10,000 reps and 1,000,000 credits, and one rep's year of deals.
+
+The plan is tiered (5 percent to quota, 8 percent above), with an accelerator
+(x1.5 above 120 percent of quota), a per-deal cap and a per-period cap. The
+baseline is the plain-Python loop an analyst would write: per rep, sort the
+deals, walk the tiers in ``Decimal``, apply the caps, round each line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._harness import Row, row
+from salescore.calendar import Period
+from salescore.commission import (
+    AcceleratorBand,
+    CommissionPlan,
+    Credit,
+    Tier,
+    TieredComponent,
+    statement,
+    statements_frame,
+)
+from salescore.money import Money
+
+SEED = 7
+N_REPS = 10_000
+N_CREDITS = 1_000_000
+SAMPLE_REPS = 100  # the baseline runs on this many reps and is scaled up
+YEAR = Period.year(2026)
+PLAN = CommissionPlan(
+    id="bench",
+    currency="CNY",
+    components=[
+        TieredComponent(
+            name="base",
+            basis="attainment",
+            tiers=[Tier(lower=0, upper=1, rate="0.05"), Tier(lower=1, rate="0.08")],
+            accelerators=[AcceleratorBand(lower="1.2", multiplier="1.5")],
+            deal_cap=Decimal(20_000),
+            period_cap=Decimal(400_000),
+        )
+    ],
+)
+
+
+def _credits(n_reps: int, n: int) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(SEED)
+    rep = rng.integers(0, n_reps, n)
+    df = pd.DataFrame(
+        {
+            "deal_id": np.char.add("D", np.arange(n).astype(str)),
+            "rep_id": np.char.add("R", rep.astype(str)),
+            "amount": rng.integers(100_00, 5_000_000, n) / 100.0,
+            "currency": "CNY",
+            "credited_on": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        }
+    )
+    quotas = pd.Series(
+        rng.integers(100, 400, n_reps) * 10_000.0,
+        index=np.char.add("R", np.arange(n_reps).astype(str)),
+    )
+    return df, quotas
+
+
+def _baseline(df: pd.DataFrame, quotas: pd.Series) -> dict[str, Decimal]:
+    """Plain Python: per rep, walk the sorted deals through tiers, band and caps in Decimal."""
+    comp = PLAN.components[0]
+    by_rep: dict[str, list[tuple[Any, str, Decimal]]] = defaultdict(list)
+    for deal, rep, amount, when in zip(
+        df["deal_id"], df["rep_id"], df["amount"], df["credited_on"], strict=True
+    ):
+        by_rep[rep].append((when, deal, Decimal(repr(amount))))
+    cent = Decimal("0.01")
+    totals = {}
+    for rep, deals in by_rep.items():
+        quota = Decimal(repr(float(quotas[rep])))
+        points = [Decimal(0), quota, quota * Decimal("1.2")]
+        rates = [Decimal("0.05"), Decimal("0.08"), Decimal("0.12")]
+        running, paid = Decimal(0), Decimal(0)
+        for _, _, amount in sorted(deals):
+            pay = Decimal(0)
+            for i, start in enumerate(points):
+                end = points[i + 1] if i + 1 < len(points) else running + amount
+                low, high = max(running, start), min(running + amount, end)
+                if high > low:
+                    pay += ((high - low) * rates[i]).quantize(cent, ROUND_HALF_EVEN)
+            pay = min(pay, comp.deal_cap or pay)
+            pay = min(pay, (comp.period_cap or pay) - paid)
+            paid += pay
+            running += amount
+        totals[rep] = paid
+    return totals
+
+
+def _year_of_deals(n: int) -> tuple[list[Credit], Money]:
+    rng = np.random.default_rng(SEED + 1)
+    credits = [
+        Credit(
+            deal_id=f"D{i}",
+            rep_id="R1",
+            amount=Money.from_minor(int(c), "CNY"),
+            credited_on=date(2026, 1, 1) + timedelta(days=int(d)),
+        )
+        for i, (c, d) in enumerate(
+            zip(rng.integers(100_00, 5_000_000, n), rng.integers(0, 365, n), strict=True)
+        )
+    ]
+    return credits, Money(2_000_000, "CNY")
+
+
+def run() -> list[Row]:
+    df, quotas = _credits(N_REPS, N_CREDITS)
+    sample = df[df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
+    year, quota = _year_of_deals(500)
+    year_df = pd.DataFrame(
+        {
+            "deal_id": [c.deal_id for c in year],
+            "rep_id": "R1",
+            "amount": [float(c.amount.amount) for c in year],
+            "currency": "CNY",
+            "credited_on": pd.to_datetime([c.credited_on for c in year]),
+        }
+    )
+    return [
+        row(
+            f"statements_frame (baseline: Python Decimal loop on {SAMPLE_REPS} reps, scaled)",
+            f"{N_REPS:,} reps, {N_CREDITS:,} credits",
+            lambda: statements_frame(PLAN, df, period=YEAR, quotas=quotas),
+            lambda: _baseline(sample, quotas),
+            repeat=1,
+            baseline_scale=N_REPS / SAMPLE_REPS,
+        ),
+        row(
+            "statement, one rep's year (baseline: Python Decimal loop)",
+            "1 rep, 500 credits",
+            lambda: statement(PLAN, "R1", year, period=YEAR, quota=quota),
+            lambda: _baseline(year_df, pd.Series({"R1": 2_000_000.0})),
+        ),
+    ]

@@ -1,0 +1,307 @@
+"""Commission plans as data: tiers, accelerator bands, caps and the plan that holds them.
+
+A plan is a frozen pydantic model that round-trips through JSON, so a CRM can
+store and edit it. Nothing here computes a payout; :mod:`.statement` and
+:mod:`.bulk` do, on one kernel.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from salescore._base import FrozenModel
+from salescore._numeric import to_decimal
+from salescore.errors import InvalidInputError
+from salescore.money import CurrencyCode, minor_unit
+
+__all__ = [
+    "AcceleratorBand",
+    "Basis",
+    "Boundary",
+    "CommissionPlan",
+    "Measure",
+    "Mode",
+    "Tier",
+    "TieredComponent",
+]
+
+#: How a rate table reads its measure: ``marginal`` pays each slice of the
+#: measure at its own tier's rate; ``retroactive`` pays the whole measure at
+#: the rate of the tier it reaches.
+Mode = Literal["marginal", "retroactive"]
+#: What the measure is counted in: ``amount`` [currency] or ``attainment``
+#: [fraction of quota, 1 = 100 percent].
+Basis = Literal["amount", "attainment"]
+#: Which credits make up the measure: ``running`` is the running total of the
+#: period (credits ordered by date, then id), ``transaction`` each credit alone.
+Measure = Literal["running", "transaction"]
+#: Which tier owns a boundary value ``b``: ``upper`` means tiers are
+#: ``[lower, upper)`` (``b`` reaches the next tier), ``lower`` means
+#: ``(lower, upper]`` (``b`` stays in the tier below).
+Boundary = Literal["upper", "lower"]
+
+
+def _non_negative(value: object) -> Decimal:
+    result = to_decimal(value, what="value")
+    if result < 0:
+        raise InvalidInputError(f"value {value!r} is negative; it must be >= 0")
+    return result
+
+
+NonNegative = Annotated[Decimal, BeforeValidator(_non_negative)]
+_MAX_PLACES = 8
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite by construction
+    return max(0, -exponent)
+
+
+class Tier(FrozenModel):
+    """One row of a rate table.
+
+    Parameters
+    ----------
+    lower : Decimal
+        Where the tier starts, in the component's basis ([currency] or
+        [fraction of quota]).
+    upper : Decimal or None
+        Where it ends; ``None`` for the open top tier.
+    rate : Decimal
+        Commission per unit of credited amount in the tier [fraction]
+        (``0.05`` pays 5 percent). At most 8 decimal places.
+
+    Examples
+    --------
+    >>> Tier(lower=0, upper="0.5", rate="0.03")
+    Tier(lower=Decimal('0'), upper=Decimal('0.5'), rate=Decimal('0.03'))
+    """
+
+    lower: NonNegative
+    upper: NonNegative | None = None
+    rate: NonNegative
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.upper is not None and self.upper <= self.lower:
+            raise InvalidInputError(
+                f"tier upper {self.upper} is not above its lower {self.lower}; "
+                "a tier must have upper > lower"
+            )
+        for name, value in (("lower", self.lower), ("upper", self.upper), ("rate", self.rate)):
+            if value is not None and _places(value) > _MAX_PLACES:
+                raise InvalidInputError(
+                    f"tier {name} {value} has more than {_MAX_PLACES} decimal places"
+                )
+        return self
+
+
+class AcceleratorBand(FrozenModel):
+    """A multiplier on the rate while the measure lies in ``[lower, upper)``.
+
+    A multiplier above 1 accelerates, below 1 decelerates. In a marginal
+    table it applies to the slice of the measure inside the band; in a
+    retroactive table the band the measure reaches applies to all of it.
+
+    Parameters
+    ----------
+    lower, upper : Decimal
+        Band bounds in the component's basis; ``upper`` ``None`` for open.
+    multiplier : Decimal
+        Factor on the tier rate [ratio], >= 0, at most 8 decimal places.
+
+    Examples
+    --------
+    >>> AcceleratorBand(lower=1, multiplier="1.5").multiplier
+    Decimal('1.5')
+    """
+
+    lower: NonNegative
+    upper: NonNegative | None = None
+    multiplier: NonNegative
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.upper is not None and self.upper <= self.lower:
+            raise InvalidInputError(
+                f"band upper {self.upper} is not above its lower {self.lower}; "
+                "a band must have upper > lower"
+            )
+        for name, value in (
+            ("lower", self.lower),
+            ("upper", self.upper),
+            ("multiplier", self.multiplier),
+        ):
+            if value is not None and _places(value) > _MAX_PLACES:
+                raise InvalidInputError(
+                    f"band {name} {value} has more than {_MAX_PLACES} decimal places"
+                )
+        return self
+
+
+class TieredComponent(FrozenModel):
+    """A tiered rate table with optional accelerator bands and caps.
+
+    Parameters
+    ----------
+    name : str
+        Component name, shown on every statement line.
+    tiers : tuple of Tier
+        Contiguous tiers from 0: the first starts at 0, each starts where the
+        previous ends (gaps and overlaps are rejected), only the last may be
+        open.
+    mode : {"marginal", "retroactive"}
+        See :data:`Mode`.
+    basis : {"amount", "attainment"}
+        See :data:`Basis`; ``attainment`` needs a quota on the statement.
+    measure : {"running", "transaction"}
+        See :data:`Measure`.
+    boundary : {"upper", "lower"}
+        Which tier owns a boundary value; matters for retroactive tables
+        (a marginal payout is continuous, so it does not depend on it).
+    accelerators : tuple of AcceleratorBand
+        Non-overlapping bands in the same basis; outside every band the
+        multiplier is 1.
+    deal_cap : Decimal, optional
+        Most this component pays for one credit [currency].
+    period_cap : Decimal, optional
+        Most this component pays in the period [currency]; credits are
+        paid in order until the cap is reached.
+    gate : Decimal, optional
+        Threshold on the period's total measure, in the component's basis:
+        below it the component pays nothing for the period (each line
+        reversed by a ``gate`` line). Applies to the period total even when
+        ``measure`` is ``transaction``.
+
+    Examples
+    --------
+    >>> c = TieredComponent(name="base", tiers=[Tier(lower=0, upper=1, rate="0.04"),
+    ...                                         Tier(lower=1, rate="0.06")], basis="attainment")
+    >>> c.breakpoints()
+    (Decimal('0'), Decimal('1'))
+    >>> TieredComponent(name="bad", tiers=[Tier(lower=0, upper=1, rate=0),
+    ...                                    Tier(lower=2, rate=0)])
+    Traceback (most recent call last):
+    ...
+    salescore.errors.InvalidInputError: TieredComponent: component 'bad' tier 2 starts at 2 ...
+    """
+
+    name: str = Field(min_length=1)
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    mode: Mode = "marginal"
+    basis: Basis = "amount"
+    measure: Measure = "running"
+    boundary: Boundary = "upper"
+    accelerators: tuple[AcceleratorBand, ...] = ()
+    deal_cap: NonNegative | None = None
+    period_cap: NonNegative | None = None
+    gate: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.tiers[0].lower != 0:
+            raise InvalidInputError(
+                f"component {self.name!r} tier 1 starts at {self.tiers[0].lower}; "
+                "the first tier must start at 0"
+            )
+        for i, (prev, tier) in enumerate(zip(self.tiers, self.tiers[1:], strict=False), start=2):
+            if prev.upper is None or tier.lower != prev.upper:
+                raise InvalidInputError(
+                    f"component {self.name!r} tier {i} starts at {tier.lower} but tier {i - 1} "
+                    f"ends at {prev.upper}; tiers must be contiguous (no gap or overlap)"
+                )
+        if self.gate is not None and _places(self.gate) > _MAX_PLACES:
+            raise InvalidInputError(
+                f"component {self.name!r} gate {self.gate} has more than {_MAX_PLACES} "
+                "decimal places"
+            )
+        bands = sorted(self.accelerators, key=lambda b: b.lower)
+        for prev_band, band in itertools.pairwise(bands):
+            if prev_band.upper is None or band.lower < prev_band.upper:
+                raise InvalidInputError(
+                    f"component {self.name!r} accelerator bands starting at {prev_band.lower} "
+                    f"and {band.lower} overlap; bands must not overlap"
+                )
+        return self
+
+    def breakpoints(self) -> tuple[Decimal, ...]:
+        """Sorted starts of the segments where tier or multiplier changes [basis units]."""
+        points = {t.lower for t in self.tiers}
+        for band in self.accelerators:
+            points.add(band.lower)
+            if band.upper is not None:
+                points.add(band.upper)
+        last = self.tiers[-1].upper
+        if last is not None:
+            points.add(last)
+        return tuple(sorted(points))
+
+    def segment(self, start: Decimal) -> tuple[int, Decimal, Decimal]:
+        """Tier number (1-based; 0 above a closed top), tier rate and multiplier at ``start``."""
+        tier_no, rate = 0, Decimal(0)
+        for i, tier in enumerate(self.tiers, start=1):
+            if tier.lower <= start and (tier.upper is None or start < tier.upper):
+                tier_no, rate = i, tier.rate
+        multiplier = Decimal(1)
+        for band in self.accelerators:
+            if band.lower <= start and (band.upper is None or start < band.upper):
+                multiplier = band.multiplier
+        return tier_no, rate, multiplier
+
+
+class CommissionPlan(FrozenModel):
+    """A commission plan: components summed on one statement, in one currency.
+
+    Parameters
+    ----------
+    id : str
+        Plan identifier.
+    currency : str
+        ISO 4217 code of quotas, credits, caps and payouts.
+    components : tuple of TieredComponent
+        Component names must be unique.
+
+    Examples
+    --------
+    >>> plan = CommissionPlan(id="P1", currency="CNY", components=[
+    ...     TieredComponent(name="base", tiers=[Tier(lower=0, rate="0.05")])])
+    >>> CommissionPlan.model_validate_json(plan.model_dump_json()) == plan
+    True
+    """
+
+    id: str = Field(min_length=1)
+    currency: CurrencyCode
+    components: tuple[TieredComponent, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        names = [c.name for c in self.components]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InvalidInputError(f"component names {dupes} repeat; names must be unique")
+        places = minor_unit(self.currency)
+        for c in self.components:
+            for what, cap in (("deal_cap", c.deal_cap), ("period_cap", c.period_cap)):
+                if cap is not None and _places(cap) > places:
+                    raise InvalidInputError(
+                        f"component {c.name!r} {what} {cap} has more decimal places than "
+                        f"{self.currency} allows ({places})"
+                    )
+            if c.basis == "amount":
+                for point in (*c.breakpoints(), *([] if c.gate is None else [c.gate])):
+                    if _places(point) > places:
+                        raise InvalidInputError(
+                            f"component {c.name!r} boundary {point} has more decimal places "
+                            f"than {self.currency} allows ({places})"
+                        )
+        return self
+
+    @property
+    def needs_quota(self) -> bool:
+        """Whether any component measures attainment of quota."""
+        return any(c.basis == "attainment" for c in self.components)
