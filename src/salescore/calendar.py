@@ -137,6 +137,28 @@ class Period(FrozenModel):
         """The single day ``day``."""
         return cls(start=day, end=day + _ONE_DAY)
 
+    @classmethod
+    def containing(
+        cls, day: date, grain: Grain, *, calendar: FiscalCalendar | None = None
+    ) -> Period:
+        """The whole period of ``grain`` containing ``day``, Gregorian or fiscal.
+
+        Examples
+        --------
+        >>> Period.containing(date(2026, 5, 20), "quarter").label
+        '2026-Q2'
+        >>> Period.containing(date(2026, 1, 1), "week").start   # ISO weeks start on Monday
+        datetime.date(2025, 12, 29)
+        >>> FiscalCalendar(start_month=4).label(
+        ...     Period.containing(date(2026, 5, 20), "quarter", calendar=FiscalCalendar(start_month=4)))
+        'FY2027-Q1'
+        """
+        check_grain(grain)
+        if calendar is not None:
+            return calendar.period_of(day, grain)
+        start = _grain_start(day, grain)
+        return cls(start=start, end=_grain_next(start, grain))
+
     # -- queries ------------------------------------------------------------
 
     @property
