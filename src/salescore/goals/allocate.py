@@ -31,6 +31,7 @@ from fractions import Fraction
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from salescore._numeric import to_fraction
@@ -39,7 +40,13 @@ from salescore.errors import InvalidInputError
 from salescore.goals._split import child_target, split_unit, split_value
 from salescore.models import Channel, Owner, OwnerKind, Rep, Target, Team
 
-__all__ = ["AllocationMethod", "OwnerLike", "allocate", "owner_weights"]
+__all__ = [
+    "AllocationMethod",
+    "OwnerLike",
+    "allocate",
+    "owner_weights",
+    "working_time_matrix",
+]
 
 OwnerLike: TypeAlias = Rep | Team | Channel | Owner
 """Anything a target can be allocated to."""
@@ -81,26 +88,30 @@ def _shift_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, _gregorian.monthrange(year, month + 1)[1]))
 
 
-def _working_time(rep: Rep, period: Period, work_calendar: WorkCalendar | None) -> Fraction:
-    """Capacity × employed days (or working days) in ``period``, each weighted by ramp."""
-    start = max(period.start, rep.hire_date) if rep.hire_date else period.start
-    end = min(period.end, rep.leave_date + timedelta(days=1)) if rep.leave_date else period.end
-    if start >= end:
-        return Fraction(0)
-    # Segments of tenure: month k after hire at ramp[k], then full productivity.
+def _tenure_segments(rep: Rep) -> list[tuple[date, date, Fraction]]:
+    """Employed stretches ``[start, end)`` of ``rep`` with their ramp factor."""
+    start = rep.hire_date or date.min
+    end = rep.leave_date + timedelta(days=1) if rep.leave_date else date.max
+    # Month k after hire runs at ramp[k]; full productivity after the schedule.
     bounds: list[tuple[date, date, Fraction]] = []
-    if rep.hire_date is not None and rep.ramp:
+    if rep.hire_date is not None:
         for k, ramp_factor in enumerate(rep.ramp):
             seg = (_shift_months(rep.hire_date, k), _shift_months(rep.hire_date, k + 1))
             bounds.append((*seg, to_fraction(ramp_factor)))
         bounds.append((_shift_months(rep.hire_date, len(rep.ramp)), date.max, Fraction(1)))
     else:
         bounds.append((date.min, date.max, Fraction(1)))
+    clipped = [(max(a, start), min(b, end), f) for a, b, f in bounds]
+    return [(a, b, f) for a, b, f in clipped if a < b]
+
+
+def _working_time(rep: Rep, period: Period, work_calendar: WorkCalendar | None) -> Fraction:
+    """Capacity × employed days (or working days) in ``period``, each weighted by ramp."""
     starts: list[date] = []
     ends: list[date] = []
     factors: list[Fraction] = []
-    for seg_start, seg_end, factor in bounds:
-        a, b = max(start, seg_start), min(end, seg_end)
+    for seg_start, seg_end, factor in _tenure_segments(rep):
+        a, b = max(period.start, seg_start), min(period.end, seg_end)
         if a < b:
             starts.append(a)
             ends.append(b)
@@ -111,6 +122,47 @@ def _working_time(rep: Rep, period: Period, work_calendar: WorkCalendar | None) 
         counts = [(b - a).days for a, b in zip(starts, ends, strict=True)]
     time = sum((f * n for f, n in zip(factors, counts, strict=True)), Fraction(0))
     return to_fraction(rep.capacity) * time
+
+
+def working_time_matrix(
+    reps: Sequence[Rep], periods: Sequence[Period], work_calendar: WorkCalendar | None = None
+) -> npt.NDArray[np.float64]:
+    """Each rep's working time in each period [days], vectorised over reps × periods.
+
+    The float twin of the ``"capacity"`` weight: capacity × days employed in
+    the period × ramp factor (working days with a ``work_calendar``).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> rep = Rep(id="R1", name="Li", hire_date=date(2026, 2, 1), ramp=(0.5,))
+    >>> working_time_matrix([rep], Period.quarter(2026, 1).split("month")).tolist()
+    [[0.0, 14.0, 31.0]]
+    """
+    segments = [_tenure_segments(rep) for rep in reps]
+    width = max((len(s) for s in segments), default=0)
+    n, k = len(reps), len(periods)
+    seg_start = np.full((n, width), np.datetime64("1970-01-01"), dtype="datetime64[D]")
+    seg_end = seg_start.copy()
+    factor = np.zeros((n, width), dtype=np.float64)
+    for i, rep_segments in enumerate(segments):
+        for s, (a, b, f) in enumerate(rep_segments):
+            # date.min / date.max are outside datetime64 comfort; clip to the periods.
+            seg_start[i, s] = np.datetime64(max(a, periods[0].start), "D")
+            seg_end[i, s] = np.datetime64(min(b, periods[-1].end), "D")
+            factor[i, s] = float(f)
+    p_start = np.array([p.start for p in periods], dtype="datetime64[D]")
+    p_end = np.array([p.end for p in periods], dtype="datetime64[D]")
+    lo = np.maximum(seg_start[:, :, None], p_start[None, None, :])
+    hi = np.minimum(seg_end[:, :, None], p_end[None, None, :])
+    hi = np.maximum(hi, lo)  # empty overlaps count 0
+    if work_calendar is not None:
+        days = work_calendar.business_days_between(lo.ravel(), hi.ravel()).reshape(lo.shape)
+    else:
+        days = (hi - lo).astype(np.int64)
+    capacity = np.array([rep.capacity for rep in reps], dtype=np.float64)
+    result: npt.NDArray[np.float64] = capacity[:, None] * (days * factor[:, :, None]).sum(axis=1)
+    return result.reshape(n, k)
 
 
 def _history_amounts(history: pd.Series[Any] | pd.DataFrame) -> pd.Series[Any]:

@@ -24,6 +24,12 @@ in two steps:
 
 The result is deterministic, within one unit of the ideal in every cell, and
 exact on every row and column.
+
+When owners are allocated by ``"capacity"``, their working time differs from
+period to period (a rep hired in July works no hours in March). The ideal is
+then the owners × periods working-time matrix scaled to both margins by
+iterative proportional fitting (RAS), which keeps a zero cell zero, and the
+same rounding applies to it.
 """
 
 from __future__ import annotations
@@ -38,12 +44,14 @@ import pandas as pd
 
 from salescore._numeric import largest_remainder
 from salescore.calendar import FiscalCalendar, Grain, WorkCalendar
+from salescore.errors import InvalidInputError
 from salescore.goals._split import require_period, split_unit
 from salescore.goals.allocate import (
     AllocationMethod,
     OwnerLike,
     _owner_ids,
     canonical_split,
+    working_time_matrix,
 )
 from salescore.goals.allocate import owner_weights as _owner_weights
 from salescore.goals.weights import TimeWeights
@@ -74,24 +82,60 @@ def _floor_product(rows: IntMatrix, cols: IntMatrix, total: int) -> tuple[IntMat
         remainder += np.int64(total) * (low.astype(np.int64) - high.astype(np.int64))
 
 
+def _fit(
+    seed: npt.NDArray[np.float64], rows: IntMatrix, cols: IntMatrix, labels: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """Scale ``seed`` to the margins by iterative proportional fitting (RAS).
+
+    Zero cells stay zero, so an owner who does not work in a period gets
+    nothing in it; the fit fails when the zero pattern makes the margins
+    impossible (every owner away in a period the time weights fill).
+    """
+    x = np.where(seed > 0, seed, 0.0)
+    empty_cols = np.flatnonzero((x.sum(axis=0) == 0) & (cols != 0))
+    if empty_cols.size:
+        raise InvalidInputError(
+            f"no owner has working time in {labels[int(empty_cols[0])]}, which the time weights "
+            "give a share; choose time weights that are zero there or owners who work then"
+        )
+    empty_rows = np.flatnonzero((x.sum(axis=1) == 0) & (rows != 0))
+    if empty_rows.size:
+        raise InvalidInputError(f"owner {int(empty_rows[0])} has a share but no working time")
+    tolerance = 1e-9 * max(1.0, float(np.abs(rows).max()))
+    for _ in range(5000):
+        row_sum = x.sum(axis=1)
+        x *= np.divide(rows, row_sum, out=np.zeros_like(row_sum), where=row_sum > 0)[:, None]
+        col_sum = x.sum(axis=0)
+        x *= np.divide(cols, col_sum, out=np.zeros_like(col_sum), where=col_sum > 0)[None, :]
+        if np.abs(x.sum(axis=1) - rows).max() <= tolerance:
+            return x
+    raise InvalidInputError(
+        "the owners' working time cannot meet both the allocation and the time weights: "
+        "too many owners are away in the same periods; use even owner weights or time "
+        "weights that follow the team's working time"
+    )
+
+
 def _greedy(
-    remainder: IntMatrix, need: IntMatrix, room: IntMatrix, total: int
+    frac: npt.NDArray[np.float64],
+    eligible: npt.NDArray[np.bool_],
+    need: IntMatrix,
+    room: IntMatrix,
 ) -> npt.NDArray[np.bool_]:
     """Column by column, give each column's units to the rows furthest behind."""
-    n, k = remainder.shape
+    n, k = frac.shape
     add = np.zeros((n, k), dtype=bool)
-    eligible = remainder > 0
-    # Eligible cells from column j on, and fractional mass after column j [units of 1/T].
+    # Eligible cells from column j on, and fractional mass after column j.
     cells_from = np.cumsum(eligible[:, ::-1], axis=1)[:, ::-1]
-    mass_after = np.cumsum(remainder[:, ::-1], axis=1)[:, ::-1] - remainder
+    mass_after = np.cumsum(frac[:, ::-1], axis=1)[:, ::-1] - frac
     rows = np.arange(n)
     for j in range(k):
         candidates = np.flatnonzero(eligible[:, j] & (need > 0))
         take = int(room[j])
         if candidates.size > take:
             forced = need[candidates] >= cells_from[candidates, j]
-            behind = need[candidates] * np.int64(total) - mass_after[candidates, j]
-            order = np.lexsort((rows[candidates], -remainder[candidates, j], -behind, ~forced))
+            behind = need[candidates] - mass_after[candidates, j]
+            order = np.lexsort((rows[candidates], -frac[candidates, j], -behind, ~forced))
             candidates = candidates[order[:take]]
         add[candidates, j] = True
         need[candidates] -= 1
@@ -132,30 +176,54 @@ def _augment(
         taken = add[:, reached] & (row_from == -2)[:, None]
         frontier = np.flatnonzero(taken.any(axis=1))
         row_from[frontier] = reached[np.argmax(taken[frontier], axis=1)]
-    raise AssertionError(  # pragma: no cover - integral flow theorem
-        "controlled rounding found no augmenting path; margins are inconsistent"
+    raise InvalidInputError(  # pragma: no cover - integral flow theorem
+        "controlled rounding found no way to meet both margins; they are inconsistent"
     )
 
 
-def controlled_round(row_totals: npt.ArrayLike, col_totals: npt.ArrayLike) -> IntMatrix:
-    """An integer matrix with the given row and column sums, each cell near ``R_i C_j / T``.
+def controlled_round(
+    row_totals: npt.ArrayLike,
+    col_totals: npt.ArrayLike,
+    *,
+    seed: npt.ArrayLike | None = None,
+    col_labels: Sequence[str] | None = None,
+) -> IntMatrix:
+    """An integer matrix with the given row and column sums, each cell near its ideal.
+
+    The ideal is ``R_i C_j / T`` (exact, in integer arithmetic) or, with a
+    ``seed``, the seed scaled to the margins by iterative proportional
+    fitting (cells where the seed is zero stay zero).
 
     Parameters
     ----------
     row_totals, col_totals : array_like of int
         The margins [units]; all of one sign, with equal sums ``T``.
+    seed : array_like of float, shape (rows, columns), optional
+        Non-negative relative sizes of the cells, such as each owner's working
+        time in each period.
+    col_labels : sequence of str, optional
+        Column names for error messages.
 
     Returns
     -------
     numpy.ndarray of int64, shape (len(row_totals), len(col_totals))
-        Every cell is the floor or the ceiling of ``R_i C_j / T``; every row
-        sums to its total and every column to its total.
+        Every cell is the floor or the ceiling of its ideal; every row sums to
+        its total and every column to its total.
+
+    Raises
+    ------
+    ValueError
+        The margins have different sums.
+    InvalidInputError
+        The seed's zero cells make the margins impossible.
 
     Examples
     --------
     >>> m = controlled_round([5, 5, 5], [7, 8])
     >>> m.tolist(), m.sum(axis=1).tolist(), m.sum(axis=0).tolist()
     ([[3, 2], [2, 3], [2, 3]], [5, 5, 5], [7, 8])
+    >>> controlled_round([6, 4], [5, 5], seed=[[1, 1], [0, 1]]).tolist()
+    [[5, 1], [0, 4]]
     """
     rows = np.asarray(row_totals, dtype=np.int64)
     cols = np.asarray(col_totals, dtype=np.int64)
@@ -165,12 +233,21 @@ def controlled_round(row_totals: npt.ArrayLike, col_totals: npt.ArrayLike) -> In
     if total == 0:
         return np.zeros((rows.size, cols.size), dtype=np.int64)
     if total < 0:
-        return -controlled_round(-rows, -cols)
-    quotient, remainder = _floor_product(rows, cols, total)
+        return -controlled_round(-rows, -cols, seed=seed, col_labels=col_labels)
+    if seed is None:
+        quotient, remainder = _floor_product(rows, cols, total)
+        frac = remainder / total
+        eligible = remainder > 0
+    else:
+        labels = list(col_labels) if col_labels is not None else [str(j) for j in range(cols.size)]
+        fitted = _fit(np.asarray(seed, dtype=np.float64), rows, cols, labels)
+        # Values within float noise of a whole number are that number.
+        quotient = np.floor(fitted + 1e-7).astype(np.int64)
+        frac = np.clip(fitted - quotient, 0.0, None)
+        eligible = frac > 1e-7
     need = rows - quotient.sum(axis=1)
     room = cols - quotient.sum(axis=0)
-    add = _greedy(remainder, need, room, total)
-    eligible = remainder > 0
+    add = _greedy(frac, eligible, need, room)
     while (need > 0).any():
         _augment(add, eligible, need, room)
     result: IntMatrix = quotient + add
@@ -196,8 +273,10 @@ def plan_matrix(
     Each row sums exactly to that owner's :func:`~salescore.goals.allocate`
     share and each column to that period's :func:`~salescore.goals.decompose`
     share, in minor units for money and whole numbers for counts; see the
-    module docstring for the controlled rounding. Rate and level targets fill
-    every cell with the target's value.
+    module docstring for the controlled rounding. With
+    ``owner_method="capacity"`` each owner's share of a period follows their
+    working time in it (nothing before a hire date or after a leave date).
+    Rate and level targets fill every cell with the target's value.
 
     Parameters
     ----------
@@ -277,7 +356,16 @@ def plan_matrix(
             [shares[i] for i in order],
         )
         col_totals = largest_remainder(unit.total, period_shares)
-        canonical = controlled_round(row_totals, col_totals)
+        seed = None
+        if owner_method == "capacity":
+            # Owners share each period by their working time in it, so a new
+            # hire gets nothing before the hire date and little while ramping.
+            seed = working_time_matrix(
+                [owners[i] for i in order],
+                periods,
+                work_calendar,
+            )
+        canonical = controlled_round(row_totals, col_totals, seed=seed, col_labels=labels)
         units = np.empty_like(canonical)
         units[order] = canonical
         values = units if (minor_units or unit.scale == 0) else _decimals(units, unit.scale)
