@@ -255,12 +255,20 @@ def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
     """
     if total < 0:
         return [-part for part in largest_remainder(-total, weights)]
-    weight_sum = sum(weights, Fraction(0))
-    exact = [total * w / weight_sum for w in weights]
-    parts = [math.floor(share) for share in exact]
+    # Over a common denominator the weights are integers, and every exact share
+    # total * w / W has the same denominator W: integer floors and remainders,
+    # no Fraction arithmetic per part.
+    common = math.lcm(*(Fraction(w).denominator for w in weights))
+    whole = [w.numerator * (common // w.denominator) for w in map(Fraction, weights)]
+    weight_sum = sum(whole)
+    parts, remainders = [], []
+    for w in whole:
+        part, remainder = divmod(total * w, weight_sum)
+        parts.append(part)
+        remainders.append(remainder)
     leftover = total - sum(parts)
     # Stable sort on the remainder, descending: ties keep their original order.
-    order = sorted(range(len(weights)), key=lambda i: -(exact[i] - parts[i]))
+    order = sorted(range(len(whole)), key=lambda i: -remainders[i])
     for i in order[:leftover]:
         parts[i] += 1
     return parts

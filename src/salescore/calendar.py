@@ -149,8 +149,8 @@ class Period(FrozenModel):
         '2026-Q2'
         >>> Period.containing(date(2026, 1, 1), "week").start   # ISO weeks start on Monday
         datetime.date(2025, 12, 29)
-        >>> FiscalCalendar(start_month=4).label(
-        ...     Period.containing(date(2026, 5, 20), "quarter", calendar=FiscalCalendar(start_month=4)))
+        >>> april = FiscalCalendar(start_month=4)
+        >>> april.label(Period.containing(date(2026, 5, 20), "quarter", calendar=april))
         'FY2027-Q1'
         """
         check_grain(grain)

@@ -16,6 +16,7 @@ Four ways to weigh the owners:
     capacity fraction × days employed within the period (from hire date to
     leave date) × the ramp factor of each month of tenure. With a
     :class:`~salescore.calendar.WorkCalendar`, working days instead of days.
+    Capacity and ramp factors are read to the millionth.
 
 Owners are weighed in the order of their ids, whatever the order given, so the
 result (including which owner gets a unit left over by rounding) does not
@@ -24,9 +25,8 @@ depend on the order of the list.
 
 from __future__ import annotations
 
-import calendar as _gregorian
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 from typing import Any, Literal, TypeAlias
 
@@ -45,7 +45,7 @@ __all__ = [
     "OwnerLike",
     "allocate",
     "owner_weights",
-    "working_time_matrix",
+    "working_time_units",
 ]
 
 OwnerLike: TypeAlias = Rep | Team | Channel | Owner
@@ -81,88 +81,76 @@ def _owner_ids(owners: Sequence[OwnerLike]) -> list[str]:
     return ids
 
 
-def _shift_months(day: date, months: int) -> date:
-    """``day`` moved ``months`` calendar months on, clamped to the month's end."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, _gregorian.monthrange(year, month + 1)[1]))
+_MICRO = 10**6  # capacity and ramp factors are read to the millionth
+_FAR_PAST = np.datetime64("1900-01-01", "D")
+_FAR_FUTURE = np.datetime64("2200-01-01", "D")
 
 
-def _tenure_segments(rep: Rep) -> list[tuple[date, date, Fraction]]:
-    """Employed stretches ``[start, end)`` of ``rep`` with their ramp factor."""
-    start = rep.hire_date or date.min
-    end = rep.leave_date + timedelta(days=1) if rep.leave_date else date.max
-    # Month k after hire runs at ramp[k]; full productivity after the schedule.
-    bounds: list[tuple[date, date, Fraction]] = []
-    if rep.hire_date is not None:
-        for k, ramp_factor in enumerate(rep.ramp):
-            seg = (_shift_months(rep.hire_date, k), _shift_months(rep.hire_date, k + 1))
-            bounds.append((*seg, to_fraction(ramp_factor)))
-        bounds.append((_shift_months(rep.hire_date, len(rep.ramp)), date.max, Fraction(1)))
-    else:
-        bounds.append((date.min, date.max, Fraction(1)))
-    clipped = [(max(a, start), min(b, end), f) for a, b, f in bounds]
-    return [(a, b, f) for a, b, f in clipped if a < b]
+def _dates(values: Sequence[date | None], missing: np.datetime64) -> npt.NDArray[np.datetime64]:
+    arr = np.array([missing if d is None else d for d in values], dtype="datetime64[D]")
+    return arr
 
 
-def _working_time(rep: Rep, period: Period, work_calendar: WorkCalendar | None) -> Fraction:
-    """Capacity × employed days (or working days) in ``period``, each weighted by ramp."""
-    starts: list[date] = []
-    ends: list[date] = []
-    factors: list[Fraction] = []
-    for seg_start, seg_end, factor in _tenure_segments(rep):
-        a, b = max(period.start, seg_start), min(period.end, seg_end)
-        if a < b:
-            starts.append(a)
-            ends.append(b)
-            factors.append(factor)
-    if work_calendar is not None:
-        counts = work_calendar.business_days_between(starts, ends).tolist()
-    else:
-        counts = [(b - a).days for a, b in zip(starts, ends, strict=True)]
-    time = sum((f * n for f, n in zip(factors, counts, strict=True)), Fraction(0))
-    return to_fraction(rep.capacity) * time
+def _month_shifts(hire: npt.NDArray[np.datetime64], months: int) -> npt.NDArray[np.datetime64]:
+    """Each day moved ``months`` calendar months on, clamped to the month's end."""
+    first = hire.astype("datetime64[M]")
+    day = (hire - first.astype("datetime64[D]")).astype(np.int64)
+    target = first + months
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    shifted: npt.NDArray[np.datetime64] = target.astype("datetime64[D]") + np.minimum(
+        day, length - 1
+    )
+    return shifted
 
 
-def working_time_matrix(
+def working_time_units(
     reps: Sequence[Rep], periods: Sequence[Period], work_calendar: WorkCalendar | None = None
-) -> npt.NDArray[np.float64]:
-    """Each rep's working time in each period [days], vectorised over reps × periods.
+) -> npt.NDArray[np.int64]:
+    """Each rep's working time in each period, exact, vectorised over reps × periods.
 
-    The float twin of the ``"capacity"`` weight: capacity × days employed in
-    the period × ramp factor (working days with a ``work_calendar``).
+    Working time is capacity × days employed in the period (from the hire
+    date to the leave date, inclusive) × the ramp factor of each month of
+    tenure (``ramp[k]`` in month ``k`` after hire, 1 after the schedule; no
+    ramp without a hire date). With a ``work_calendar`` working days are
+    counted instead of days. Capacity and ramp factors are read to the
+    millionth, so the result is in units of 10⁻¹² day.
 
     Examples
     --------
     >>> from datetime import date
-    >>> rep = Rep(id="R1", name="Li", hire_date=date(2026, 2, 1), ramp=(0.5,))
-    >>> working_time_matrix([rep], Period.quarter(2026, 1).split("month")).tolist()
-    [[0.0, 14.0, 31.0]]
+    >>> rep = Rep(id="R1", name="Li", hire_date=date(2026, 2, 1), ramp=(0.5,), capacity=0.8)
+    >>> units = working_time_units([rep], Period.quarter(2026, 1).split("month"))
+    >>> (units / 10**12).tolist()   # 28 days x 0.5 x 0.8 in February, 31 x 0.8 in March
+    [[0.0, 11.2, 24.8]]
     """
-    segments = [_tenure_segments(rep) for rep in reps]
-    width = max((len(s) for s in segments), default=0)
     n, k = len(reps), len(periods)
-    seg_start = np.full((n, width), np.datetime64("1970-01-01"), dtype="datetime64[D]")
-    seg_end = seg_start.copy()
-    factor = np.zeros((n, width), dtype=np.float64)
-    for i, rep_segments in enumerate(segments):
-        for s, (a, b, f) in enumerate(rep_segments):
-            # date.min / date.max are outside datetime64 comfort; clip to the periods.
-            seg_start[i, s] = np.datetime64(max(a, periods[0].start), "D")
-            seg_end[i, s] = np.datetime64(min(b, periods[-1].end), "D")
-            factor[i, s] = float(f)
+    width = max((len(rep.ramp) for rep in reps), default=0)
+    hire = _dates([rep.hire_date for rep in reps], _FAR_PAST)
+    leave = _dates([rep.leave_date for rep in reps], _FAR_FUTURE - 1)
+    employed_from, employed_to = hire, leave + 1
+    # Tenure segments: [shift(hire, j), shift(hire, j + 1)) at ramp[j], then 1 to the end.
+    bounds = np.stack([_month_shifts(hire, j) for j in range(width + 1)], axis=1)
+    seg_start = bounds
+    seg_end = np.concatenate([bounds[:, 1:], np.full((n, 1), _FAR_FUTURE)], axis=1)
+    factor = np.full((n, width + 1), _MICRO, dtype=np.int64)
+    for i, rep in enumerate(reps):
+        if rep.ramp and rep.hire_date is not None:
+            factor[i, : len(rep.ramp)] = np.rint(np.array(rep.ramp) * _MICRO).astype(np.int64)
+    seg_start = np.maximum(seg_start, employed_from[:, None])
+    seg_end = np.minimum(seg_end, employed_to[:, None])
     p_start = np.array([p.start for p in periods], dtype="datetime64[D]")
     p_end = np.array([p.end for p in periods], dtype="datetime64[D]")
     lo = np.maximum(seg_start[:, :, None], p_start[None, None, :])
-    hi = np.minimum(seg_end[:, :, None], p_end[None, None, :])
-    hi = np.maximum(hi, lo)  # empty overlaps count 0
+    hi = np.maximum(np.minimum(seg_end[:, :, None], p_end[None, None, :]), lo)
     if work_calendar is not None:
         days = work_calendar.business_days_between(lo.ravel(), hi.ravel()).reshape(lo.shape)
     else:
         days = (hi - lo).astype(np.int64)
-    capacity = np.array([rep.capacity for rep in reps], dtype=np.float64)
-    result: npt.NDArray[np.float64] = capacity[:, None] * (days * factor[:, :, None]).sum(axis=1)
-    return result.reshape(n, k)
+    capacity = np.rint(np.array([rep.capacity for rep in reps]) * _MICRO).astype(np.int64)
+    units: npt.NDArray[np.int64] = capacity[:, None] * (days * factor[:, :, None]).sum(axis=1)
+    return units.reshape(n, k)
 
 
 def _history_amounts(history: pd.Series[Any] | pd.DataFrame) -> pd.Series[Any]:
@@ -277,7 +265,8 @@ def owner_weights(
                     f"method='capacity' needs Rep owners (with hire dates, capacity and ramp); "
                     f"{not_reps[:3]} are not reps"
                 )
-            result = [_working_time(o, period, work_calendar) for o in owners]  # type: ignore[arg-type]
+            units = working_time_units(owners, [period], work_calendar)[:, 0]  # type: ignore[arg-type]
+            result = [Fraction(int(u), _MICRO**2) for u in units.tolist()]
         case _:
             raise InvalidInputError(
                 f"method {method!r} is not one of 'even', 'weights', 'history', 'capacity'"

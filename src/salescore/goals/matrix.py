@@ -51,7 +51,7 @@ from salescore.goals.allocate import (
     OwnerLike,
     _owner_ids,
     canonical_split,
-    working_time_matrix,
+    working_time_units,
 )
 from salescore.goals.allocate import owner_weights as _owner_weights
 from salescore.goals.weights import TimeWeights
@@ -360,11 +360,11 @@ def plan_matrix(
         if owner_method == "capacity":
             # Owners share each period by their working time in it, so a new
             # hire gets nothing before the hire date and little while ramping.
-            seed = working_time_matrix(
+            seed = working_time_units(
                 [owners[i] for i in order],
                 periods,
                 work_calendar,
-            )
+            ).astype(np.float64)
         canonical = controlled_round(row_totals, col_totals, seed=seed, col_labels=labels)
         units = np.empty_like(canonical)
         units[order] = canonical

@@ -1,0 +1,92 @@
+"""The plan matrix of a large organisation: 10,000 reps x the weeks of a year."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._harness import Row, row
+from salescore.calendar import Period
+from salescore.goals import allocate, decompose, plan_matrix
+from salescore.models import Rep, Target
+from salescore.money import Money
+
+SEED = 11
+N_REPS = 10_000
+
+
+def _reps(n: int) -> list[Rep]:
+    rng = np.random.default_rng(SEED)
+    hires = rng.integers(0, 900, size=n)
+    capacity = rng.choice([0.5, 0.8, 1.0], size=n)
+    return [
+        Rep(
+            id=f"R{i:05d}",
+            name=f"Rep {i}",
+            hire_date=date(2024, 1, 1) + pd.Timedelta(days=int(hires[i])).to_pytimedelta(),
+            capacity=float(capacity[i]),
+            ramp=(0.25, 0.5, 0.75),
+        )
+        for i in range(n)
+    ]
+
+
+def _target(n: int) -> Target:
+    return Target(
+        id="FY26",
+        metric="revenue",
+        value=Decimal(n) * 500_000,
+        currency="CNY",
+        period=Period.year(2026),
+    )
+
+
+def _baseline(target: Target, reps: list[Rep]) -> pd.DataFrame:
+    """What an analyst would write: allocate, then split each rep's share over weeks.
+
+    Rows add up; columns do not (each rep's rounding drifts on its own), and
+    a rep hired in July still gets January weeks.
+    """
+    weeks = decompose(target, "week")
+    shares = [w.value for w in weeks]
+    rows = {}
+    for part in allocate(target, reps, method="capacity"):
+        assert part.value is not None
+        assert part.owner is not None
+        money = Money(amount=part.value, currency="CNY")
+        rows[part.owner.id] = [m.amount for m in money.allocate(shares)]
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def run() -> list[Row]:
+    reps = _reps(N_REPS)
+    target = _target(N_REPS)
+    sample = 1_000
+    sample_reps, sample_target = reps[:sample], _target(sample)
+    size = f"{N_REPS:,} reps x 53 weeks"
+    return [
+        row(
+            "plan_matrix even owners (baseline: allocate + per-rep Money.allocate, scaled x10)",
+            size,
+            lambda: plan_matrix(target, reps, "week"),
+            lambda: _baseline(sample_target, sample_reps),
+            baseline_scale=N_REPS / sample,
+        ),
+        row(
+            "plan_matrix by capacity with ramps, minor units (same baseline)",
+            size,
+            lambda: plan_matrix(target, reps, "week", owner_method="capacity", minor_units=True),
+            lambda: _baseline(sample_target, sample_reps),
+            baseline_scale=N_REPS / sample,
+        ),
+        row(
+            "plan_matrix by capacity with ramps, Decimal cells (same baseline)",
+            size,
+            lambda: plan_matrix(target, reps, "week", owner_method="capacity"),
+            lambda: _baseline(sample_target, sample_reps),
+            baseline_scale=N_REPS / sample,
+        ),
+    ]
