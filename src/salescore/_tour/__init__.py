@@ -15,11 +15,13 @@ from salescore._tour import (
     forecast_timeseries,
     foundation,
     funnel,
+    goals,
     smart,
 )
 
 SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     foundation.section,
+    goals.section,
     smart.section,
     funnel.section,
     forecast_dynamics.section,
