@@ -12,6 +12,7 @@ from typing import TextIO
 from salescore._tour import (
     commission,
     forecast_dynamics,
+    forecast_pipeline,
     forecast_timeseries,
     foundation,
     funnel,
@@ -24,6 +25,7 @@ SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     goals.section,
     smart.section,
     funnel.section,
+    forecast_pipeline.section,
     forecast_dynamics.section,
     forecast_timeseries.section,
     commission.section,

@@ -1,9 +1,11 @@
 """Forecasting: what will be booked this period, and how sure we are.
 
-Modules: ``markov`` (an absorbing Markov chain of the pipeline learned from
-stage histories), ``montecarlo`` (simulated bookings of a period),
-``timeseries`` (seasonal naive, run rate, Holt-Winters on bookings),
-``accuracy`` (accuracy metrics and rolling-origin backtests) and
+Modules: ``weighted`` (amount × win probability, broken down by stage, owner
+and channel), ``categories`` (Salesforce-style forecast categories rolled up
+the team tree with manager adjustments), ``markov`` (an absorbing Markov chain
+of the pipeline learned from stage histories), ``montecarlo`` (simulated
+bookings of a period), ``timeseries`` (seasonal naive, run rate, Holt-Winters
+on bookings), ``accuracy`` (accuracy metrics and rolling-origin backtests) and
 ``probabilities`` (stage win rates learned from histories, naive-Bayes deal
 scoring).
 """
@@ -16,6 +18,7 @@ from salescore.forecast.accuracy import (
     accuracy_partial,
     backtest,
 )
+from salescore.forecast.categories import Adjustment, CategoryForecast, forecast_categories, rollup
 from salescore.forecast.markov import MarkovModel, TransitionCounts, transition_counts
 from salescore.forecast.montecarlo import Simulation, simulate
 from salescore.forecast.probabilities import (
@@ -35,12 +38,15 @@ from salescore.forecast.timeseries import (
     run_rate,
     seasonal_naive,
 )
+from salescore.forecast.weighted import WeightedForecast, weighted
 
 __all__ = [
     "Accuracy",
     "AccuracyPartial",
+    "Adjustment",
     "AttributeCounts",
     "Backtest",
+    "CategoryForecast",
     "HoltWintersFrame",
     "HoltWintersParams",
     "MarkovModel",
@@ -49,16 +55,20 @@ __all__ = [
     "StageWinRates",
     "TimeSeriesForecast",
     "TransitionCounts",
+    "WeightedForecast",
     "accuracy",
     "accuracy_partial",
     "attribute_counts",
     "backtest",
     "closed_outcomes",
+    "forecast_categories",
     "holt_winters",
     "holt_winters_frame",
+    "rollup",
     "run_rate",
     "seasonal_naive",
     "simulate",
     "stage_win_rates",
     "transition_counts",
+    "weighted",
 ]

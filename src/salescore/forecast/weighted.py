@@ -1,0 +1,705 @@
+r"""Weighted pipeline forecast: amount times win probability, plus what is already won.
+
+For a period :math:`[s, e)` the forecast is
+
+.. math:: F = \underbrace{\sum_{j \in \text{won}} a_j}_{\text{won}}
+          + \underbrace{\sum_{j \in \text{open}} p_j \, a_j}_{\text{weighted}},
+
+where *won* are the deals in a won stage whose ``close_date`` lies in the
+period, *open* the deals in an open stage whose ``expected_close_date`` lies
+in it, :math:`a_j` the amount and :math:`p_j` the win probability: the deal's
+own ``probability`` override, else the stage's entry in the ``probabilities``
+table, else the stage default. Won deals count in full whatever their
+``probability``, lost deals count nothing. Without a period
+every open deal counts and nothing is already won (as in
+:func:`~salescore.forecast.montecarlo.simulate`, whose analytic mean this is).
+
+The arithmetic is exact. Amounts are read as integer minor units of their
+currency (a frame amount that is not a whole number of minor units is a
+failure, not rounded away); probabilities are read to 9 decimal places
+(half-even, from their shortest repr), so each :math:`p_j a_j` is an integer
+count of :math:`10^{-9}` minor units and every sum is an exact integer, found
+with int64 limbs without per-row Python. Mixed currencies are converted with
+an :class:`~salescore.money.FxRates` table at one date (``fx_on``, by default
+the period start) in full Decimal precision. Rounding happens once per
+reported total, with an explicit mode; breakdowns by stage, owner and channel
+are split from the rounded totals by largest remainder, so each breakdown
+column sums exactly to its total.
+
+The model path (a list of :class:`~salescore.models.Opportunity`) and the
+bulk path (an :data:`~salescore.frames.OPPORTUNITIES` frame) run on one
+kernel and agree to the minor unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from salescore._numeric import (
+    DECIMAL_CONTEXT,
+    check_fraction,
+    check_rounding,
+    floats_to_minor_units,
+)
+from salescore.calendar import Period
+from salescore.errors import CurrencyMismatchError, InvalidInputError
+from salescore.frames import OPPORTUNITIES, empty_failures, partition_frame, to_frame
+from salescore.models import Opportunity, Pipeline, StageKind, check_opportunities
+from salescore.money import CURRENCIES, FxRates, Money, check_currency
+
+__all__ = ["PROBABILITY_PLACES", "WeightedForecast", "weighted"]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Decimal places win probabilities are read to (half-even) [fraction].
+PROBABILITY_PLACES: Final = 9
+_LIMB: Final = 29  # bits per limb: a limb sum over 2**23 rows stays below 2**53
+_CHUNK: Final = 2**23
+_BREAKDOWN_COLUMNS: Final = (
+    "open_deals",
+    "won_deals",
+    "pipeline",
+    "weighted",
+    "won",
+    "forecast",
+)
+
+
+# --------------------------------------------------------------------------- shared loading
+@dataclass(frozen=True)
+class _Deals:
+    """Valid deals as arrays, shared by the weighted and category forecasts."""
+
+    frame: pd.DataFrame  # valid rows, coerced, index kept
+    failures: pd.DataFrame  # row, column, value, reason
+    stage: IntArray  # pipeline position of each valid row
+    currency: IntArray  # code into ``currencies``
+    currencies: tuple[str, ...]
+    minor: IntArray  # amount in minor units of the row's own currency
+
+
+def _failure_rows(frame: pd.DataFrame, mask: BoolArray, column: str, reason: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": np.asarray(frame.index[mask], dtype=object),
+            "column": column,
+            "value": frame[column].to_numpy(dtype=object)[mask],
+            "reason": reason,
+        }
+    )
+
+
+def _load(opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pipeline) -> _Deals:
+    """Validate the deals and read stage codes and exact minor-unit amounts.
+
+    A frame's bad rows go to the failure table (contract failures, stages not
+    in the pipeline as ``not_allowed``, amounts that are not whole minor units
+    as ``not_minor_unit``); models are checked with
+    :func:`~salescore.models.check_opportunities`, which raises.
+    """
+    if isinstance(opportunities, pd.DataFrame):
+        valid, failures = partition_frame(opportunities, OPPORTUNITIES)
+    elif isinstance(opportunities, Sequence):
+        items = list(opportunities)
+        strays = sorted({type(i).__name__ for i in items if not isinstance(i, Opportunity)})
+        if strays:
+            raise InvalidInputError(
+                f"opportunities holds {', '.join(strays)}; give Opportunity models"
+            )
+        check_opportunities(items, pipeline)
+        valid = to_frame(items, model=Opportunity)
+        valid = valid.set_index(pd.Index(valid["id"].to_numpy(dtype=object), name="id"))
+        failures = empty_failures()
+    else:
+        raise InvalidInputError(
+            "opportunities must be an OPPORTUNITIES DataFrame or a sequence of Opportunity "
+            f"models, got {type(opportunities).__name__}"
+        )
+    stage_codes, stage_names = pd.factorize(valid["stage"].to_numpy(dtype=object))
+    lookup = np.array(
+        [pipeline.index(str(n)) if str(n) in pipeline else -1 for n in stage_names] + [-1],
+        dtype=np.int64,
+    )
+    stage = lookup[stage_codes]
+    cur_values = valid["currency"].to_numpy(dtype=object)
+    if len(cur_values) and bool((cur_values == cur_values[0]).all()):
+        # One currency (the common case): no hashing needed.
+        cur_codes = np.zeros(len(cur_values), dtype=np.intp)
+        currencies: tuple[str, ...] = (str(cur_values[0]),)
+    else:
+        cur_codes, cur_names = pd.factorize(cur_values)
+        currencies = tuple(str(c) for c in cur_names)
+    amount = valid["amount"].to_numpy(dtype=np.float64)
+    scale = 10.0 ** np.array([CURRENCIES[c] for c in currencies] + [0])[cur_codes]
+    # An amount in whole minor units comes back exactly from its rounded scaled value;
+    # anything else (sub-minor digits, or too large for float64 to hold to the unit)
+    # is reported, never rounded away.
+    whole = np.rint(amount * scale)
+    off = (whole / scale != amount) | (np.abs(whole) >= 2.0**53)
+    minor = np.where(off, 0.0, whole).astype(np.int64)
+    unknown = stage < 0
+    if unknown.any() or off.any():
+        failures = pd.concat(
+            [
+                failures,
+                _failure_rows(valid, unknown, "stage", "not_allowed"),
+                _failure_rows(valid, off, "amount", "not_minor_unit"),
+            ],
+            ignore_index=True,
+        )
+        keep = ~(unknown | off)
+        valid, stage, minor = valid[keep], stage[keep], minor[keep]
+        cur_codes = cur_codes[keep]
+    return _Deals(
+        frame=valid,
+        failures=failures.reset_index(drop=True),
+        stage=stage,
+        currency=np.asarray(cur_codes, dtype=np.int64),
+        currencies=currencies,
+        minor=minor,
+    )
+
+
+def _check_pipeline(pipeline: object) -> Pipeline:
+    if not isinstance(pipeline, Pipeline):
+        raise InvalidInputError(f"pipeline {pipeline!r} is not a Pipeline")
+    return pipeline
+
+
+def _within(values: pd.Series[Any], period: Period) -> tuple[BoolArray, BoolArray]:
+    """(dated, in period) masks of a date column."""
+    days = values.to_numpy(dtype="datetime64[D]")
+    dated = ~np.isnat(days)
+    with np.errstate(invalid="ignore"):
+        inside = (
+            dated
+            & (days >= np.datetime64(period.start, "D"))
+            & (days < np.datetime64(period.end, "D"))
+        )
+    return dated, inside
+
+
+def _codes(values: pd.Series[Any]) -> tuple[IntArray, list[Any]]:
+    """Group codes of a text column with its labels sorted (missing values last, as None)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    labels = [str(u) for u in uniques]
+    order = sorted(range(len(labels)), key=lambda i: labels[i])
+    rank = np.empty(len(labels) + 1, dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(labels))
+    rank[-1] = len(labels)  # code -1 (missing) goes last
+    out = rank[codes]
+    names: list[Any] = [labels[i] for i in order]
+    if (codes < 0).any():
+        names.append(None)
+    return out, names
+
+
+def _group_sum(values: IntArray, group: IntArray, k: int) -> list[int]:
+    """Exact sums of non-negative int64 ``values`` (< 2**58) per group, as Python ints.
+
+    Each value is split into two 29-bit limbs; limb sums over chunks of 2**23
+    rows stay below 2**53, so ``numpy.bincount`` adds them exactly in float64.
+
+    Examples
+    --------
+    >>> _group_sum(np.array([2**57, 2**57, 5]), np.array([0, 0, 1]), 2)
+    [288230376151711744, 5]
+    """
+    totals = [0] * k
+    mask = (1 << _LIMB) - 1
+    for begin in range(0, len(values), _CHUNK):
+        v = values[begin : begin + _CHUNK]
+        g = group[begin : begin + _CHUNK]
+        lo = np.bincount(g, weights=(v & mask).astype(np.float64), minlength=k)
+        hi = np.bincount(g, weights=(v >> _LIMB).astype(np.float64), minlength=k)
+        for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist(), strict=True)):
+            if a or b:
+                totals[i] += (int(b) << _LIMB) + int(a)
+    return totals
+
+
+def _product_sum(minor: IntArray, scaled_p: IntArray, group: IntArray, k: int) -> list[int]:
+    """Exact ``sum(minor * scaled_p)`` per group (``minor < 2**53``, ``scaled_p <= 10**9``).
+
+    ``minor`` is split at bit 26 so both partial products stay below 2**58.
+
+    Examples
+    --------
+    >>> _product_sum(np.array([2**52, 3]), np.array([10**9, 5]), np.array([0, 0]), 1)
+    [4503599627370496000000015]
+    """
+    low_bits = 26
+    lo = _group_sum((minor & ((1 << low_bits) - 1)) * scaled_p, group, k)
+    hi = _group_sum((minor >> low_bits) * scaled_p, group, k)
+    return [(h << low_bits) + low for h, low in zip(hi, lo, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Converter:
+    """Exact conversion of per-currency integer sums into the reporting currency."""
+
+    currency: str
+    factors: tuple[Decimal, ...]  # per source currency: reporting units per source unit
+    places: tuple[int, ...]  # minor unit of each source currency
+    on: date | None
+
+    def value(self, per_currency: Sequence[int], extra_places: int = 0) -> Decimal:
+        """Sum of integers (one per source currency, in 10**-(minor + extra) units) [currency]."""
+        total = Decimal(0)
+        for units, factor, mu in zip(per_currency, self.factors, self.places, strict=True):
+            if units:
+                amount = Decimal(units).scaleb(-(mu + extra_places), context=DECIMAL_CONTEXT)
+                total = DECIMAL_CONTEXT.add(total, DECIMAL_CONTEXT.multiply(amount, factor))
+        return total
+
+
+def _converter(
+    deals: _Deals,
+    counted: BoolArray,
+    *,
+    currency: str | None,
+    fx: FxRates | None,
+    fx_on: date | None,
+    period: Period | None,
+) -> _Converter:
+    """Choose the reporting currency and the conversion factor of every source currency."""
+    if fx is not None and not isinstance(fx, FxRates):
+        raise InvalidInputError(f"fx {fx!r} is not an FxRates table")
+    if fx_on is not None and not isinstance(fx_on, date):
+        raise InvalidInputError(f"fx_on {fx_on!r} is not a date")
+    used = sorted({deals.currencies[c] for c in np.unique(deals.currency[counted]).tolist()})
+    if currency is not None:
+        reporting = check_currency(currency)
+    elif fx is not None:
+        reporting = fx.base
+    elif len(used) == 1:
+        reporting = used[0]
+    elif not used:
+        present = sorted(set(deals.currencies))
+        if len(present) != 1:
+            raise InvalidInputError(
+                "no deal counts towards the forecast and the deals give no single currency; "
+                "pass currency="
+            )
+        reporting = present[0]
+    else:
+        raise CurrencyMismatchError(
+            f"the deals that count are in {', '.join(used)}; pass fx= (an FxRates table) "
+            "to convert them into one reporting currency"
+        )
+    foreign = [c for c in used if c != reporting]
+    if foreign and fx is None:
+        raise CurrencyMismatchError(
+            f"the deals that count are in {', '.join(used)} but the reporting currency is "
+            f"{reporting}; pass fx= (an FxRates table) to convert them"
+        )
+    on = fx_on if fx_on is not None else (period.start if period is not None else None)
+    if foreign and on is None:
+        raise InvalidInputError(
+            f"converting {', '.join(foreign)} into {reporting} needs a rate date; "
+            "pass fx_on= or a period (whose start is used)"
+        )
+    factors = []
+    for code in deals.currencies:
+        if code == reporting or code not in foreign:
+            factors.append(Decimal(1))
+            continue
+        assert fx is not None  # checked above
+        assert on is not None
+        factors.append(DECIMAL_CONTEXT.divide(fx.rate(reporting, on), fx.rate(code, on)))
+    return _Converter(
+        currency=reporting,
+        factors=tuple(factors),
+        places=tuple(CURRENCIES[c] for c in deals.currencies),
+        on=on if foreign else None,
+    )
+
+
+def _plain(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros, and without an exponent for whole numbers.
+
+    Examples
+    --------
+    >>> _plain(Decimal("916.66500000")), _plain(Decimal("1200.000"))
+    (Decimal('916.665'), Decimal('1200'))
+    """
+    reduced = value.normalize(context=DECIMAL_CONTEXT)
+    exponent = reduced.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        return reduced.quantize(Decimal(1), context=DECIMAL_CONTEXT)
+    return reduced
+
+
+def _round_minor(value: Decimal, currency: str, rounding: str) -> int:
+    """``value`` [currency] rounded to an integer count of minor units with ``rounding``.
+
+    Examples
+    --------
+    >>> _round_minor(Decimal("2.675"), "USD", "ROUND_HALF_EVEN")
+    268
+    """
+    scaled = value.scaleb(CURRENCIES[currency], context=DECIMAL_CONTEXT)
+    return int(scaled.quantize(Decimal(1), rounding=rounding, context=DECIMAL_CONTEXT))
+
+
+def _floors(
+    conv: _Converter, sums: Sequence[int], k: int, extra: int
+) -> tuple[list[int], list[Any]]:
+    """Per group: the floor of its exact value in reporting minor units and the remainder.
+
+    ``sums`` holds one integer per (source currency, group) cell, currency
+    major, in units of ``10**-(minor + extra)`` of the source currency.
+    Without conversion the remainders are exact integers; with it, Decimals.
+    """
+    cells = [sums[c * k : (c + 1) * k] for c in range(len(conv.factors))]
+    live = [c for c, row in enumerate(cells) if any(row)]
+    mu = CURRENCIES[conv.currency]
+    if not live:
+        return [0] * k, [0] * k
+    if len(live) == 1 and conv.factors[live[0]] == 1 and conv.places[live[0]] == mu:
+        scale = 10**extra
+        pairs = [divmod(units, scale) for units in cells[live[0]]]
+        return [q for q, _ in pairs], [r for _, r in pairs]
+    floors: list[int] = []
+    rems: list[Any] = []
+    for g in range(k):
+        value = conv.value([row[g] for row in cells], extra).scaleb(mu, context=DECIMAL_CONTEXT)
+        floor = int(value.to_integral_value(rounding=ROUND_FLOOR, context=DECIMAL_CONTEXT))
+        floors.append(floor)
+        rems.append(DECIMAL_CONTEXT.subtract(value, Decimal(floor)))
+    return floors, rems
+
+
+def _allocate(total: int, floors: Sequence[int], rems: Sequence[Any]) -> IntArray:
+    """Split the rounded ``total`` [minor units] over groups by largest remainder.
+
+    Each group has the floor of its exact value (``floors``) and the
+    fractional remainder (``rems``); the units left over go to the largest
+    remainders, earlier groups first on ties, so the parts sum to ``total``
+    and each is within one unit of its exact value.
+
+    Examples
+    --------
+    >>> _allocate(100, [33, 33, 33], [333, 333, 334]).tolist()
+    [33, 33, 34]
+    """
+    parts = np.asarray(floors, dtype=np.int64)
+    leftover = total - int(parts.sum())
+    if leftover == 0 or not len(parts):
+        return parts
+    if all(isinstance(r, int) for r in rems):
+        order = np.argsort(-np.asarray(rems, dtype=np.int64), kind="stable")
+    else:
+        order = np.asarray(sorted(range(len(rems)), key=lambda i: -rems[i]), dtype=np.int64)
+    if leftover < 0:  # pragma: no cover - exact sums never fall short; a guard only
+        order, step = order[::-1], -1
+    else:
+        step = 1
+    for n in range(abs(leftover)):
+        parts[order[n % len(order)]] += step
+    return parts
+
+
+def _stage_probabilities(
+    pipeline: Pipeline, probabilities: Mapping[str, float] | None
+) -> npt.NDArray[np.float64]:
+    """Win probability of each pipeline stage: the table's entry, else the stage default.
+
+    Examples
+    --------
+    >>> from salescore._tour.foundation import tour_pipeline
+    >>> _stage_probabilities(tour_pipeline(), {"Proposal": 0.5}).tolist()
+    [0.1, 0.5, 0.7, 1.0, 0.0]
+    """
+    table = np.array([s.probability for s in pipeline.stages], dtype=np.float64)
+    if probabilities is None:
+        return table
+    if not isinstance(probabilities, Mapping):
+        raise InvalidInputError(
+            f"probabilities {probabilities!r} must be a mapping of stage name to probability"
+        )
+    for name, value in probabilities.items():
+        stage = pipeline.check_stage(name, what="probabilities stage")
+        table[pipeline.stages.index(stage)] = check_fraction(
+            value, what=f"stage {name!r} probability"
+        )
+    return table
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class WeightedForecast:
+    """A weighted pipeline forecast of one period, in one reporting currency.
+
+    Attributes
+    ----------
+    currency : str
+        The reporting currency (ISO 4217).
+    forecast : Money
+        ``won + weighted`` [currency].
+    won : Money
+        Already won in the period, rounded once [currency].
+    weighted : Money
+        Sum of probability times amount over the open deals that count,
+        rounded once [currency].
+    pipeline : Money
+        Unweighted amount of the open deals that count, rounded once
+        [currency]; ``won <= forecast <= won + pipeline``.
+    exact : Decimal
+        ``won + weighted`` before rounding [currency].
+    by_stage, by_owner, by_channel : pandas.DataFrame
+        One row per stage (open and won stages in pipeline order), owner or
+        channel (sorted; deals without a channel under ``None``), with
+        ``open_deals`` and ``won_deals`` [count] and ``pipeline``,
+        ``weighted``, ``won`` and ``forecast`` in integer minor units of
+        ``currency``. Each money column sums exactly to its total (split by
+        largest remainder); ``forecast = won + weighted`` in every row.
+    undated : pandas.Index
+        Deals that would count but have no date to place in the period (open
+        without ``expected_close_date``, won without ``close_date``): ids, or
+        frame index labels. They are not in the forecast.
+    failures : pandas.DataFrame
+        Frame rows not used: ``row``, ``column``, ``value``, ``reason``
+        (contract reasons, ``not_allowed`` for a stage not in the pipeline,
+        ``not_minor_unit`` for an amount that is not whole minor units).
+    rounding : str
+        The rounding mode used.
+    fx_on : date or None
+        The date of the exchange rates, when any conversion happened.
+    """
+
+    currency: str
+    forecast: Money
+    won: Money
+    weighted: Money
+    pipeline: Money
+    exact: Decimal
+    by_stage: pd.DataFrame
+    by_owner: pd.DataFrame
+    by_channel: pd.DataFrame
+    undated: pd.Index[Any]
+    failures: pd.DataFrame
+    rounding: str
+    fx_on: date | None
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The deals that count, split into open (weighted) and won, as parallel arrays."""
+
+    open_in: BoolArray
+    won_in: BoolArray
+    open_minor: IntArray
+    open_currency: IntArray
+    scaled_p: IntArray
+    won_minor: IntArray
+    won_currency: IntArray
+
+
+def _cell_sums(group: IntArray, k: int, counted: _Counted, ncur: int) -> dict[str, list[int]]:
+    """Exact sums of each measure per (currency, group) cell, currency major."""
+    size = ncur * k
+    open_cell = counted.open_currency * k + group[counted.open_in]
+    won_cell = counted.won_currency * k + group[counted.won_in]
+    return {
+        "pipeline": _group_sum(counted.open_minor, open_cell, size),
+        "weighted": _product_sum(counted.open_minor, counted.scaled_p, open_cell, size),
+        "won": _group_sum(counted.won_minor, won_cell, size),
+    }
+
+
+_EXTRA: Final = {"pipeline": 0, "weighted": PROBABILITY_PLACES, "won": 0}
+
+
+def _breakdown(
+    index: pd.Index[Any],
+    group: IntArray,
+    counted: _Counted,
+    conv: _Converter,
+    totals: Mapping[str, int],
+    sums: Mapping[str, list[int]] | None = None,
+) -> pd.DataFrame:
+    """One breakdown table: exact per-group values, split from the rounded totals."""
+    k = len(index)
+    if sums is None:
+        sums = _cell_sums(group, k, counted, len(conv.factors))
+    columns: dict[str, Any] = {
+        "open_deals": np.bincount(group[counted.open_in], minlength=k).astype(np.int64),
+        "won_deals": np.bincount(group[counted.won_in], minlength=k).astype(np.int64),
+    }
+    for name, extra in _EXTRA.items():
+        columns[name] = _allocate(totals[name], *_floors(conv, sums[name], k, extra))
+    columns["forecast"] = columns["won"] + columns["weighted"]
+    return pd.DataFrame(columns, index=index, columns=list(_BREAKDOWN_COLUMNS))
+
+
+def weighted(
+    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    period: Period | None = None,
+    probabilities: Mapping[str, float] | None = None,
+    currency: str | None = None,
+    fx: FxRates | None = None,
+    fx_on: date | None = None,
+    rounding: str = ROUND_HALF_EVEN,
+) -> WeightedForecast:
+    """Weighted forecast: what is won in the period plus probability times amount of the rest.
+
+    Parameters
+    ----------
+    opportunities : sequence of Opportunity or pandas.DataFrame
+        Deals as models (checked with
+        :func:`~salescore.models.check_opportunities`, which raises) or an
+        :data:`~salescore.frames.OPPORTUNITIES` frame (never mutated; rows
+        that break the contract, name a stage not in the pipeline, or have
+        an amount that is not whole minor units go to ``failures``).
+    pipeline : Pipeline
+        Stages: which are open, won or lost, and their default probabilities.
+    period : Period, optional
+        Count open deals whose ``expected_close_date`` and won deals whose
+        ``close_date`` lie in it; deals without the date are listed in
+        ``undated``. Without a period every open deal counts and nothing is
+        already won.
+    probabilities : mapping of str to float, optional
+        Win probability by stage name [fraction], overriding the stage
+        defaults; a deal's own ``probability`` comes first. Read to
+        :data:`PROBABILITY_PLACES` decimal places.
+    currency : str, optional
+        Reporting currency; by default ``fx.base`` when ``fx`` is given, else
+        the one currency of the deals that count.
+    fx : FxRates, optional
+        Exchange rates; needed when the deals that count are in a currency
+        other than the reporting one.
+    fx_on : date, optional
+        Date of the rates used; by default the period start.
+    rounding : str
+        Rounding mode of every reported total, default ``ROUND_HALF_EVEN``.
+
+    Returns
+    -------
+    WeightedForecast
+
+    Raises
+    ------
+    CurrencyMismatchError
+        Deals that count are in several currencies (or not in ``currency``)
+        and no ``fx`` is given.
+    MissingRateError
+        ``fx`` has no rate for a currency on ``fx_on``.
+    UnknownStageError
+        A model's stage, or a ``probabilities`` key, is not in the pipeline.
+    InvalidInputError
+        A probability outside [0, 1], a bad rounding mode, duplicate ids,
+        or a missing rate date.
+    FrameValidationError
+        A required frame column is missing.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from salescore.models import Stage
+    >>> pipeline = Pipeline(stages=[
+    ...     Stage(name="Propose", order=0, probability=0.25),
+    ...     Stage(name="Won", order=1, probability=1.0, kind="won"),
+    ...     Stage(name="Lost", order=2, probability=0.0, kind="lost"),
+    ... ])
+    >>> def deal(i, stage, amount, *, closed=None, p=None):
+    ...     return Opportunity(id=f"D{i}", owner_id="R1", amount=amount, currency="CNY",
+    ...                        stage=stage, created_on=date(2026, 1, 5),
+    ...                        expected_close_date=date(2026, 2, 10), close_date=closed,
+    ...                        probability=p)
+    >>> deals = [deal(1, "Propose", "1000.00"), deal(2, "Propose", "333.33", p=0.5),
+    ...          deal(3, "Won", "500", closed=date(2026, 2, 3))]
+    >>> f = weighted(deals, pipeline, period=Period.quarter(2026, 1))
+    >>> str(f.won), str(f.weighted), str(f.forecast), f.exact
+    ('500.00 CNY', '416.66 CNY', '916.66 CNY', Decimal('916.665'))
+    >>> f.by_stage[["open_deals", "weighted", "forecast"]]
+             open_deals  weighted  forecast
+    stage
+    Propose           2     41666     41666
+    Won               0         0     50000
+    """
+    check_rounding(rounding)
+    if period is not None and not isinstance(period, Period):
+        raise InvalidInputError(f"period {period!r} is not a Period")
+    table = _stage_probabilities(_check_pipeline(pipeline), probabilities)
+    deals = _load(opportunities, pipeline)
+    frame = deals.frame
+    kinds = np.array(
+        [0 if s.kind is StageKind.OPEN else 1 if s.kind is StageKind.WON else 2 for s in pipeline]
+        + [2],
+        dtype=np.int8,
+    )[deals.stage]
+    is_open, is_won = kinds == 0, kinds == 1
+    if period is None:
+        open_in, won_in = is_open, np.zeros(len(frame), dtype=bool)
+        undated = frame.index[:0]
+    else:
+        exp_dated, exp_in = _within(frame["expected_close_date"], period)
+        won_dated, won_in_period = _within(frame["close_date"], period)
+        open_in = is_open & exp_in
+        won_in = is_won & won_in_period
+        undated = frame.index[(is_open & ~exp_dated) | (is_won & ~won_dated)]
+    override = frame["probability"].to_numpy(dtype=np.float64, na_value=np.nan)[open_in]
+    by_stage_p = floats_to_minor_units(table, PROBABILITY_PLACES, what="probability")
+    scaled_p = by_stage_p[deals.stage[open_in]]
+    own = ~np.isnan(override)
+    scaled_p[own] = floats_to_minor_units(override[own], PROBABILITY_PLACES, what="probability")
+    conv = _converter(deals, open_in | won_in, currency=currency, fx=fx, fx_on=fx_on, period=period)
+    ncur = len(deals.currencies)
+    open_minor, won_minor = deals.minor[open_in], deals.minor[won_in]
+    open_cur, won_cur = deals.currency[open_in], deals.currency[won_in]
+    counted = _Counted(open_in, won_in, open_minor, open_cur, scaled_p, won_minor, won_cur)
+    shown = [i for i, s in enumerate(pipeline.stages) if s.kind is not StageKind.LOST]
+    stage_group = np.full(len(pipeline) + 1, len(shown), dtype=np.int64)
+    stage_group[np.asarray(shown, dtype=np.int64)] = np.arange(len(shown))
+    by_stage_group = stage_group[deals.stage]
+    k = len(shown)
+    # Stage cells partition every counted deal: their sums per currency give the totals.
+    stage_sums = _cell_sums(by_stage_group, k, counted, ncur)
+    exact = {
+        name: conv.value([sum(cells[c * k : (c + 1) * k]) for c in range(ncur)], _EXTRA[name])
+        for name, cells in stage_sums.items()
+    }
+    totals = {name: _round_minor(value, conv.currency, rounding) for name, value in exact.items()}
+    by_stage = _breakdown(
+        pd.Index([pipeline.stages[i].name for i in shown], name="stage", dtype=object),
+        by_stage_group,
+        counted,
+        conv,
+        totals,
+        stage_sums,
+    )
+    owner, owners = _codes(frame["owner_id"])
+    by_owner = _breakdown(
+        pd.Index(owners, name="owner_id", dtype=object), owner, counted, conv, totals
+    )
+    channel, channels = _codes(frame["channel_id"])
+    by_channel = _breakdown(
+        pd.Index(channels, name="channel_id", dtype=object), channel, counted, conv, totals
+    )
+    return WeightedForecast(
+        currency=conv.currency,
+        forecast=Money.from_minor(totals["won"] + totals["weighted"], conv.currency),
+        won=Money.from_minor(totals["won"], conv.currency),
+        weighted=Money.from_minor(totals["weighted"], conv.currency),
+        pipeline=Money.from_minor(totals["pipeline"], conv.currency),
+        exact=_plain(DECIMAL_CONTEXT.add(exact["won"], exact["weighted"])),
+        by_stage=by_stage,
+        by_owner=by_owner,
+        by_channel=by_channel,
+        undated=undated,
+        failures=deals.failures,
+        rounding=rounding,
+        fx_on=conv.on,
+    )
