@@ -5,11 +5,22 @@
 * :mod:`.decompose` — :func:`decompose`: a target over quarters, months, weeks, days.
 * :mod:`.allocate` — :func:`allocate`: a target across reps, teams or channels.
 * :mod:`.matrix` — :func:`plan_matrix`: owners × periods, exact on both margins.
+* :mod:`.tracking` — :func:`attainment`, :func:`pace`, :func:`variance_frame`:
+  progress against targets.
 """
 
 from salescore.goals.allocate import AllocationMethod, OwnerLike, allocate, owner_weights
 from salescore.goals.decompose import decompose
 from salescore.goals.matrix import controlled_round, plan_matrix
+from salescore.goals.tracking import (
+    Attainment,
+    Pace,
+    PaceStep,
+    VarianceFrames,
+    attainment,
+    pace,
+    variance_frame,
+)
 from salescore.goals.weights import (
     SeasonalGrain,
     Seasonality,
@@ -21,16 +32,23 @@ from salescore.goals.weights import (
 
 __all__ = [
     "AllocationMethod",
+    "Attainment",
     "OwnerLike",
+    "Pace",
+    "PaceStep",
     "SeasonalGrain",
     "Seasonality",
     "TimeWeights",
+    "VarianceFrames",
     "allocate",
+    "attainment",
     "child_periods",
     "controlled_round",
     "decompose",
     "owner_weights",
+    "pace",
     "plan_matrix",
     "seasonality",
     "time_weights",
+    "variance_frame",
 ]
