@@ -8,27 +8,16 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.funnel._helpers import pipeline
 
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError, UnknownStageError
 from salescore.forecast.montecarlo import Simulation, simulate
 from salescore.frames import to_frame
-from salescore.models import Opportunity, Pipeline, Stage
+from salescore.models import Opportunity
 from salescore.testing import opportunity_sets, pipelines
 
 Q2 = Period.quarter(2026, 2)
-
-
-def pipeline() -> Pipeline:
-    return Pipeline(
-        stages=(
-            Stage(name="Qualify", order=0, probability=0.1),
-            Stage(name="Proposal", order=1, probability=0.4),
-            Stage(name="Negotiation", order=2, probability=0.7),
-            Stage(name="Won", order=3, probability=1.0, kind="won"),
-            Stage(name="Lost", order=4, probability=0.0, kind="lost"),
-        )
-    )
 
 
 def deal(

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.funnel._helpers import pipeline
 
 from salescore.calendar import Period
 from salescore.errors import (
@@ -22,25 +23,13 @@ from salescore.errors import (
 from salescore.forecast.montecarlo import simulate
 from salescore.forecast.weighted import WeightedForecast, weighted
 from salescore.frames import to_frame
-from salescore.models import Opportunity, Pipeline, Stage, StageKind
+from salescore.models import Opportunity, Pipeline, StageKind
 from salescore.money import FxRates, Money
 from salescore.testing import opportunity_sets, periods, pipelines
 
 Q1 = Period.quarter(2026, 1)
 # The module, not the function of the same name that salescore.forecast may export.
 weighted_module = importlib.import_module("salescore.forecast.weighted")
-
-
-def pipeline() -> Pipeline:
-    return Pipeline(
-        stages=(
-            Stage(name="Qualify", order=0, probability=0.1),
-            Stage(name="Proposal", order=1, probability=0.4),
-            Stage(name="Negotiation", order=2, probability=0.7),
-            Stage(name="Won", order=3, probability=1.0, kind="won"),
-            Stage(name="Lost", order=4, probability=0.0, kind="lost"),
-        )
-    )
 
 
 def deal(
