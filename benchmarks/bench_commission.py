@@ -1,9 +1,14 @@
-"""Commission statements: 10,000 reps and 1,000,000 credits, and one rep's year of deals.
+"""Commission statements: 10,000 reps and 1,000,000 credits, one rep's year, and plan cost.
 
 The plan is tiered (5 percent to quota, 8 percent above), with an accelerator
 (x1.5 above 120 percent of quota), a per-deal cap and a per-period cap. The
 baseline is the plain-Python loop an analyst would write: per rep, sort the
 deals, walk the tiers in ``Decimal``, apply the caps, round each line.
+
+Two more rows: the same 1,000,000 credits under an interpolated table with a
+SPIFF and a floor (the exact Python-integer path), against a Decimal loop that
+integrates the rate per deal; and ``plan_cost`` over 10,000 sampled periods of
+100 reps, against the Decimal loop run on every sampled period.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from benchmarks._harness import Row, row
@@ -22,8 +28,11 @@ from salescore.commission import (
     AcceleratorBand,
     CommissionPlan,
     Credit,
+    Floor,
+    Spiff,
     Tier,
     TieredComponent,
+    plan_cost,
     statement,
     statements_frame,
 )
@@ -48,6 +57,29 @@ PLAN = CommissionPlan(
         )
     ],
 )
+
+
+INTERPOLATED = CommissionPlan(
+    id="bench-interpolated",
+    currency="CNY",
+    components=[
+        TieredComponent(
+            name="ramp",
+            basis="attainment",
+            mode="interpolated",
+            tiers=[
+                Tier(lower=0, upper=1, rate="0.03", end_rate="0.06"),
+                Tier(lower=1, upper=2, rate="0.06", end_rate="0.1"),
+                Tier(lower=2, rate="0.1"),
+            ],
+        )
+    ],
+    spiffs=[Spiff(name="new logo", flag="new_logo", amount=Decimal(800))],
+    floor=Floor(amount=Decimal(20_000)),
+)
+N_SAMPLES = 10_000
+COST_REPS = 100
+SAMPLE_PERIODS = 100  # the plan-cost baseline runs on this many samples and is scaled up
 
 
 def _credits(n_reps: int, n: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -100,6 +132,58 @@ def _baseline(df: pd.DataFrame, quotas: pd.Series) -> dict[str, Decimal]:
     return totals
 
 
+def _baseline_interpolated(df: pd.DataFrame, quotas: pd.Series) -> dict[str, Decimal]:
+    """Plain Python: per rep, integrate the linear rate over each deal's slice in Decimal."""
+    comp = INTERPOLATED.components[0]
+    by_rep: dict[str, list[tuple[Any, str, Decimal, bool]]] = defaultdict(list)
+    for deal, rep, amount, when, flag in zip(
+        df["deal_id"], df["rep_id"], df["amount"], df["credited_on"], df["new_logo"], strict=True
+    ):
+        by_rep[rep].append((when, deal, Decimal(repr(amount)), bool(flag)))
+    cent = Decimal("0.01")
+    totals = {}
+    for rep, deals in by_rep.items():
+        quota = Decimal(repr(float(quotas[rep])))
+        running, paid = Decimal(0), Decimal(0)
+        for _, _, amount, flag in sorted(deals):
+            for tier in comp.tiers:
+                lo = tier.lower * quota
+                hi = running + amount if tier.upper is None else tier.upper * quota
+                s, e = max(running, lo), min(running + amount, hi)
+                if e <= s:
+                    continue
+                slope = Decimal(0)
+                if tier.end_rate is not None and tier.upper is not None:
+                    slope = (tier.end_rate - tier.rate) / (hi - lo)
+                paid += tier.rate * (e - s) + slope * ((e - lo) ** 2 - (s - lo) ** 2) / 2
+            paid += Decimal(800) if flag else 0
+            running += amount
+        totals[rep] = max(paid, Decimal(20_000)).quantize(cent, ROUND_HALF_EVEN)
+    return totals
+
+
+def _attainments() -> npt.NDArray[np.float64]:
+    rng = np.random.default_rng(SEED + 2)
+    out: npt.NDArray[np.float64] = rng.lognormal(0.0, 0.35, (N_SAMPLES, COST_REPS))
+    return out
+
+
+def _baseline_cost(att: npt.NDArray[np.float64], quota: float) -> list[Decimal]:
+    """Plain Python: one credit per sampled period, paid by the Decimal loop, summed per sample."""
+    n, reps = att.shape
+    groups = [f"S{i}-R{j}" for i in range(n) for j in range(reps)]
+    df = pd.DataFrame(
+        {
+            "deal_id": "D",
+            "rep_id": groups,
+            "amount": np.rint(att.reshape(-1) * quota * 100) / 100,
+            "credited_on": pd.Timestamp("2026-01-01"),
+        }
+    )
+    paid = _baseline(df, pd.Series(quota, index=groups))
+    return [sum((paid[f"S{i}-R{j}"] for j in range(reps)), Decimal(0)) for i in range(n)]
+
+
 def _year_of_deals(n: int) -> tuple[list[Credit], Money]:
     rng = np.random.default_rng(SEED + 1)
     credits = [
@@ -118,7 +202,6 @@ def _year_of_deals(n: int) -> tuple[list[Credit], Money]:
 
 def run() -> list[Row]:
     df, quotas = _credits(N_REPS, N_CREDITS)
-    sample = df[df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
     year, quota = _year_of_deals(500)
     year_df = pd.DataFrame(
         {
@@ -129,6 +212,10 @@ def run() -> list[Row]:
             "credited_on": pd.to_datetime([c.credited_on for c in year]),
         }
     )
+    df["new_logo"] = np.arange(len(df)) % 7 == 0
+    sample = df[df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
+    att = _attainments()
+    cost_quota = 300_000.0
     return [
         row(
             f"statements_frame (baseline: Python Decimal loop on {SAMPLE_REPS} reps, scaled)",
@@ -143,5 +230,22 @@ def run() -> list[Row]:
             "1 rep, 500 credits",
             lambda: statement(PLAN, "R1", year, period=YEAR, quota=quota),
             lambda: _baseline(year_df, pd.Series({"R1": 2_000_000.0})),
+        ),
+        row(
+            "statements_frame, interpolated + SPIFF + floor "
+            f"(baseline: Python Decimal loop on {SAMPLE_REPS} reps, scaled)",
+            f"{N_REPS:,} reps, {N_CREDITS:,} credits",
+            lambda: statements_frame(INTERPOLATED, df, period=YEAR, quotas=quotas),
+            lambda: _baseline_interpolated(sample, quotas),
+            repeat=1,
+            baseline_scale=N_REPS / SAMPLE_REPS,
+        ),
+        row(
+            f"plan_cost (baseline: Python Decimal loop on {SAMPLE_PERIODS} samples, scaled)",
+            f"{N_SAMPLES:,} samples x {COST_REPS} reps",
+            lambda: plan_cost(PLAN, att, quota=Money(Decimal(int(cost_quota)), "CNY")),
+            lambda: _baseline_cost(att[:SAMPLE_PERIODS], cost_quota),
+            repeat=1,
+            baseline_scale=N_SAMPLES / SAMPLE_PERIODS,
         ),
     ]

@@ -8,10 +8,20 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from salescore.calendar import Period
-from salescore.commission import AcceleratorBand, CommissionPlan, Credit, Tier, TieredComponent
+from salescore.commission import (
+    AcceleratorBand,
+    CommissionPlan,
+    Credit,
+    Floor,
+    Spiff,
+    Tier,
+    TieredComponent,
+)
 from salescore.money import Money
 
 JAN = Period.month(2026, 1)
+#: The deal flags the strategies draw from.
+FLAGS = ("new_logo", "multi_year")
 
 
 def credit(deal: str, amount: str, day: int = 5, rep: str = "R1", cur: str = "CNY") -> Credit:
@@ -21,9 +31,16 @@ def credit(deal: str, amount: str, day: int = 5, rep: str = "R1", cur: str = "CN
     )
 
 
-def plan(*components: TieredComponent, currency: str = "CNY") -> CommissionPlan:
-    """A plan of ``components``."""
-    return CommissionPlan(id="P", currency=currency, components=components)
+def plan(
+    *components: TieredComponent,
+    currency: str = "CNY",
+    spiffs: tuple[Spiff, ...] = (),
+    floor: Floor | None = None,
+) -> CommissionPlan:
+    """A plan of ``components`` (and SPIFFs and a floor)."""
+    return CommissionPlan(
+        id="P", currency=currency, components=components, spiffs=spiffs, floor=floor
+    )
 
 
 def two_tier(**kw: object) -> TieredComponent:
@@ -51,7 +68,17 @@ def components(draw: st.DrawFn, name: str = "c") -> TieredComponent:
     lows = [Decimal(0), *bounds]
     ups: list[Decimal | None] = [*bounds, None]
     rates = [Decimal(draw(st.integers(0, 1500))) / 10_000 for _ in range(n)]
-    tiers = [Tier(lower=lo, upper=up, rate=r) for lo, up, r in zip(lows, ups, rates, strict=True)]
+    mode = draw(st.sampled_from(["marginal", "retroactive", "interpolated"]))
+    ends: list[Decimal | None] = [
+        Decimal(draw(st.integers(0, 1500))) / 10_000
+        if mode == "interpolated" and up is not None and draw(st.booleans())
+        else None
+        for up in ups
+    ]
+    tiers = [
+        Tier(lower=lo, upper=up, rate=r, end_rate=e)
+        for lo, up, r, e in zip(lows, ups, rates, ends, strict=True)
+    ]
     bands = []
     if draw(st.booleans()):
         start = bounds[-1] if bounds else (Decimal(1) if basis == "attainment" else Decimal(1000))
@@ -62,7 +89,7 @@ def components(draw: st.DrawFn, name: str = "c") -> TieredComponent:
         name=name,
         tiers=tiers,
         basis=basis,
-        mode=draw(st.sampled_from(["marginal", "retroactive"])),
+        mode=mode,
         measure=draw(st.sampled_from(["running", "transaction"])),
         boundary=draw(st.sampled_from(["upper", "lower"])),
         accelerators=bands,
@@ -81,7 +108,18 @@ def components(draw: st.DrawFn, name: str = "c") -> TieredComponent:
 def plans(draw: st.DrawFn) -> CommissionPlan:
     """A random plan of one or two components."""
     n = draw(st.integers(1, 2))
-    return plan(*[draw(components(name=f"c{i}")) for i in range(n)])
+    spiffs = tuple(
+        Spiff(
+            name=f"s{i}",
+            flag=draw(st.sampled_from(FLAGS)),
+            amount=Decimal(draw(st.integers(0, 100_000))) / 100,
+            min_amount=draw(st.none() | st.integers(0, 50_000).map(Decimal)),
+            limit=draw(st.none() | st.integers(1, 3)),
+        )
+        for i in range(draw(st.integers(0, 2)))
+    )
+    floor = draw(st.none() | st.integers(0, 500_000).map(lambda c: Floor(amount=Decimal(c) / 100)))
+    return plan(*[draw(components(name=f"c{i}")) for i in range(n)], spiffs=spiffs, floor=floor)
 
 
 @st.composite
@@ -98,6 +136,7 @@ def credit_lists(draw: st.DrawFn, rep: str = "R1", max_size: int = 8) -> list[Cr
                 rep_id=rep,
                 amount=Money.from_minor(cents, "CNY"),
                 credited_on=JAN.start + timedelta(days=day),
+                flags=draw(st.frozensets(st.sampled_from(FLAGS))),
             )
         )
     return out

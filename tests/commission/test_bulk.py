@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.commission._helpers import JAN, credit_lists, plan, plans, two_tier
+from tests.commission._helpers import FLAGS, JAN, credit_lists, plan, plans, two_tier
 
 from salescore.commission import (
     CREDITS,
@@ -182,6 +182,7 @@ def _to_frame(credits: list[Credit]) -> pd.DataFrame:
             "currency": [c.amount.currency for c in credits],
             "credited_on": pd.to_datetime([c.credited_on for c in credits]),
         }
+        | {flag: [flag in c.flags for c in credits] for flag in FLAGS}
     )
 
 
@@ -208,9 +209,18 @@ def test_statements_frame_agrees_with_statement(p, reps, quota_cents, rounding):
         assert [line.amount for line in s.lines] == [
             Decimal(int(x)).scaleb(-2) for x in got["amount_minor"]
         ]
-        assert [line.deal_id for line in s.lines] == got["deal_id"].tolist()
+        assert [line.deal_id for line in s.lines] == [
+            None if pd.isna(x) else x for x in got["deal_id"]
+        ]
+        assert [line.component for line in s.lines] == got["component"].tolist()
         assert [line.kind for line in s.lines] == got["kind"].tolist()
         assert [line.tier for line in s.lines] == got["tier"].tolist()
+        for line, rate, end_rate in zip(s.lines, got["rate"], got["end_rate"], strict=True):
+            assert abs(float(line.rate) - rate) < 1e-8
+            if line.end_rate is None:
+                assert np.isnan(end_rate)
+            else:
+                assert abs(float(line.end_rate) - end_rate) < 1e-8
         total = out.totals["total_minor"].to_dict()[rep_id]
         assert s.total == Decimal(int(total)).scaleb(-2)
 

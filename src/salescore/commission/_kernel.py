@@ -4,14 +4,17 @@ Everything is exact integer arithmetic. Credited amounts are integer minor
 units; a component's measure is counted in ``minor / Q`` units (``Q`` a power
 of ten that makes every attainment boundary times a quota an integer); rates
 times multipliers are integers over ``10**r``. A line's exact amount is then
-an integer numerator over one plan-wide denominator ``DEN``, so sums, caps
-and the one rounding per statement are exact. Arrays are int64 when a bound
-shows nothing can overflow, else object arrays of Python ints (same code,
-same results, slower).
+an integer numerator over one denominator per statement, ``DEN * M``: ``DEN``
+is plan-wide and ``M`` is 1 unless an interpolated tier needs the tier's
+width (times the quota, for attainment tiers) in the denominator. So sums,
+caps and the one rounding per statement are exact. Arrays are int64 when a
+bound shows nothing can overflow, else object arrays of Python ints (same
+code, same results, slower); interpolated tiers always use the latter.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -31,6 +34,8 @@ KIND_TIER: Final = 0
 KIND_DEAL_CAP: Final = 1
 KIND_PERIOD_CAP: Final = 2
 KIND_GATE: Final = 3
+KIND_SPIFF: Final = 4
+KIND_FLOOR: Final = 5
 _LIMIT: Final = 2.0**62
 
 
@@ -55,8 +60,12 @@ class Segments:
     tier: list[int]
     rate: list[Decimal]
     multiplier: list[Decimal]
-    r_int: list[int]  # rate * multiplier * rate_den
+    r_int: list[int]  # rate * multiplier * rate_den (at the tier's lower bound)
     rate_den: int
+    lo_k: list[int]  # the segment's tier lower bound, in the units of k
+    w_k: list[int]  # the tier's width in the units of k; 0 when the rate is flat
+    d_int: list[int]  # (end_rate - rate) * multiplier * rate_den; 0 when flat
+    end_rate: list[Decimal]  # the tier's end rate (its rate when flat)
 
     @property
     def den(self) -> int:
@@ -76,7 +85,21 @@ def segments(component: TieredComponent, currency: str) -> Segments:
     k = [_scaled(p, scale) for p in points]
     info = [component.segment(p) for p in points]
     effective = [DECIMAL_CONTEXT.multiply(rate, mult) for _, rate, mult in info]
-    r_places = max(_places(e) for e in effective)
+    lo_k, w_k, slopes, end_rates = [], [], [], []
+    for tier_no, rate, mult in info:
+        tier = component.tiers[tier_no - 1] if tier_no else None
+        if tier is not None and tier.end_rate is not None and tier.end_rate != rate:
+            assert tier.upper is not None  # checked by Tier
+            lo_k.append(_scaled(tier.lower, scale))
+            w_k.append(_scaled(tier.upper, scale) - lo_k[-1])
+            slopes.append(DECIMAL_CONTEXT.multiply(tier.end_rate - rate, mult))
+            end_rates.append(tier.end_rate)
+        else:
+            lo_k.append(0)
+            w_k.append(0)
+            slopes.append(Decimal(0))
+            end_rates.append(rate)
+    r_places = max(_places(e) for e in (*effective, *slopes))
     return Segments(
         component=component,
         q=q,
@@ -87,6 +110,10 @@ def segments(component: TieredComponent, currency: str) -> Segments:
         multiplier=[m for _, _, m in info],
         r_int=[_scaled(e, r_places) for e in effective],
         rate_den=10**r_places,
+        lo_k=lo_k,
+        w_k=w_k,
+        d_int=[_scaled(d, r_places) for d in slopes],
+        end_rate=end_rates,
     )
 
 
@@ -100,11 +127,12 @@ class KernelResult:
     kind: IntArray
     segment: IntArray
     base: Array  # measure slice, numerator over q of its component [minor units]
+    start: Array  # where the slice starts in the measure, numerator over q [minor units]
     base_q: IntArray
     exact: Array  # numerator over den [minor units]
     amount: Array  # rounded [minor units]
     total: Array  # per group [minor units]
-    den: int
+    den: Array  # per group: exact amounts of the group are numerators over it
     segs: list[Segments]
 
 
@@ -135,8 +163,11 @@ def _group_cumsum(values: Array, group: IntArray) -> Array:
     return result
 
 
-def round_div(num: Array, den: int, rounding: str) -> Array:
-    """Round ``num / den`` to an integer with a :mod:`decimal` rounding mode, exactly."""
+def round_div(num: Array, den: int | Array, rounding: str) -> Array:
+    """Round ``num / den`` to an integer with a :mod:`decimal` rounding mode, exactly.
+
+    ``den`` is positive: one for all, or one per element of ``num``.
+    """
     q = num // den
     r = num % den  # in [0, den): floor semantics for negatives too
     pos = num > 0
@@ -174,6 +205,16 @@ def _count_le(bp: Array, value: Array, strict: bool) -> IntArray:
     return counts
 
 
+def _lcm_widths(segs: list[Segments]) -> int:
+    """Least common multiple of ``2 * width`` over every interpolating segment (1 if none)."""
+    out = 1
+    for s in segs:
+        for w, d in zip(s.w_k, s.d_int, strict=True):
+            if d:
+                out = math.lcm(out, 2 * w)
+    return out
+
+
 def run(
     plan: CommissionPlan,
     group: IntArray,
@@ -183,12 +224,23 @@ def run(
     *,
     rounding: str,
     exact: bool,
+    flags: npt.NDArray[np.bool_] | None = None,
+    totals_only: bool = False,
 ) -> KernelResult:
-    """Compute every line and total; ``group`` sorted, credits in statement order within it."""
+    """Compute every line and total; ``group`` sorted, credits in statement order within it.
+
+    ``flags[i, j]`` says whether credit ``i`` carries the flag of ``plan.spiffs[j]``
+    (``None``: no credit does). Floor lines have credit ``-1`` and come last in
+    their group. With ``totals_only`` only ``total`` and ``den`` are filled (the
+    line arrays are empty), skipping the sort and the rounding of lines.
+    """
     check_rounding(rounding)
     segs = [segments(c, plan.currency) for c in plan.components]
     n = len(amount)
     mu = minor_unit(plan.currency)
+    kk = _lcm_widths(segs)
+    interpolating = kk > 1
+    exact = exact or interpolating
     if not exact:
         total_abs = float(np.abs(amount).astype(np.float64).sum())
         quota_max = float(quota.max(initial=0))
@@ -206,13 +258,47 @@ def run(
                 * 2
             )
             exact = exact or bound >= _LIMIT
+        fixed = sum((x.amount for x in plan.spiffs), Decimal(0)) * n
+        fixed += plan.floor.amount if plan.floor is not None else 0
+        exact = exact or float(fixed) * 10**mu * max(x.den for x in segs) * 4 >= _LIMIT
     amt = _arr(amount.tolist(), True) if exact else np.asarray(amount, dtype=np.int64)
     quo = _arr(quota.tolist(), True) if exact else np.asarray(quota, dtype=np.int64)
     den = max(s.den for s in segs)
+    # Interpolated tiers pay integrals with the tier width (times the quota for
+    # attainment tiers) in the denominator: every numerator of a statement is
+    # then over den * mg, mg = kk (* quota) per group.
+    by_quota = any(s.component.basis == "attainment" and any(s.d_int) for s in segs)
+    if interpolating:
+        width_base = np.maximum(quo, 1) if by_quota else _arr([1] * n_groups, True)
+        mg_group: Array | None = width_base * kk
+    else:
+        width_base, mg_group = None, None
+    mg = None if mg_group is None else mg_group[group]
+    den_group: Array = (
+        mg_group * den if mg_group is not None else np.full(n_groups, den, dtype=np.int64)
+    )
     idx = np.arange(n, dtype=np.int64)
     parts: list[tuple[IntArray, ...]] = []
     bases: list[Array] = []
+    starts: list[Array] = []
     nums: list[Array] = []
+
+    def add(
+        credit: IntArray,
+        ci: int,
+        kind: int,
+        seg: IntArray,
+        b: Array,
+        st: Array,
+        num: Array,
+        grp: IntArray | None = None,
+    ) -> None:
+        line_grp = group[credit] if grp is None else grp
+        parts.append((credit, np.full(len(credit), ci), np.full(len(credit), kind), seg, line_grp))
+        bases.append(b)
+        starts.append(st)
+        nums.append(num)
+
     for ci, s in enumerate(segs):
         comp = s.component
         m = len(s.k)
@@ -221,7 +307,8 @@ def run(
         base = quo[group] if comp.basis == "attainment" else _arr([1] * n, exact)
         bp = base[:, None] * k[None, :]  # (n, m) breakpoints of each credit's measure
         a_q = amt * s.q
-        if comp.mode == "marginal":
+        first = len(nums)
+        if comp.mode in ("marginal", "interpolated"):
             after = _group_cumsum(a_q, group) if comp.measure == "running" else a_q
             before = after - a_q
             hi = np.concatenate([bp[:, 1:], after[:, None]], axis=1)
@@ -233,10 +320,27 @@ def run(
                 (a_q == 0)[:, None] & (np.arange(m)[None, :] == located[:, None])
             )
             line_num = slices * rint[None, :]
+            if mg is not None:
+                line_num = line_num * mg[:, None]
+            if any(s.d_int):
+                assert width_base is not None
+                # The integral of r0 + d (t - L) / W over [u, u + h] adds
+                # d h (2u + h - 2L) / (2W); times mg it is an integer.
+                coef = _arr(
+                    [kk // (2 * w) if d else 0 for w, d in zip(s.w_k, s.d_int, strict=True)], True
+                )
+                scale = coef[None, :] * (
+                    width_base[group][:, None] if comp.basis == "amount" else 1
+                )
+                lower = base[:, None] * _arr(s.lo_k, True)[None, :]
+                line_num = line_num + (
+                    _arr(s.d_int, True)[None, :] * slices * (2 * low + slices - 2 * lower) * scale
+                )
             pay = line_num.sum(axis=1) if m > 0 else 0 * a_q
             rows, cols = np.nonzero(mask)
             l_credit, l_seg = rows.astype(np.int64), cols.astype(np.int64)
             l_base, l_num = slices[rows, cols], line_num[rows, cols]
+            l_start = low[rows, cols]
         else:
             measure = _group_sum(a_q, group, n_groups)[group] if comp.measure == "running" else a_q
             if comp.boundary == "upper":
@@ -244,65 +348,107 @@ def run(
             else:
                 reached = np.maximum(_count_le(bp, measure, strict=True) - 1, 0)
             pay = a_q * rint[reached]
+            if mg is not None:
+                pay = pay * mg
             l_credit, l_seg, l_base, l_num = idx, reached.astype(np.int64), a_q, pay
-        parts.append(
-            (l_credit, np.full(len(l_credit), ci), np.full(len(l_credit), KIND_TIER), l_seg)
-        )
-        bases.append(l_base)
-        nums.append(l_num)
+            l_start = 0 * a_q
+        add(l_credit, ci, KIND_TIER, l_seg, l_base, l_start, l_num)
         factor = den // s.den
+        unit = s.den if mg is None else mg * s.den
         if comp.deal_cap is not None:
-            cap = _scaled(comp.deal_cap, mu) * s.den
+            cap = _scaled(comp.deal_cap, mu) * unit
             adj = np.minimum(cap - pay, 0 * pay)
             pay = pay + adj
             hit = np.flatnonzero(adj != 0)
-            parts.append(
-                (hit, np.full(len(hit), ci), np.full(len(hit), KIND_DEAL_CAP), hit * 0 - 1)
-            )
-            bases.append(0 * adj[hit])
-            nums.append(adj[hit])
+            add(hit, ci, KIND_DEAL_CAP, hit * 0 - 1, 0 * adj[hit], 0 * adj[hit], adj[hit])
         if comp.period_cap is not None:
-            cap = _scaled(comp.period_cap, mu) * s.den
+            cap = _scaled(comp.period_cap, mu) * unit
             cum = _group_cumsum(pay, group)
             capped = np.minimum(cum, cap + 0 * cum) - np.minimum(cum - pay, cap + 0 * cum)
             adj = capped - pay
+            pay = capped
             hit = np.flatnonzero(adj != 0)
-            parts.append(
-                (hit, np.full(len(hit), ci), np.full(len(hit), KIND_PERIOD_CAP), hit * 0 - 1)
-            )
-            bases.append(0 * adj[hit])
-            nums.append(adj[hit])
+            add(hit, ci, KIND_PERIOD_CAP, hit * 0 - 1, 0 * adj[hit], 0 * adj[hit], adj[hit])
         if s.gate is not None:
             period_measure = _group_sum(a_q, group, n_groups)[group]
             adj = np.where(period_measure < base * s.gate, -pay, 0 * pay)
             pay = pay + adj
             hit = np.flatnonzero(adj != 0)
-            parts.append((hit, np.full(len(hit), ci), np.full(len(hit), KIND_GATE), hit * 0 - 1))
-            bases.append(0 * adj[hit])
-            nums.append(adj[hit])
+            add(hit, ci, KIND_GATE, hit * 0 - 1, 0 * adj[hit], 0 * adj[hit], adj[hit])
         if factor != 1:
-            extra = (comp.deal_cap is not None) + (comp.period_cap is not None)
-            start = len(nums) - (1 + extra + (s.gate is not None))
-            for j in range(start, len(nums)):
+            for j in range(first, len(nums)):
                 nums[j] = nums[j] * factor
+    n_comp = len(segs)
+    unit_all: Array | int = den if mg is None else mg * den
+    for si, spiff in enumerate(plan.spiffs):
+        qual = np.zeros(n, dtype=bool) if flags is None else np.asarray(flags[:, si], dtype=bool)
+        if spiff.min_amount is not None:
+            qual &= np.asarray(amt >= _scaled(spiff.min_amount, mu), dtype=bool)
+        if spiff.limit is not None:
+            qual &= _group_cumsum(qual.astype(np.int64), group) <= spiff.limit
+        hit = np.flatnonzero(qual)
+        pay = _scaled(spiff.amount, mu) * (unit_all if isinstance(unit_all, int) else unit_all[hit])
+        pay_arr = _arr([pay] * len(hit), exact) if isinstance(pay, int) else pay
+        add(hit, n_comp + si, KIND_SPIFF, hit * 0 - 1, 0 * pay_arr, 0 * pay_arr, pay_arr)
+    if plan.floor is not None:
+        line_grp = np.concatenate([p[4] for p in parts]).astype(np.int64)
+        earned = _group_sum(np.concatenate(nums), line_grp, n_groups)
+        short = _scaled(plan.floor.amount, mu) * den_group - earned
+        hit = np.flatnonzero(short > 0)
+        adj = short[hit]
+        add(
+            hit * 0 - 1,
+            n_comp + len(plan.spiffs),
+            KIND_FLOOR,
+            hit * 0 - 1,
+            0 * adj,
+            0 * adj,
+            adj,
+            grp=hit,
+        )
+    if totals_only:
+        line_grp = np.concatenate([p[4] for p in parts]).astype(np.int64)
+        totals_exact = _group_sum(np.concatenate(nums), line_grp, n_groups)
+        none = np.zeros(0, dtype=np.int64)
+        return KernelResult(
+            group=none,
+            credit=none,
+            component=none,
+            kind=none,
+            segment=none,
+            base=none,
+            start=none,
+            base_q=none,
+            exact=none,
+            amount=none,
+            total=round_div(totals_exact, den_group, rounding),
+            den=den_group,
+            segs=segs,
+        )
     credit = np.concatenate([p[0] for p in parts]).astype(np.int64)
     comp_ix = np.concatenate([p[1] for p in parts]).astype(np.int64)
     kind = np.concatenate([p[2] for p in parts]).astype(np.int64)
     seg = np.concatenate([p[3] for p in parts]).astype(np.int64)
-    base_all = np.concatenate(bases) if bases else _arr([], exact)
-    num = np.concatenate(nums) if nums else _arr([], exact)
+    line_group = np.concatenate([p[4] for p in parts]).astype(np.int64)
+    base_all = np.concatenate(bases)
+    start_all = np.concatenate(starts)
+    num = np.concatenate(nums)
     if exact:
         base_all = base_all.astype(object)
+        start_all = start_all.astype(object)
         num = num.astype(object)
-    order = np.lexsort((seg, kind, comp_ix, credit))
+    credit_key = np.where(credit < 0, n, credit)
+    order = np.lexsort((seg, kind, comp_ix, credit_key, line_group))
     credit, comp_ix, kind, seg = credit[order], comp_ix[order], kind[order], seg[order]
-    base_all, num = base_all[order], num[order]
-    line_group = group[credit] if n else np.zeros(0, dtype=np.int64)
-    base_q = np.asarray([segs[c].q for c in range(len(segs))], dtype=np.int64)[comp_ix]
-    floor = num // den
-    rem = num % den
+    base_all, start_all, num = base_all[order], start_all[order], num[order]
+    line_group = line_group[order]
+    q_of = [s.q for s in segs] + [1] * (len(plan.spiffs) + 1)
+    base_q = np.asarray(q_of, dtype=np.int64)[comp_ix]
+    den_line = den_group[line_group] if mg_group is not None else den
+    floor = num // den_line
+    rem = num % den_line
     totals_exact = _group_sum(num, line_group, n_groups)
-    totals = round_div(totals_exact, den, rounding)
+    totals = round_div(totals_exact, den_group, rounding)
     leftover = totals - _group_sum(floor, line_group, n_groups)
     # Hand the leftover units to the largest remainders in each statement,
     # earlier lines first on ties, so the lines sum exactly to the rounded total.
@@ -314,9 +460,9 @@ def run(
     else:
         rank_order = np.lexsort((pos, -rem, line_group))
     sorted_group = line_group[rank_order]
-    first = np.searchsorted(sorted_group, sorted_group, side="left")
+    first_pos = np.searchsorted(sorted_group, sorted_group, side="left")
     rank = np.empty(len(num), dtype=np.int64)
-    rank[rank_order] = pos - first
+    rank[rank_order] = pos - first_pos
     bump = rank < leftover[line_group]
     amount_out = floor + np.asarray(bump, dtype=np.int64)
     return KernelResult(
@@ -326,10 +472,11 @@ def run(
         kind=kind,
         segment=seg,
         base=base_all,
+        start=start_all,
         base_q=base_q,
         exact=num,
         amount=amount_out,
         total=totals,
-        den=den,
+        den=den_group,
         segs=segs,
     )

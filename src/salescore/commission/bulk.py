@@ -40,7 +40,7 @@ CREDITS: Final = FrameContract(
     description="one credit of one deal to one rep",
 )
 
-_KINDS: Final = np.array(["tier", "deal_cap", "period_cap", "gate"])
+_KINDS: Final = np.array(["tier", "deal_cap", "period_cap", "gate", "spiff", "floor"])
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,13 @@ class StatementsFrames:
     ----------
     lines : pandas.DataFrame
         One row per statement line, in statement order per rep: ``rep_id``,
-        ``deal_id``, ``row`` (index label of the credit in the input),
+        ``deal_id``, ``row`` (index label of the credit in the input;
+        ``deal_id`` and ``row`` are missing on floor lines),
         ``component``, ``kind``, ``tier`` (1-based, 0 on caps), ``base``
-        [currency], ``rate`` [fraction], ``multiplier`` [ratio] (these three
-        as floats, for display), ``amount_minor`` (exact, [minor units]) and
+        [currency], ``rate`` [fraction], ``end_rate`` [fraction; NaN except
+        on interpolated lines, where ``rate`` and ``end_rate`` are the rates
+        at the slice's start and end], ``multiplier`` [ratio] (these as
+        floats, for display), ``amount_minor`` (exact, [minor units]) and
         ``amount`` [currency, float].
     totals : pandas.DataFrame
         Indexed by ``rep_id`` (every rep with a credit or a quota):
@@ -112,7 +115,8 @@ def statements_frame(
     plan : CommissionPlan
         The plan.
     credits : pandas.DataFrame
-        Columns of :data:`CREDITS`; not mutated. Rows that break the contract,
+        Columns of :data:`CREDITS`, plus a boolean column named after each
+        SPIFF's flag (whether the credit carries it); not mutated. Rows that break the contract,
         are in another currency, fall outside the period, are not in whole
         minor units, repeat a (rep, deal) pair, or belong to a rep without a
         quota under an attainment plan go to ``errors``, never silently lost.
@@ -132,8 +136,9 @@ def statements_frame(
     Raises
     ------
     FrameValidationError
-        A required column is missing.
+        A required column (or a SPIFF's flag column) is missing.
     InvalidInputError
+        A SPIFF flag has the name of a :data:`CREDITS` column.
         A quota repeats, is not in whole minor units, or is not > 0 under an
         attainment plan.
 
@@ -155,7 +160,16 @@ def statements_frame(
     [{'row': 2, 'reason': 'outside_period'}]
     """
     mu = minor_unit(plan.currency)
-    valid, failures = partition_frame(credits, CREDITS)
+    flag_names = sorted({x.flag for x in plan.spiffs})
+    clash = [f for f in flag_names if f in CREDITS]
+    if clash:
+        raise InvalidInputError(
+            f"SPIFF flags {clash} are credits columns; name flags apart from {CREDITS.names}"
+        )
+    contract = CREDITS.extend(
+        columns=[Column(f, "bool", description=f"credit carries flag {f!r}") for f in flag_names]
+    )
+    valid, failures = partition_frame(credits, contract)
     q_minor = _quota_minor(quotas, mu)
     amount = valid["amount"].to_numpy(dtype=np.float64)
     minor = floats_to_minor_units(amount, mu) if len(valid) else np.zeros(0, dtype=np.int64)
@@ -205,6 +219,9 @@ def statements_frame(
     date_int = used["credited_on"].to_numpy(dtype="datetime64[us]").astype(np.int64)
     order = np.lexsort((deal_code, date_int, group))
     quota_by_group = q_minor.reindex(reps, fill_value=0).to_numpy(dtype=np.int64)
+    flags = np.zeros((len(used), len(plan.spiffs)), dtype=bool)
+    for si, spiff in enumerate(plan.spiffs):
+        flags[:, si] = used[spiff.flag].to_numpy(dtype=bool)
     result = _kernel.run(
         plan,
         group[order],
@@ -213,30 +230,62 @@ def statements_frame(
         len(reps),
         rounding=rounding,
         exact=False,
+        flags=flags[order],
     )
-    credit_pos = order[result.credit]
-    comps = np.array([s.component.name for s in result.segs], dtype=object)
+    of_deal = result.credit >= 0
+    credit_pos = order[result.credit[of_deal]]
+    deal_ids = np.full(len(of_deal), None, dtype=object)
+    deal_ids[of_deal] = used["deal_id"].astype(object).to_numpy()[credit_pos]
+    labels = used.index.to_numpy()
+    if of_deal.all():
+        rows = labels[credit_pos]
+    else:  # floor lines belong to no row
+        rows = np.full(len(of_deal), None, dtype=object)
+        rows[of_deal] = labels[credit_pos]
+    names = [s.component.name for s in result.segs] + [x.name for x in plan.spiffs]
+    comps = np.array([*names, plan.floor.name if plan.floor else ""], dtype=object)
     seg = result.segment
     n_lines = len(seg)
     tier = np.zeros(n_lines, dtype=np.int64)
     rate = np.zeros(n_lines, dtype=np.float64)
     mult = np.ones(n_lines, dtype=np.float64)
+    end_rate = np.full(n_lines, np.nan)
     for ci, s in enumerate(result.segs):
         on = (result.component == ci) & (seg >= 0)
         tier[on] = np.asarray(s.tier, dtype=np.int64)[seg[on]]
         rate[on] = np.asarray([float(r) for r in s.rate])[seg[on]]
         mult[on] = np.asarray([float(m) for m in s.multiplier])[seg[on]]
+        if not any(s.w_k):
+            continue
+        widths = np.asarray(s.w_k, dtype=np.int64)
+        sloped = np.flatnonzero(on & (widths[np.clip(seg, 0, len(widths) - 1)] > 0))
+        if len(sloped):
+            j = seg[sloped]
+            scale = (
+                quota_by_group[result.group[sloped]].astype(np.float64)
+                if s.component.basis == "attainment"
+                else np.ones(len(sloped))
+            )
+            lower = scale * np.asarray(s.lo_k, dtype=np.float64)[j]
+            width = scale * np.asarray(s.w_k, dtype=np.float64)[j]
+            at = np.asarray(result.start[sloped], dtype=np.float64)
+            size = np.asarray(result.base[sloped], dtype=np.float64)
+            r0 = rate[sloped]
+            slope = np.asarray([float(r) for r in s.end_rate])[j] - r0
+            rate[sloped] = r0 + slope * (at - lower) / width
+            end_rate[sloped] = r0 + slope * (at + size - lower) / width
     amount_minor = np.asarray(result.amount, dtype=np.int64)
     lines = pd.DataFrame(
         {
             "rep_id": reps.to_numpy()[result.group],
-            "deal_id": used["deal_id"].astype(object).to_numpy()[credit_pos],
-            "row": used.index.to_numpy()[credit_pos],
+            "deal_id": deal_ids,
+            "row": rows,
             "component": comps[result.component],
             "kind": _KINDS[result.kind],
             "tier": tier,
             "base": np.asarray(result.base, dtype=np.float64) / result.base_q / 10.0**mu,
             "rate": rate,
+            "end_rate": end_rate,
             "multiplier": mult,
             "amount_minor": amount_minor,
             "amount": amount_minor / 10.0**mu,

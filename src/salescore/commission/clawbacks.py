@@ -154,6 +154,7 @@ def clawback(
             "a refund must be positive and at most the credit"
         )
     credited_on = lines[0].credited_on
+    assert credited_on is not None  # only the floor line has no date, and it has no deal
     if refund.refunded_on < credited_on:
         raise InvalidInputError(
             f"refund of deal {refund.deal_id!r} on {refund.refunded_on} is before its credit "

@@ -1,4 +1,4 @@
-"""Commission plans as data: tiers, accelerator bands, caps and the plan that holds them.
+"""Commission plans as data: tiers, accelerator bands, caps, SPIFFs, floors and the plan.
 
 A plan is a frozen pydantic model that round-trips through JSON, so a CRM can
 store and edit it. Nothing here computes a payout; :mod:`.statement` and
@@ -23,16 +23,21 @@ __all__ = [
     "Basis",
     "Boundary",
     "CommissionPlan",
+    "Floor",
     "Measure",
     "Mode",
+    "Spiff",
     "Tier",
     "TieredComponent",
 ]
 
 #: How a rate table reads its measure: ``marginal`` pays each slice of the
 #: measure at its own tier's rate; ``retroactive`` pays the whole measure at
-#: the rate of the tier it reaches.
-Mode = Literal["marginal", "retroactive"]
+#: the rate of the tier it reaches; ``interpolated`` is marginal with a rate
+#: that varies linearly within each tier, from the tier's ``rate`` at its
+#: lower bound to its ``end_rate`` at its upper bound (each slice paid the
+#: integral of that rate over the slice).
+Mode = Literal["marginal", "retroactive", "interpolated"]
 #: What the measure is counted in: ``amount`` [currency] or ``attainment``
 #: [fraction of quota, 1 = 100 percent].
 Basis = Literal["amount", "attainment"]
@@ -74,17 +79,27 @@ class Tier(FrozenModel):
         Where it ends; ``None`` for the open top tier.
     rate : Decimal
         Commission per unit of credited amount in the tier [fraction]
-        (``0.05`` pays 5 percent). At most 8 decimal places.
+        (``0.05`` pays 5 percent); in an ``interpolated`` table, the rate at
+        ``lower``. At most 8 decimal places.
+    end_rate : Decimal, optional
+        Only in an ``interpolated`` table: the rate at ``upper`` [fraction];
+        the rate moves linearly from ``rate`` to ``end_rate`` across the
+        tier. ``None`` keeps the rate flat. Needs a closed tier.
 
     Examples
     --------
     >>> Tier(lower=0, upper="0.5", rate="0.03")
-    Tier(lower=Decimal('0'), upper=Decimal('0.5'), rate=Decimal('0.03'))
+    Tier(lower=Decimal('0'), upper=Decimal('0.5'), rate=Decimal('0.03'), end_rate=None)
+    >>> Tier(lower=1, rate="0.03", end_rate="0.05")
+    Traceback (most recent call last):
+    ...
+    salescore.errors.InvalidInputError: Tier: tier from 1 is open ...
     """
 
     lower: NonNegative
     upper: NonNegative | None = None
     rate: NonNegative
+    end_rate: NonNegative | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -93,7 +108,17 @@ class Tier(FrozenModel):
                 f"tier upper {self.upper} is not above its lower {self.lower}; "
                 "a tier must have upper > lower"
             )
-        for name, value in (("lower", self.lower), ("upper", self.upper), ("rate", self.rate)):
+        if self.end_rate is not None and self.upper is None:
+            raise InvalidInputError(
+                f"tier from {self.lower} is open but has end_rate {self.end_rate}; "
+                "only a tier with an upper bound can interpolate its rate"
+            )
+        for name, value in (
+            ("lower", self.lower),
+            ("upper", self.upper),
+            ("rate", self.rate),
+            ("end_rate", self.end_rate),
+        ):
             if value is not None and _places(value) > _MAX_PLACES:
                 raise InvalidInputError(
                     f"tier {name} {value} has more than {_MAX_PLACES} decimal places"
@@ -155,15 +180,17 @@ class TieredComponent(FrozenModel):
         Contiguous tiers from 0: the first starts at 0, each starts where the
         previous ends (gaps and overlaps are rejected), only the last may be
         open.
-    mode : {"marginal", "retroactive"}
-        See :data:`Mode`.
+    mode : {"marginal", "retroactive", "interpolated"}
+        See :data:`Mode`; only ``interpolated`` tables may give tiers an
+        ``end_rate``.
     basis : {"amount", "attainment"}
         See :data:`Basis`; ``attainment`` needs a quota on the statement.
     measure : {"running", "transaction"}
         See :data:`Measure`.
     boundary : {"upper", "lower"}
         Which tier owns a boundary value; matters for retroactive tables
-        (a marginal payout is continuous, so it does not depend on it).
+        (marginal and interpolated payouts are continuous, so they do not
+        depend on it).
     accelerators : tuple of AcceleratorBand
         Non-overlapping bands in the same basis; outside every band the
         multiplier is 1.
@@ -215,6 +242,13 @@ class TieredComponent(FrozenModel):
                     f"component {self.name!r} tier {i} starts at {tier.lower} but tier {i - 1} "
                     f"ends at {prev.upper}; tiers must be contiguous (no gap or overlap)"
                 )
+        if self.mode != "interpolated":
+            for i, tier in enumerate(self.tiers, start=1):
+                if tier.end_rate is not None:
+                    raise InvalidInputError(
+                        f"component {self.name!r} tier {i} has end_rate {tier.end_rate} but "
+                        f"mode {self.mode!r}; end_rate needs mode 'interpolated'"
+                    )
         if self.gate is not None and _places(self.gate) > _MAX_PLACES:
             raise InvalidInputError(
                 f"component {self.name!r} gate {self.gate} has more than {_MAX_PLACES} "
@@ -254,6 +288,64 @@ class TieredComponent(FrozenModel):
         return tier_no, rate, multiplier
 
 
+class Spiff(FrozenModel):
+    """A fixed bonus for every credit that carries a flag (a named event or deal attribute).
+
+    SPIFFs are paid on top of the rate tables; caps and gates of the tables
+    do not touch them. A named event that is not a deal (a webinar run, a
+    reference won) is a credit of amount 0 carrying the flag.
+
+    Parameters
+    ----------
+    name : str
+        Shown on every statement line it pays; unique in the plan.
+    flag : str
+        The flag a credit must carry (:attr:`Credit.flags`, or a boolean
+        column of that name in a credits frame).
+    amount : Decimal
+        Paid per qualifying credit [currency], >= 0.
+    min_amount : Decimal, optional
+        A credit qualifies only if its amount is at least this [currency].
+    limit : int, optional
+        Most payments per period, >= 1: the first qualifying credits in
+        statement order (date, then deal id) are paid.
+
+    Examples
+    --------
+    >>> Spiff(name="new logo", flag="new_logo", amount=500, limit=3).limit
+    3
+    """
+
+    name: str = Field(min_length=1)
+    flag: str = Field(min_length=1)
+    amount: NonNegative
+    min_amount: NonNegative | None = None
+    limit: int | None = Field(default=None, ge=1)
+
+
+class Floor(FrozenModel):
+    """A minimum payout per period: a statement earning less is topped up to ``amount``.
+
+    The floor applies to the period's total from every rate table and SPIFF
+    (after caps and gates), on a line of its own that belongs to no deal.
+
+    Parameters
+    ----------
+    amount : Decimal
+        The minimum payable per period [currency], >= 0.
+    name : str
+        Shown on the floor line; unique in the plan.
+
+    Examples
+    --------
+    >>> Floor(amount=3000).name
+    'floor'
+    """
+
+    amount: NonNegative
+    name: str = Field(default="floor", min_length=1)
+
+
 class CommissionPlan(FrozenModel):
     """A commission plan: components summed on one statement, in one currency.
 
@@ -264,7 +356,12 @@ class CommissionPlan(FrozenModel):
     currency : str
         ISO 4217 code of quotas, credits, caps and payouts.
     components : tuple of TieredComponent
-        Component names must be unique.
+        The rate tables.
+    spiffs : tuple of Spiff
+        Fixed bonuses for flagged credits.
+    floor : Floor, optional
+        The minimum payout per period. Names of components, SPIFFs and the
+        floor must be unique.
 
     Examples
     --------
@@ -277,14 +374,30 @@ class CommissionPlan(FrozenModel):
     id: str = Field(min_length=1)
     currency: CurrencyCode
     components: tuple[TieredComponent, ...] = Field(min_length=1)
+    spiffs: tuple[Spiff, ...] = ()
+    floor: Floor | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        names = [c.name for c in self.components]
+        names = [c.name for c in self.components] + [x.name for x in self.spiffs]
+        if self.floor is not None:
+            names.append(self.floor.name)
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise InvalidInputError(f"component names {dupes} repeat; names must be unique")
         places = minor_unit(self.currency)
+        money: list[tuple[str, Decimal | None]] = [
+            (f"spiff {x.name!r} {what}", value)
+            for x in self.spiffs
+            for what, value in (("amount", x.amount), ("min_amount", x.min_amount))
+        ]
+        if self.floor is not None:
+            money.append((f"floor {self.floor.name!r} amount", self.floor.amount))
+        for what, value in money:
+            if value is not None and _places(value) > places:
+                raise InvalidInputError(
+                    f"{what} {value} has more decimal places than {self.currency} allows ({places})"
+                )
         for c in self.components:
             for what, cap in (("deal_cap", c.deal_cap), ("period_cap", c.period_cap)):
                 if cap is not None and _places(cap) > places:

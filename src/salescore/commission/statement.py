@@ -3,7 +3,8 @@
 :func:`statement` runs the plan over a rep's credits for one period. Each
 line carries the credit, component, tier, the slice of the measure it pays
 on, the rate, the multiplier and the amount, with a short reason in English
-and Simplified Chinese. Amounts are computed exactly; the statement total is
+and Simplified Chinese; SPIFF lines pay flagged credits and a floor line
+tops the period up to the plan's minimum. Amounts are computed exactly; the statement total is
 rounded once to the currency's minor unit and the lines are rounded so that
 they add up to it exactly (each line floored, the leftover cents handed to
 the largest remainders).
@@ -15,6 +16,7 @@ import functools
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from typing import Literal, Self
 
 import numpy as np
@@ -33,9 +35,11 @@ __all__ = ["Credit", "LineKind", "Statement", "StatementLine", "statement"]
 
 #: ``tier``: a slice of the measure paid at a tier's rate; ``deal_cap`` and
 #: ``period_cap``: the (negative) amount a cap removes; ``gate``: the amount
-#: reversed because the period's measure stayed below the component's gate.
-LineKind = Literal["tier", "deal_cap", "period_cap", "gate"]
-_KINDS: tuple[LineKind, ...] = ("tier", "deal_cap", "period_cap", "gate")
+#: reversed because the period's measure stayed below the component's gate;
+#: ``spiff``: a SPIFF's fixed bonus for a flagged credit; ``floor``: the top-up
+#: to the plan's minimum payout (a line of the period, not of a deal).
+LineKind = Literal["tier", "deal_cap", "period_cap", "gate", "spiff", "floor"]
+_KINDS: tuple[LineKind, ...] = ("tier", "deal_cap", "period_cap", "gate", "spiff", "floor")
 
 
 class Credit(FrozenModel):
@@ -51,6 +55,9 @@ class Credit(FrozenModel):
         The credited amount [currency], >= 0, at most the currency's minor unit.
     credited_on : date
         When the credit is earned (booking, invoice or payment date).
+    flags : frozenset of str
+        Deal attributes and named events the credit carries (``"new_logo"``,
+        ``"multi_year"``); a :class:`~salescore.commission.Spiff` pays for its flag.
 
     Examples
     --------
@@ -64,6 +71,7 @@ class Credit(FrozenModel):
     rep_id: str = Field(min_length=1)
     amount: Money
     credited_on: date
+    flags: frozenset[str] = frozenset()
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -84,18 +92,24 @@ class StatementLine(FrozenModel):
 
     Parameters
     ----------
-    deal_id, component : str
-        The credit and the plan component paying it.
-    credited_on : date
-        The credit's date.
-    kind : {"tier", "deal_cap", "period_cap", "gate"}
+    deal_id : str or None
+        The credit; ``None`` on the floor line, which belongs to the period.
+    component : str
+        The plan component (rate table, SPIFF or floor) paying it.
+    credited_on : date or None
+        The credit's date; ``None`` on the floor line.
+    kind : {"tier", "deal_cap", "period_cap", "gate", "spiff", "floor"}
         What the line is (see :data:`LineKind`).
     tier : int
-        Tier number, 1-based; 0 on cap and gate lines and above a closed top tier.
+        Tier number, 1-based; 0 on other lines and above a closed top tier.
     base : Decimal
-        The slice of the credit paid on this line [currency]; 0 on cap lines.
+        The slice of the credit paid on this line [currency]; 0 on other lines.
     rate : Decimal
-        The tier's rate [fraction]; 0 on cap lines.
+        The tier's rate [fraction]; 0 on other lines. On an interpolated line,
+        the rate where the slice starts (shown to 8 decimal places).
+    end_rate : Decimal or None
+        On an interpolated line, the rate where the slice ends (8 decimal
+        places); ``None`` on every other line.
     multiplier : Decimal
         Accelerator multiplier [ratio]; 1 outside every band and on cap lines.
     exact_amount : Decimal
@@ -106,13 +120,14 @@ class StatementLine(FrozenModel):
         The line explained in English and Simplified Chinese.
     """
 
-    deal_id: str
-    credited_on: date
+    deal_id: str | None
+    credited_on: date | None
     component: str
     kind: LineKind
     tier: int
     base: Decimal
     rate: Decimal
+    end_rate: Decimal | None = None
     multiplier: Decimal
     exact_amount: Decimal
     amount: Decimal
@@ -136,7 +151,8 @@ class Statement(FrozenModel):
     credited : Decimal
         Sum of the credits [currency].
     lines : tuple of StatementLine
-        In credit order (date, then deal id), then component, tier lines before caps.
+        In credit order (date, then deal id), then component (rate tables,
+        then SPIFFs), tier lines before caps; the floor line last.
     subtotals : dict of str to Decimal
         Paid per component [currency]; the sum of its lines.
     total : Decimal
@@ -166,9 +182,26 @@ def _pct(value: Decimal) -> str:
 
 
 def reasons(
-    kind: LineKind, base: Decimal, rate: Decimal, multiplier: Decimal, tier: int, currency: str
+    kind: LineKind,
+    base: Decimal,
+    rate: Decimal,
+    multiplier: Decimal,
+    tier: int,
+    currency: str,
+    end_rate: Decimal | None = None,
+    label: str = "",
 ) -> tuple[str, str]:
-    """English and Chinese reasons for one line."""
+    """English and Chinese reasons for one line (``base``: the amount on SPIFF and floor lines)."""
+    if kind == "spiff":
+        return (
+            f"SPIFF of {base:,} {currency} for {label!r}",
+            f"'{label}' 专项奖励 {base:,} {currency}",
+        )
+    if kind == "floor":
+        return (
+            f"topped up to the {base:,} {currency} minimum payout",
+            f"补足至保底佣金 {base:,} {currency}",
+        )
     if kind == "deal_cap":
         return "capped at the per-deal cap", "超过单笔上限，按上限封顶"
     if kind == "gate":
@@ -179,10 +212,29 @@ def reasons(
     accel_zh = f" × 加速系数 {multiplier.normalize():f}" if multiplier != 1 else ""
     label_en = f"tier {tier}" if tier else "above the top tier"
     label_zh = f"第{tier}档" if tier else "超出最高档"
+    if end_rate is not None:
+        return (
+            f"{base:,} {currency} in {label_en} at {_pct(rate)} rising linearly to "
+            f"{_pct(end_rate)}{accel_en}",
+            f"{base:,} {currency} 属于{label_zh}，费率由 {_pct(rate)} 线性变为 {_pct(end_rate)}"
+            f"{accel_zh}",
+        )
     return (
         f"{base:,} {currency} in {label_en} at {_pct(rate)}{accel_en}",
         f"{base:,} {currency} 属于{label_zh}，费率 {_pct(rate)}{accel_zh}",
     )
+
+
+_RATE_PLACES = Decimal("1e-8")
+
+
+def _rate_at(seg: _kernel.Segments, j: int, position: int, scale: int) -> Decimal:
+    """The interpolated tier rate at ``position`` (measure numerator over ``seg.q``), 8 places."""
+    lower = scale * seg.lo_k[j]
+    share = Fraction(position - lower, scale * seg.w_k[j])
+    rate = Fraction(seg.rate[j]) + (Fraction(seg.end_rate[j]) - Fraction(seg.rate[j])) * share
+    value = DECIMAL_CONTEXT.divide(Decimal(rate.numerator), Decimal(rate.denominator))
+    return value.quantize(_RATE_PLACES, context=DECIMAL_CONTEXT).normalize()
 
 
 def _quota_minor(plan: CommissionPlan, quota: Money | None) -> int:
@@ -290,6 +342,9 @@ def statement(
     amounts[:] = [c.amount.to_minor() for c in items]
     quotas = np.empty(1, dtype=object)
     quotas[:] = [q_minor]
+    flags = np.asarray(
+        [[x.flag in c.flags for x in plan.spiffs] for c in items], dtype=bool
+    ).reshape(len(items), len(plan.spiffs))
     result = _kernel.run(
         plan,
         np.zeros(len(items), dtype=np.int64),
@@ -298,37 +353,88 @@ def statement(
         1,
         rounding=rounding,
         exact=True,
+        flags=flags,
     )
     mu = minor_unit(plan.currency)
+    unit = Decimal(0).scaleb(-mu)
     lines = []
-    subtotals = {c.name: Decimal(0).scaleb(-mu) for c in plan.components}
+    names = [c.name for c in plan.components] + [x.name for x in plan.spiffs]
+    names += [] if plan.floor is None else [plan.floor.name]
+    subtotals = dict.fromkeys(names, unit)
+    den = Decimal(int(result.den[0]))
+    n_comp = len(plan.components)
     for i in range(len(result.credit)):
-        seg = result.segs[int(result.component[i])]
+        ci = int(result.component[i])
         kind = _KINDS[int(result.kind[i])]
-        j = int(result.segment[i])
-        tier, rate, mult = (seg.tier[j], seg.rate[j], seg.multiplier[j]) if j >= 0 else (0, 0, 1)
-        base = DECIMAL_CONTEXT.divide(Decimal(int(result.base[i])), Decimal(seg.q)).scaleb(-mu)
         amount = Decimal(int(result.amount[i])).scaleb(-mu)
-        en, zh = reasons(kind, base, Decimal(rate), Decimal(mult), tier, plan.currency)
-        lines.append(
-            StatementLine(
-                deal_id=items[int(result.credit[i])].deal_id,
-                credited_on=items[int(result.credit[i])].credited_on,
-                component=seg.component.name,
+        exact_amount = DECIMAL_CONTEXT.divide(Decimal(int(result.exact[i])), den).scaleb(-mu)
+        credit = items[int(result.credit[i])] if int(result.credit[i]) >= 0 else None
+        if ci >= n_comp:
+            if kind == "spiff":
+                spiff = plan.spiffs[ci - n_comp]
+                name, shown, label = spiff.name, spiff.amount, spiff.flag
+            else:
+                assert plan.floor is not None
+                name, shown, label = plan.floor.name, plan.floor.amount, ""
+            en, zh = reasons(
+                kind,
+                DECIMAL_CONTEXT.add(shown, unit),
+                Decimal(0),
+                Decimal(1),
+                0,
+                plan.currency,
+                label=label,
+            )
+            line = StatementLine(
+                deal_id=None if credit is None else credit.deal_id,
+                credited_on=None if credit is None else credit.credited_on,
+                component=name,
                 kind=kind,
-                tier=tier,
-                base=base,
-                rate=Decimal(rate),
-                multiplier=Decimal(mult),
-                exact_amount=DECIMAL_CONTEXT.divide(
-                    Decimal(int(result.exact[i])), Decimal(result.den)
-                ).scaleb(-mu),
+                tier=0,
+                base=unit,
+                rate=Decimal(0),
+                multiplier=Decimal(1),
+                exact_amount=exact_amount,
                 amount=amount,
                 reason_en=en,
                 reason_zh=zh,
             )
-        )
-        subtotals[seg.component.name] = DECIMAL_CONTEXT.add(subtotals[seg.component.name], amount)
+        else:
+            assert credit is not None
+            seg = result.segs[ci]
+            j = int(result.segment[i])
+            tier, rate, mult = (
+                (seg.tier[j], seg.rate[j], seg.multiplier[j]) if j >= 0 else (0, Decimal(0), 1)
+            )
+            end_rate = None
+            if j >= 0 and seg.w_k[j]:
+                scale = q_minor if seg.component.basis == "attainment" else 1
+                rate, end_rate = (
+                    _rate_at(seg, j, int(result.start[i]) + d * int(result.base[i]), scale)
+                    for d in (0, 1)
+                )
+            base = DECIMAL_CONTEXT.divide(Decimal(int(result.base[i])), Decimal(seg.q)).scaleb(-mu)
+            en, zh = reasons(
+                kind, base, Decimal(rate), Decimal(mult), tier, plan.currency, end_rate
+            )
+            name = seg.component.name
+            line = StatementLine(
+                deal_id=credit.deal_id,
+                credited_on=credit.credited_on,
+                component=name,
+                kind=kind,
+                tier=tier,
+                base=base,
+                rate=Decimal(rate),
+                end_rate=end_rate,
+                multiplier=Decimal(mult),
+                exact_amount=exact_amount,
+                amount=amount,
+                reason_en=en,
+                reason_zh=zh,
+            )
+        lines.append(line)
+        subtotals[name] = DECIMAL_CONTEXT.add(subtotals[name], amount)
     return Statement(
         rep_id=rep_id,
         period=period,
