@@ -10,7 +10,7 @@ grouped numpy operations only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +28,9 @@ __all__ = [
     "Arrays",
     "Changes",
     "Deals",
+    "check_stages",
     "count_arrays",
+    "lookup",
     "stage_codes",
     "stage_lookup",
 ]
@@ -113,15 +115,33 @@ def stage_lookup(pipeline: Pipeline) -> tuple[IntArray, npt.NDArray[np.int8]]:
     return pos, kind
 
 
+def _factorize(values: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """``pandas.factorize`` through an object ndarray (about 2x faster than on a string Series)."""
+    local, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return local, np.asarray(uniques, dtype=object)
+
+
+def lookup(index: pd.Index[Any], values: npt.NDArray[Any]) -> IntArray:
+    """``index.get_indexer(values)`` as int64 (``-1`` where absent), on a plain ndarray.
+
+    An ndarray target keeps pandas on the index's own hash table: for a
+    ``str`` index that is many times faster than an object ``Index`` target.
+    (pandas-stubs type the target as an ``Index``, hence the cast.)
+    """
+    found = index.get_indexer(cast("pd.Index[Any]", values))
+    return found.astype(np.int64, copy=False)
+
+
 def stage_codes(values: pd.Series, pipeline: Pipeline, *, what: str) -> IntArray:
     """Positions of stage names in ``pipeline.names``; unknown names raise.
 
-    One hash pass over ``values``; an unknown name is reported by
-    :func:`salescore.frames.check_stage_column` (with its failure table).
+    One lookup per value in a hash table of the stage names; an unknown
+    name is reported by :func:`salescore.frames.check_stage_column` (with
+    its failure table).
     """
-    local, uniques = pd.factorize(values)
-    lookup = pd.Index(list(pipeline.names)).get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
-    codes = np.where(local >= 0, lookup[np.maximum(local, 0)], -1).astype(np.int64)
+    # A lookup in a small ``str`` index: faster than factorizing the values.
+    names = pd.Index(list(pipeline.names), dtype="str")
+    codes = lookup(names, values.to_numpy(dtype=object))
     if (codes < 0).any():  # pragma: no cover - contracts and callers forbid null stages
         check_stage_column(values, pipeline, what)
         first = values.iloc[int(np.flatnonzero(codes < 0)[0])]
@@ -129,6 +149,18 @@ def stage_codes(values: pd.Series, pipeline: Pipeline, *, what: str) -> IntArray
             f"{what} {first!r} is not in the pipeline; known stages: {', '.join(pipeline.names)}"
         )
     return codes
+
+
+def check_stages(values: pd.Series, pipeline: Pipeline, column: str) -> None:
+    """Check that every non-null value names a stage of ``pipeline`` (nulls allowed).
+
+    The fast path of :func:`salescore.frames.check_stage_column`: one hash
+    pass, then only the distinct names are looked up; when one is unknown,
+    ``check_stage_column`` raises with its failure table.
+    """
+    _, uniques = _factorize(values)
+    if not pd.Index(uniques).isin(list(pipeline.names)).all():
+        check_stage_column(values, pipeline, column)
 
 
 def _add(size: int, index: IntArray, values: IntArray) -> IntArray:
@@ -163,8 +195,7 @@ def count_arrays(
         groups = groups.iloc[:0]
     n_deals = len(deals.amount)
 
-    visit_g = np.empty(0, dtype=np.int64)
-    visit_pos = np.empty(0, dtype=np.int64)
+    visit_idx: npt.NDArray[np.signedinteger[Any]] = np.empty(0, dtype=np.int64)
     visit_us = np.empty(0, dtype=np.int64)
     regress_idx = np.empty(0, dtype=np.int64)
     lost_known = np.zeros(n_groups, dtype=np.int64)
@@ -185,21 +216,28 @@ def count_arrays(
         )
     else:
         d, t, code = changes.deal, changes.moment, changes.code
-        same_deal = d[1:] == d[:-1]
-        if not ((d[1:] >= d[:-1]).all() and (t[1:][same_deal] >= t[:-1][same_deal]).all()):
+        n = len(d)
+        # Neighbour differences, used by the order check, visits and regressions.
+        new_deal = d[1:] != d[:-1]
+        dt = t[1:] - t[:-1]
+        if not ((d[1:] >= d[:-1]).all() and (new_deal | (dt >= 0)).all()):
             # Sort by deal, then time; lexsort is stable, so equal times keep input order.
             order = np.lexsort((t, d))
             d, t, code = d[order], t[order], code[order]
-        p = pos_of[code]
-        k = kind_of[code].astype(np.int64)
-        n = len(d)
+            new_deal = d[1:] != d[:-1]
+            dt = t[1:] - t[:-1]
+        # Open positions fit in int8 for any real pipeline: an eighth of the memory.
+        small: type[np.signedinteger[Any]] = np.int8 if m <= 127 else np.int64
+        p: npt.NDArray[np.signedinteger[Any]] = pos_of.astype(small)[code]
+        k = kind_of[code]
         first = np.ones(n, dtype=bool)
-        first[1:] = d[1:] != d[:-1]
+        first[1:] = new_deal
         last = np.ones(n, dtype=bool)
-        last[:-1] = first[1:]
-        mismatch = last & (code != deals.code[d])
+        last[:-1] = new_deal
+        deal_end = np.flatnonzero(last)
+        mismatch = code[deal_end] != deals.code[d[deal_end]]
         if mismatch.any():
-            bad = np.flatnonzero(mismatch)
+            bad = deal_end[mismatch]
             i = int(bad[0])
             raise InvalidInputError(
                 f"opportunity {deals.ids[d[i]]!r} history ends in stage "
@@ -207,17 +245,19 @@ def count_arrays(
                 f"{pipeline.names[deals.code[d[i]]]!r} ({len(bad)} such opportunities); "
                 "the last stage change must enter the current stage"
             )
-        starts = first.copy()
+        is_open = k == OPEN
+        starts = first
         if reopen == "new_pass":
             # Leaving a closed stage for an open one starts a new pass through the funnel.
-            starts[1:] |= (k[1:] == OPEN) & (k[:-1] != OPEN) & ~first[1:]
+            starts = first.copy()
+            starts[1:] |= is_open[1:] & ~is_open[:-1] & ~new_deal
         start_idx = np.flatnonzero(starts)
         end_idx = np.empty_like(start_idx)
         end_idx[:-1] = start_idx[1:] - 1
         if len(end_idx):
             end_idx[-1] = n - 1
         top = np.maximum.reduceat(p, start_idx) if n else np.empty(0, dtype=np.int64)
-        outcome = k[end_idx]
+        outcome = k[end_idx].astype(np.int64)
         furthest = np.maximum(top, 0)
         pass_deal = d[start_idx]
         is_final = last[end_idx]
@@ -229,15 +269,18 @@ def count_arrays(
         outcome = np.concatenate([outcome, deals.kind[bare].astype(np.int64)])
         furthest = np.concatenate([furthest, np.maximum(deals.pos[bare], 0)])
         is_final = np.concatenate([is_final, np.ones(len(bare), dtype=bool)])
-        # Completed visits of open stages: from entering to the next change.
-        done = (k == OPEN) & ~last
-        at_visit = np.flatnonzero(done)
-        visit_g = gcode[d[at_visit]]
-        visit_pos = p[at_visit]
-        visit_us = t[at_visit + 1] - t[at_visit]
+        # Completed visits of open stages: from entering to the deal's next change.
+        done = is_open[:-1] & ~new_deal
+        visit_pos = p[:-1][done]
+        visit_us = dt[done]
         # A regression: an open-to-open move to an earlier stage, counted at the stage left.
-        back = np.flatnonzero(~first[1:] & (k[1:] == OPEN) & (k[:-1] == OPEN) & (p[1:] < p[:-1]))
-        regress_idx = gcode[d[back]] * m + p[back]
+        back = ~new_deal & is_open[:-1] & is_open[1:] & (p[1:] < p[:-1])
+        regress_idx = p[:-1][back]
+        # Flat (group, stage) cells; with one segment every group code is 0.
+        visit_idx = visit_pos
+        if n_groups > 1:
+            visit_idx = gcode[d[:-1][done]] * m + visit_pos
+            regress_idx = gcode[d[:-1][back]] * m + regress_idx
 
     furthest = np.where(outcome == WON, m, furthest)
     pass_g = gcode[pass_deal]
@@ -252,15 +295,20 @@ def count_arrays(
     cycle_days = _add(n_groups, pass_g[cycle], deals.closed[cycle_deal] - deals.created[cycle_deal])
 
     size2 = n_groups * m
-    visit_idx = visit_g * m + visit_pos
     visits = np.bincount(visit_idx, minlength=size2).astype(np.int64)
     visit_seconds = _add(size2, visit_idx, visit_us // _US_PER_SECOND)
     regressions = np.bincount(regress_idx, minlength=size2).astype(np.int64)
 
     # Durations to the nearest hour, as (group, stage, hours) -> count: exact and additive.
-    hours = (visit_us + _US_PER_HOUR // 2) // _US_PER_HOUR
+    # In place where possible: fresh large arrays are the main cost of this kernel
+    # (``visit_us`` is a fresh array, not needed after this).
+    hours = visit_us
+    hours += _US_PER_HOUR // 2
+    hours //= _US_PER_HOUR
     span = int(hours.max()) + 1 if len(hours) else 1
-    flat = visit_idx * span + hours
+    flat = visit_idx.astype(np.int64)
+    flat *= span
+    flat += hours
     if n_groups * m * span <= 4 * len(flat) + 1_000_000:
         # Dense enough to count in one linear pass.
         dense = np.bincount(flat, minlength=n_groups * m * span)

@@ -39,12 +39,7 @@ import pandas as pd
 from salescore._numeric import floats_to_minor_units, to_minor_units
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.frames import (
-    OPPORTUNITIES,
-    STAGE_CHANGES,
-    check_stage_column,
-    validate_frame,
-)
+from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, validate_frame
 from salescore.funnel._kernel import (
     LOST,
     NO_DATE,
@@ -54,7 +49,9 @@ from salescore.funnel._kernel import (
     Changes,
     Deals,
     IntArray,
+    check_stages,
     count_arrays,
+    lookup,
     stage_codes,
     stage_lookup,
 )
@@ -713,6 +710,33 @@ def _day_numbers(series: pd.Series[Any]) -> IntArray:
     return np.where(np.isnat(values), NO_DATE, days)
 
 
+def _positions(index: pd.Index[Any], ids: npt.NDArray[np.object_]) -> IntArray:
+    """Position in ``index`` of every id (``-1`` when absent).
+
+    Histories usually list a deal's changes together: then each run of equal
+    ids is looked up once (a hash lookup costs far more than comparing
+    neighbours); otherwise every id is looked up. ``index`` should have the
+    ``str`` dtype: its string hash table is much faster than an object one.
+
+    Examples
+    --------
+    >>> index = pd.Index(["A", "B", "C"])
+    >>> _positions(index, np.array(["B", "B", "A", "A", "X"], dtype=object)).tolist()
+    [1, 1, 0, 0, -1]
+    >>> _positions(index, np.array(["B", "A", "B", "C"], dtype=object)).tolist()
+    [1, 0, 1, 2]
+    """
+    n = len(ids)
+    head = np.ones(n, dtype=bool)
+    head[1:] = ids[1:] != ids[:-1]
+    if 2 * int(head.sum()) <= n:
+        run = np.cumsum(head)
+        run -= 1
+        out: IntArray = lookup(index, ids[head])[run]
+        return out
+    return lookup(index, ids)
+
+
 def funnel_counts_frame(
     opportunities: pd.DataFrame,
     pipeline: Pipeline,
@@ -828,18 +852,20 @@ def funnel_counts_frame(
     changes = None
     if stage_changes is not None:
         history = validate_frame(stage_changes, STAGE_CHANGES)
-        check_stage_column(history["from_stage"], pipeline, "from_stage")
-        deal = pd.Index(opps["id"]).get_indexer(history["opportunity_id"]).astype(np.int64)
+        check_stages(history["from_stage"], pipeline, "from_stage")
+        ids = history["opportunity_id"].to_numpy(dtype=object)
+        deal = _positions(pd.Index(opps["id"]), ids)
         if (deal < 0).any():
-            strays = pd.unique(history["opportunity_id"].to_numpy()[deal < 0])
+            strays = pd.unique(ids[deal < 0])
             raise InvalidInputError(
                 f"stage changes name opportunity {strays[0]!r} ({len(strays)} unknown ids), "
                 "which is not in the opportunities frame; every change needs its deal"
             )
-        at = history["changed_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+        # Naive UTC in one step (the contract stores changed_at timezone-aware).
+        at = history["changed_at"].dt.tz_convert(None)
         changes = Changes(
             deal=deal,
-            moment=at.to_numpy(dtype="datetime64[us]").astype(np.int64),
+            moment=at.to_numpy(dtype="datetime64[us]").view(np.int64),
             code=stage_codes(history["to_stage"], pipeline, what="to_stage"),
         )
     return _build(
