@@ -315,6 +315,23 @@ def test_validate_frame_null_and_blank_ids():
     assert _reasons(_failures(df)) == [(i, "id", "not_null") for i in (1, 2, 3, 4)]
 
 
+def test_validate_frame_blank_ids_without_uniqueness_are_null():
+    # A stage change's deal id is checked for blanks without hashing the column.
+    df = pd.DataFrame(
+        {
+            "opportunity_id": ["D1", " ", None, "\u3000", "D2"],
+            "from_stage": [None] * 5,
+            "to_stage": ["Qualify"] * 5,
+            "changed_at": pd.Timestamp("2026-01-05", tz="UTC"),
+        }
+    )
+    assert _reasons(_failures(df, STAGE_CHANGES)) == [
+        (i, "opportunity_id", "not_null") for i in (1, 2, 3)
+    ]
+    ok = validate_frame(df.iloc[[0, 4]], STAGE_CHANGES)
+    assert ok["opportunity_id"].tolist() == ["D1", "D2"]
+
+
 def test_validate_frame_blank_optional_text_is_kept():
     out = validate_frame(_deals().assign(product=_obj("", " x ", None)), OPPORTUNITIES)
     assert out["product"].tolist()[:2] == ["", " x "]
