@@ -5,10 +5,13 @@ The plan is tiered (5 percent to quota, 8 percent above), with an accelerator
 baseline is the plain-Python loop an analyst would write: per rep, sort the
 deals, walk the tiers in ``Decimal``, apply the caps, round each line.
 
-Two more rows: the same 1,000,000 credits under an interpolated table with a
+Three more rows: the same 1,000,000 credits under an interpolated table with a
 SPIFF and a floor (the exact Python-integer path), against a Decimal loop that
-integrates the rate per deal; and ``plan_cost`` over 10,000 sampled periods of
-100 reps, against the Decimal loop run on every sampled period.
+integrates the rate per deal; under product/category rules, a per-unit table,
+a year cap with a prior year-to-date and a recoverable draw with prior
+advances, against a Decimal loop that picks each deal's rate; and
+``plan_cost`` over 10,000 sampled periods of 100 reps, against the Decimal
+loop run on every sampled period.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from salescore.commission import (
     AcceleratorBand,
     CommissionPlan,
     Credit,
+    Draw,
     Floor,
     Spiff,
     Tier,
@@ -76,6 +80,19 @@ INTERPOLATED = CommissionPlan(
     ],
     spiffs=[Spiff(name="new logo", flag="new_logo", amount=Decimal(800))],
     floor=Floor(amount=Decimal(20_000)),
+)
+RULES = CommissionPlan(
+    id="bench-rules",
+    currency="CNY",
+    components=[
+        TieredComponent(
+            name="default", tiers=[Tier(lower=0, rate="0.05")], rule="base", year_cap=60_000
+        ),
+        TieredComponent(name="hw", tiers=[Tier(lower=0, rate="0.03")], rule="base", category="hw"),
+        TieredComponent(name="x1", tiers=[Tier(lower=0, rate="0.08")], rule="base", product="X1"),
+        TieredComponent(name="units", tiers=[Tier(lower=0, rate=15)], rate_kind="per_unit"),
+    ],
+    draw=Draw(kind="recoverable", currency="CNY", amount=Decimal(300_000), start=date(2026, 1, 1)),
 )
 N_SAMPLES = 10_000
 COST_REPS = 100
@@ -162,6 +179,50 @@ def _baseline_interpolated(df: pd.DataFrame, quotas: pd.Series) -> dict[str, Dec
     return totals
 
 
+def _baseline_rules(df: pd.DataFrame, prior: pd.DataFrame) -> dict[str, Decimal]:
+    """Plain Python: per rep, pick each deal's rate by product, category or default in
+    Decimal, add 15 per unit, cap the default table by the year left after the prior
+    year-to-date, then settle against a recoverable draw of 300,000 with prior advances."""
+    rates = {"X1": Decimal("0.08"), "hw": Decimal("0.03")}
+    by_rep: dict[str, list[tuple[Any, str, Decimal, str, str, int]]] = defaultdict(list)
+    for deal, rep, amount, when, product, category, units in zip(
+        df["deal_id"],
+        df["rep_id"],
+        df["amount"],
+        df["credited_on"],
+        df["product"],
+        df["category"],
+        df["units"],
+        strict=True,
+    ):
+        by_rep[rep].append((when, deal, Decimal(repr(amount)), product, category, int(units)))
+    cent = Decimal("0.01")
+    draw, cap = Decimal(300_000), Decimal(60_000)
+    ytd = prior["ytd_minor:default"].to_dict()
+    owed = prior["advances_minor"].to_dict()
+    payable = {}
+    for rep, deals in by_rep.items():
+        room = max(cap - Decimal(int(ytd[rep])) / 100, Decimal(0))
+        earned = Decimal(0)
+        for _, _, amount, product, category, units in sorted(deals):
+            if product in rates:
+                earned += amount * rates[product]
+            elif category in rates:
+                earned += amount * rates[category]
+            else:
+                pay = min(amount * Decimal("0.05"), room)
+                room -= pay
+                earned += pay
+            earned += 15 * units
+        earned = earned.quantize(cent, ROUND_HALF_EVEN)
+        advances = Decimal(int(owed[rep])) / 100
+        if earned < draw:
+            payable[rep] = draw
+        else:
+            payable[rep] = earned - min(advances, earned - draw)
+    return payable
+
+
 def _attainments() -> npt.NDArray[np.float64]:
     rng = np.random.default_rng(SEED + 2)
     out: npt.NDArray[np.float64] = rng.lognormal(0.0, 0.35, (N_SAMPLES, COST_REPS))
@@ -213,6 +274,22 @@ def run() -> list[Row]:
         }
     )
     df["new_logo"] = np.arange(len(df)) % 7 == 0
+    rng = np.random.default_rng(SEED + 3)
+    rules_df = df.assign(
+        product=np.where(rng.random(len(df)) < 0.2, "X1", "X2"),
+        category=np.where(rng.random(len(df)) < 0.5, "hw", "sw"),
+        units=rng.integers(1, 10, len(df)).astype(np.float64),
+    )
+    prior = pd.DataFrame(
+        {
+            "advances_minor": rng.integers(0, 10_000_000, N_REPS),
+            "deficit_minor": 0,
+            "year": 2026,
+            "ytd_minor:default": rng.integers(0, 3_000_000, N_REPS),
+        },
+        index=quotas.index,
+    )
+    rules_sample = rules_df[rules_df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
     sample = df[df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
     att = _attainments()
     cost_quota = 300_000.0
@@ -237,6 +314,15 @@ def run() -> list[Row]:
             f"{N_REPS:,} reps, {N_CREDITS:,} credits",
             lambda: statements_frame(INTERPOLATED, df, period=YEAR, quotas=quotas),
             lambda: _baseline_interpolated(sample, quotas),
+            repeat=1,
+            baseline_scale=N_REPS / SAMPLE_REPS,
+        ),
+        row(
+            "statements_frame, product/category rules + per unit + year cap + draw + prior "
+            f"(baseline: Python Decimal loop on {SAMPLE_REPS} reps, scaled)",
+            f"{N_REPS:,} reps, {N_CREDITS:,} credits",
+            lambda: statements_frame(RULES, rules_df, period=YEAR, prior=prior),
+            lambda: _baseline_rules(rules_sample, prior),
             repeat=1,
             baseline_scale=N_REPS / SAMPLE_REPS,
         ),

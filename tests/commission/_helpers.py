@@ -10,13 +10,16 @@ from hypothesis import strategies as st
 from salescore.calendar import Period
 from salescore.commission import (
     AcceleratorBand,
+    Carry,
     CommissionPlan,
     Credit,
+    Draw,
     Floor,
     Spiff,
     Tier,
     TieredComponent,
 )
+from salescore.models import Rep
 from salescore.money import Money
 
 JAN = Period.month(2026, 1)
@@ -67,8 +70,15 @@ def components(draw: st.DrawFn, name: str = "c") -> TieredComponent:
         bounds = [Decimal(c) / 100 for c in cuts]
     lows = [Decimal(0), *bounds]
     ups: list[Decimal | None] = [*bounds, None]
-    rates = [Decimal(draw(st.integers(0, 1500))) / 10_000 for _ in range(n)]
     mode = draw(st.sampled_from(["marginal", "retroactive", "interpolated"]))
+    rate_kind = "fraction"
+    if mode != "interpolated":
+        rate_kind = draw(st.sampled_from(["fraction", "fraction", "per_deal", "per_unit"]))
+    if rate_kind == "fraction":
+        rates = [Decimal(draw(st.integers(0, 1500))) / 10_000 for _ in range(n)]
+    else:
+        rates = [Decimal(draw(st.integers(0, 50_000))) / 100 for _ in range(n)]
+    scope = draw(st.sampled_from([{}, {}, {"product": "P1"}, {"category": "C1"}]))
     ends: list[Decimal | None] = [
         Decimal(draw(st.integers(0, 1500))) / 10_000
         if mode == "interpolated" and up is not None and draw(st.booleans())
@@ -95,6 +105,10 @@ def components(draw: st.DrawFn, name: str = "c") -> TieredComponent:
         accelerators=bands,
         deal_cap=draw(st.none() | st.integers(1, 3_000).map(Decimal)),
         period_cap=draw(st.none() | st.integers(1, 5_000).map(Decimal)),
+        year_cap=draw(st.none() | st.integers(0, 8_000).map(Decimal)),
+        rate_kind=rate_kind,
+        rule=draw(st.sampled_from([None, "r"])),
+        **scope,
         gate=draw(
             st.none()
             | st.integers(0, 150).map(
@@ -119,7 +133,63 @@ def plans(draw: st.DrawFn) -> CommissionPlan:
         for i in range(draw(st.integers(0, 2)))
     )
     floor = draw(st.none() | st.integers(0, 500_000).map(lambda c: Floor(amount=Decimal(c) / 100)))
-    return plan(*[draw(components(name=f"c{i}")) for i in range(n)], spiffs=spiffs, floor=floor)
+    comps = [draw(components(name=f"c{i}")) for i in range(n)]
+    if len(comps) == 2 and comps[0].rule and comps[1].rule:
+        same = (comps[0].product, comps[0].category) == (comps[1].product, comps[1].category)
+        if same:  # one scope per rule: make the second its own rule
+            comps[1] = comps[1].model_copy(update={"rule": None})
+    return CommissionPlan(
+        id="P",
+        currency="CNY",
+        components=comps,
+        spiffs=spiffs,
+        floor=floor,
+        draw=draw(st.none() | draws()),
+        allow_negative=draw(st.booleans()),
+    )
+
+
+@st.composite
+def draws(draw: st.DrawFn) -> Draw:
+    """A random CNY draw, active from December 2025 or February 2026, maybe ending in March."""
+    return Draw(
+        kind=draw(st.sampled_from(["recoverable", "non_recoverable"])),
+        currency="CNY",
+        amount=Decimal(draw(st.integers(0, 500_000))) / 100,
+        start=draw(st.sampled_from([date(2025, 12, 1), date(2026, 2, 1)])),
+        end=draw(st.none() | st.just(date(2026, 3, 1))),
+        recovery=Decimal(draw(st.integers(0, 1000))) / 1000,
+        limit=draw(st.none() | st.integers(0, 1_000_000).map(lambda c: Decimal(c) / 100)),
+    )
+
+
+@st.composite
+def reps(draw: st.DrawFn, rep_id: str = "R1") -> Rep:
+    """A rep hired around January 2026 (or not dated), maybe leaving, maybe ramping."""
+    hire = draw(st.none() | st.integers(-60, 40).map(lambda d: JAN.start + timedelta(days=d)))
+    leave = draw(st.none() | st.integers(0, 70))
+    return Rep(
+        id=rep_id,
+        name=rep_id,
+        hire_date=hire,
+        leave_date=None
+        if leave is None
+        else (hire or JAN.start - timedelta(days=30)) + timedelta(days=leave),
+        ramp=tuple(draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1 / 3]), max_size=3))),
+        capacity=draw(st.sampled_from([1.0, 0.5])),
+    )
+
+
+@st.composite
+def carries(draw: st.DrawFn, names: tuple[str, ...] = ("c0", "c1")) -> Carry:
+    """A random carry from 2025 or 2026: balances and year-to-date amounts."""
+    cents = st.integers(0, 1_000_000).map(lambda c: Decimal(c) / 100)
+    return Carry(
+        advances=draw(cents),
+        deficit=draw(cents),
+        year=draw(st.none() | st.sampled_from([2025, 2026])),
+        year_to_date={n: draw(cents) for n in names if draw(st.booleans())},
+    )
 
 
 @st.composite
@@ -137,6 +207,9 @@ def credit_lists(draw: st.DrawFn, rep: str = "R1", max_size: int = 8) -> list[Cr
                 amount=Money.from_minor(cents, "CNY"),
                 credited_on=JAN.start + timedelta(days=day),
                 flags=draw(st.frozensets(st.sampled_from(FLAGS))),
+                product=draw(st.sampled_from([None, "P1", "P2"])),
+                category=draw(st.sampled_from([None, "C1", "C2"])),
+                units=draw(st.integers(0, 5)),
             )
         )
     return out

@@ -8,10 +8,20 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.commission._helpers import FLAGS, JAN, credit_lists, plan, plans, two_tier
+from tests.commission._helpers import (
+    FLAGS,
+    JAN,
+    carries,
+    credit_lists,
+    plan,
+    plans,
+    two_tier,
+)
+from tests.commission._helpers import reps as rep_models
 
 from salescore.commission import (
     CREDITS,
+    Carry,
     Credit,
     Tier,
     TieredComponent,
@@ -128,7 +138,8 @@ def test_statements_frame_decimal_quotas_and_amount_plan():
     df = frame([("D1", "R1", 12.34, "CNY", "2026-01-05")])
     q = pd.Series({"R1": Decimal("500.25")}, dtype=object)
     out = statements_frame(plan(comp), df, period=JAN, quotas=q)
-    assert out.totals.to_dict("index") == {
+    cols = ["credited_minor", "quota_minor", "total_minor", "total"]
+    assert out.totals[cols].to_dict("index") == {
         "R1": {"credited_minor": 1234, "quota_minor": 50025, "total_minor": 123, "total": 1.23}
     }
     assert statements_frame(plan(comp), df, period=JAN).totals["total_minor"].tolist() == [123]
@@ -181,9 +192,64 @@ def _to_frame(credits: list[Credit]) -> pd.DataFrame:
             "amount": [float(c.amount.amount) for c in credits],
             "currency": [c.amount.currency for c in credits],
             "credited_on": pd.to_datetime([c.credited_on for c in credits]),
+            "product": pd.Series([c.product for c in credits], dtype=object),
+            "category": pd.Series([c.category for c in credits], dtype=object),
+            "units": [float(c.units) for c in credits],
         }
         | {flag: [flag in c.flags for c in credits] for flag in FLAGS}
     )
+
+
+def carry_frame(carried: dict[str, Carry], names: list[str]) -> pd.DataFrame:
+    """The bulk ``prior`` frame of single-path carries."""
+    return pd.DataFrame(
+        {
+            "advances_minor": [int(c.advances.scaleb(2)) for c in carried.values()],
+            "deficit_minor": [int(c.deficit.scaleb(2)) for c in carried.values()],
+            "year": [c.year or 0 for c in carried.values()],
+        }
+        | {
+            f"ytd_minor:{n}": [int(c.year_to_date.get(n, 0) * 100) for c in carried.values()]
+            for n in names
+        },
+        index=list(carried),
+    )
+
+
+def assert_agree(p, out, rep_id, s):
+    """The bulk result of ``rep_id`` equals statement ``s`` to the cent, carry included."""
+    got = out.lines[out.lines["rep_id"] == rep_id]
+    assert [line.amount for line in s.lines] == [
+        Decimal(int(x)).scaleb(-2) for x in got["amount_minor"]
+    ]
+    assert [line.deal_id for line in s.lines] == [None if pd.isna(x) else x for x in got["deal_id"]]
+    assert [line.component for line in s.lines] == got["component"].tolist()
+    assert [line.kind for line in s.lines] == got["kind"].tolist()
+    assert [line.tier for line in s.lines] == got["tier"].tolist()
+    for line, rate, end_rate in zip(s.lines, got["rate"], got["end_rate"], strict=True):
+        assert abs(float(line.rate) - rate) < 1e-8
+        if line.end_rate is None:
+            assert np.isnan(end_rate)
+        else:
+            assert abs(float(line.end_rate) - end_rate) < 1e-8
+    row = out.totals.loc[rep_id]
+    assert s.total == Decimal(int(row["total_minor"])).scaleb(-2)
+    assert (s.quota or 0) == Decimal(int(row["quota_minor"])).scaleb(-2)
+    for key in (
+        "deficit_recovered",
+        "deficit_added",
+        "advance",
+        "recovered",
+        "forgiven",
+        "payable",
+    ):
+        assert getattr(s.settlement, key) == Decimal(int(row[f"{key}_minor"])).scaleb(-2), key
+    carry = out.carry.loc[rep_id]
+    assert s.carry.advances == Decimal(int(carry["advances_minor"])).scaleb(-2)
+    assert s.carry.deficit == Decimal(int(carry["deficit_minor"])).scaleb(-2)
+    assert s.carry.year == carry["year"]
+    for c in p.components:
+        assert s.carry.year_to_date[c.name] == Decimal(int(carry[f"ytd_minor:{c.name}"])).scaleb(-2)
 
 
 @given(
@@ -191,8 +257,9 @@ def _to_frame(credits: list[Credit]) -> pd.DataFrame:
     reps=st.lists(credit_lists(max_size=6), min_size=1, max_size=3),
     quota_cents=st.lists(st.integers(1, 20_000_000), min_size=3, max_size=3),
     rounding=st.sampled_from(["ROUND_HALF_EVEN", "ROUND_HALF_UP", "ROUND_DOWN"]),
+    data=st.data(),
 )
-def test_statements_frame_agrees_with_statement(p, reps, quota_cents, rounding):
+def test_statements_frame_agrees_with_statement(p, reps, quota_cents, rounding, data):
     credits = [
         c.model_copy(update={"rep_id": f"R{i}", "deal_id": f"{c.deal_id}"})
         for i, cs in enumerate(reps)
@@ -200,29 +267,46 @@ def test_statements_frame_agrees_with_statement(p, reps, quota_cents, rounding):
     ]
     quotas = {f"R{i}": Money.from_minor(quota_cents[i], "CNY") for i in range(len(reps))}
     q_series = pd.Series({k: float(v.amount) for k, v in quotas.items()}, dtype=np.float64)
-    out = statements_frame(p, _to_frame(credits), period=JAN, quotas=q_series, rounding=rounding)
-    assert out.errors.empty
+    people = {k: data.draw(rep_models(k)) for k in quotas}
+    prorate = data.draw(st.booleans())
+    carried = {k: data.draw(carries()) for k in quotas if data.draw(st.booleans())}
+    names = [c.name for c in p.components]
+    out = statements_frame(
+        p,
+        _to_frame(credits),
+        period=JAN,
+        quotas=q_series,
+        reps=list(people.values()),
+        prior=carry_frame(carried, names) if carried else None,
+        prorate=prorate,
+        rounding=rounding,
+    )
     for rep_id, quota in quotas.items():
         mine = [c for c in credits if c.rep_id == rep_id]
-        s = statement(p, rep_id, mine, period=JAN, quota=quota, rounding=rounding)
-        got = out.lines[out.lines["rep_id"] == rep_id]
-        assert [line.amount for line in s.lines] == [
-            Decimal(int(x)).scaleb(-2) for x in got["amount_minor"]
-        ]
-        assert [line.deal_id for line in s.lines] == [
-            None if pd.isna(x) else x for x in got["deal_id"]
-        ]
-        assert [line.component for line in s.lines] == got["component"].tolist()
-        assert [line.kind for line in s.lines] == got["kind"].tolist()
-        assert [line.tier for line in s.lines] == got["tier"].tolist()
-        for line, rate, end_rate in zip(s.lines, got["rate"], got["end_rate"], strict=True):
-            assert abs(float(line.rate) - rate) < 1e-8
-            if line.end_rate is None:
-                assert np.isnan(end_rate)
-            else:
-                assert abs(float(line.end_rate) - end_rate) < 1e-8
-        total = out.totals["total_minor"].to_dict()[rep_id]
-        assert s.total == Decimal(int(total)).scaleb(-2)
+        try:
+            s = statement(
+                p,
+                people[rep_id],
+                mine,
+                period=JAN,
+                quota=quota,
+                prior=carried.get(rep_id),
+                prorate=prorate,
+                rounding=rounding,
+            )
+        except InvalidInputError:
+            # A rep not employed in January under an attainment plan: no statement,
+            # every credit of theirs reported.
+            assert prorate
+            assert p.needs_quota
+            assert rep_id not in out.totals.index
+            bad = out.errors[
+                (out.errors["reason"] == "zero_quota") & (out.errors["value"] == rep_id)
+            ]
+            assert len(bad) == len(mine)
+            continue
+        assert_agree(p, out, rep_id, s)
+    assert set(out.errors["reason"]) <= {"zero_quota"}
 
 
 @given(credits=credit_lists(max_size=10), data=st.data())

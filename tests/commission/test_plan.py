@@ -1,12 +1,26 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from tests.commission._helpers import plan, two_tier
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.commission._helpers import JAN, carries, credit_lists, plan, plans, two_tier
 
-from salescore.commission import AcceleratorBand, CommissionPlan, Tier, TieredComponent
+from salescore.commission import (
+    AcceleratorBand,
+    Carry,
+    CommissionPlan,
+    PlanSchedule,
+    PlanVersion,
+    Statement,
+    Tier,
+    TieredComponent,
+    statement,
+)
 from salescore.errors import InvalidInputError, UnknownCurrencyError
+from salescore.money import Money
 
 
 def test_plan_round_trips_through_json():
@@ -128,3 +142,28 @@ def test_component_two_separate_bands():
         name="c", basis="attainment", tiers=[Tier(lower=0, rate=0)], accelerators=bands
     )
     assert c.segment(Decimal(1)) == (1, Decimal(0), Decimal(1))
+
+
+@given(p=plans())
+def test_plan_round_trips_through_json_with_every_option(p):
+    # The strategy draws year caps, draws, allow_negative, scoped rules and fixed rates.
+    assert CommissionPlan.model_validate_json(p.model_dump_json()) == p
+    assert CommissionPlan.model_validate(p.model_dump(mode="json")) == p
+
+
+@given(first=plans(), second=plans(), cut=st.integers(0, 400))
+def test_plan_schedule_round_trips_through_json(first, second, cut):
+    s = PlanSchedule(
+        versions=[
+            PlanVersion(effective_from=date(2025, 1, 1), plan=first),
+            PlanVersion(effective_from=date(2025, 1, 2) + timedelta(days=cut), plan=second),
+        ]
+    )
+    assert PlanSchedule.model_validate_json(s.model_dump_json()) == s
+
+
+@given(p=plans(), credits=credit_lists(max_size=4), carry=carries())
+def test_statement_and_carry_round_trip_through_json(p, credits, carry):
+    s = statement(p, "R1", credits, period=JAN, quota=Money("1000", "CNY"), prior=carry)
+    assert Statement.model_validate_json(s.model_dump_json()) == s
+    assert Carry.model_validate_json(s.carry.model_dump_json()) == s.carry

@@ -3,17 +3,57 @@
 * :mod:`.plan` — :class:`CommissionPlan` of :class:`TieredComponent` (marginal,
   retroactive or interpolated tiers, accelerator bands, per-deal and per-period
   caps, gates), :class:`Spiff` bonuses and a :class:`Floor`.
-* :mod:`.statement` — :func:`statement`: one rep's lines, subtotals and total.
+* :mod:`.statement` — :func:`statement`: one rep's lines, subtotals, total,
+  settlement against the draw, and the :class:`Carry` to the next period.
+* :mod:`.quota` — :func:`prorated_quota`: quotas prorated by days employed and ramp.
 * :mod:`.splits` — :func:`split_credit`: a deal's credit split exactly to the cent.
+* :mod:`.crediting` — :func:`credit_deals` / :func:`credit_frame`: who gets credit
+  (splits, overlays, manager overrides, channel partners) and when (booking,
+  invoice, payment).
 * :mod:`.bulk` — :func:`statements_frame`: every rep at once on a DataFrame.
 * :mod:`.draws` — :func:`settle`: draws, recoveries and balances carried forward.
 * :mod:`.clawbacks` — :func:`clawback`: a refund reverses the commission paid.
+* :mod:`.versions` — :class:`PlanSchedule`: plan versions applied by credit date.
 * :mod:`.cost` — :func:`plan_cost`: the payout distribution under sampled attainments.
 """
 
-from salescore.commission.bulk import CREDITS, StatementsFrames, statements_frame
-from salescore.commission.clawbacks import Clawback, Refund, clawback
+from salescore.commission.bulk import (
+    CARRY_COLUMNS,
+    CLAWBACKS,
+    CREDITS,
+    StatementsFrames,
+    statements_frame,
+)
+from salescore.commission.clawbacks import (
+    Clawback,
+    ClawbackRate,
+    Refund,
+    clawback,
+    clawbacks_frame,
+)
 from salescore.commission.cost import PlanCost, plan_cost
+from salescore.commission.crediting import (
+    ASSIGNMENTS,
+    DEALS,
+    INVOICES,
+    PAYMENTS,
+    Crediting,
+    CreditingFrames,
+    CreditingRules,
+    CreditLine,
+    CreditRole,
+    CreditTiming,
+    Invoice,
+    ManagerOverride,
+    OverInvoicedError,
+    Overlay,
+    OverpaymentError,
+    Payment,
+    UnknownDealError,
+    UnknownInvoiceError,
+    credit_deals,
+    credit_frame,
+)
 from salescore.commission.draws import Balance, Draw, DrawKind, Settlement, settle, settle_periods
 from salescore.commission.plan import (
     AcceleratorBand,
@@ -27,16 +67,53 @@ from salescore.commission.plan import (
     Tier,
     TieredComponent,
 )
+from salescore.commission.quota import prorated_quota
 from salescore.commission.splits import split_credit
-from salescore.commission.statement import Credit, LineKind, Statement, StatementLine, statement
+from salescore.commission.statement import (
+    Adjustment,
+    AdjustmentKind,
+    Carry,
+    Credit,
+    LineKind,
+    Statement,
+    StatementLine,
+    statement,
+)
+from salescore.commission.versions import PlanSchedule, PlanVersion
 
 __all__ = [
+    "ASSIGNMENTS",
+    "DEALS",
+    "INVOICES",
+    "PAYMENTS",
+    "CreditLine",
+    "CreditRole",
+    "CreditTiming",
+    "Crediting",
+    "CreditingFrames",
+    "CreditingRules",
+    "Invoice",
+    "ManagerOverride",
+    "OverInvoicedError",
+    "Overlay",
+    "OverpaymentError",
+    "Payment",
+    "UnknownDealError",
+    "UnknownInvoiceError",
+    "credit_deals",
+    "credit_frame",
+    "CARRY_COLUMNS",
+    "CLAWBACKS",
+    "CREDITS",
     "AcceleratorBand",
+    "Adjustment",
+    "AdjustmentKind",
     "Balance",
     "Basis",
     "Boundary",
-    "CREDITS",
+    "Carry",
     "Clawback",
+    "ClawbackRate",
     "CommissionPlan",
     "Credit",
     "Draw",
@@ -46,6 +123,8 @@ __all__ = [
     "Measure",
     "Mode",
     "PlanCost",
+    "PlanSchedule",
+    "PlanVersion",
     "Refund",
     "Settlement",
     "Spiff",
@@ -55,7 +134,9 @@ __all__ = [
     "Tier",
     "TieredComponent",
     "clawback",
+    "clawbacks_frame",
     "plan_cost",
+    "prorated_quota",
     "settle",
     "settle_periods",
     "split_credit",

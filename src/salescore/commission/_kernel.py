@@ -33,9 +33,10 @@ IntArray = npt.NDArray[np.int64]
 KIND_TIER: Final = 0
 KIND_DEAL_CAP: Final = 1
 KIND_PERIOD_CAP: Final = 2
-KIND_GATE: Final = 3
-KIND_SPIFF: Final = 4
-KIND_FLOOR: Final = 5
+KIND_YEAR_CAP: Final = 3
+KIND_GATE: Final = 4
+KIND_SPIFF: Final = 5
+KIND_FLOOR: Final = 6
 _LIMIT: Final = 2.0**62
 
 
@@ -115,6 +116,34 @@ def segments(component: TieredComponent, currency: str) -> Segments:
         d_int=[_scaled(d, r_places) for d in slopes],
         end_rate=end_rates,
     )
+
+
+def applies_matrix(plan: CommissionPlan, product: Array, category: Array) -> npt.NDArray[np.bool_]:
+    """Whether each component pays each credit, by scope and specificity, vectorised.
+
+    ``product`` and ``category`` hold each credit's attributes (``None`` when
+    unknown). A table without a ``rule`` pays every credit in its scope; of
+    the tables sharing a ``rule``, each credit is paid by the most specific
+    matching one (product 2, category 1, unscoped 0).
+    """
+    n = len(product)
+    spec = np.full((n, len(plan.components)), -1, dtype=np.int64)
+    for ci, c in enumerate(plan.components):
+        if c.product is not None:
+            match = np.asarray(product == c.product, dtype=bool)
+        elif c.category is not None:
+            match = np.asarray(category == c.category, dtype=bool)
+        else:
+            match = np.ones(n, dtype=bool)
+        spec[:, ci] = np.where(match, c.specificity, -1)
+    out = spec >= 0
+    rules = {c.rule for c in plan.components if c.rule is not None}
+    for rule in sorted(rules):
+        cols = [ci for ci, c in enumerate(plan.components) if c.rule == rule]
+        best = spec[:, cols].max(axis=1)
+        for ci in cols:
+            out[:, ci] = (spec[:, ci] == best) & (best >= 0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -226,13 +255,24 @@ def run(
     exact: bool,
     flags: npt.NDArray[np.bool_] | None = None,
     totals_only: bool = False,
+    year_paid: Array | None = None,
+    applies: npt.NDArray[np.bool_] | None = None,
+    units: IntArray | None = None,
 ) -> KernelResult:
     """Compute every line and total; ``group`` sorted, credits in statement order within it.
 
-    ``flags[i, j]`` says whether credit ``i`` carries the flag of ``plan.spiffs[j]``
-    (``None``: no credit does). Floor lines have credit ``-1`` and come last in
-    their group. With ``totals_only`` only ``total`` and ``den`` are filled (the
-    line arrays are empty), skipping the sort and the rounding of lines.
+    A negative ``amount`` is a refund that reduces attainment: it lowers the
+    running and period measures from its place in the order on, is paid
+    nothing and has no line. ``flags[i, j]`` says whether credit ``i``
+    carries the flag of ``plan.spiffs[j]`` (``None``: no credit does). Floor
+    lines have credit ``-1`` and come last in their group. ``year_paid[g, c]``
+    is what component ``c`` already paid group ``g`` this year [minor units,
+    >= 0] (``None``: nothing), read by year caps. ``applies[i, c]`` says
+    whether component ``c`` pays credit ``i`` (``None``: all do; see
+    :func:`applies_matrix`); ``units[i]`` is credit ``i``'s units for
+    ``per_unit`` tables (``None``: 1 each). With ``totals_only`` only
+    ``total`` and ``den`` are filled (the line arrays are empty), skipping the
+    sort and the rounding of lines.
     """
     check_rounding(rounding)
     segs = [segments(c, plan.currency) for c in plan.components]
@@ -245,7 +285,10 @@ def run(
         total_abs = float(np.abs(amount).astype(np.float64).sum())
         quota_max = float(quota.max(initial=0))
         for s in segs:
-            caps = max(c or Decimal(0) for c in (s.component.deal_cap, s.component.period_cap))
+            caps = max(
+                c or Decimal(0)
+                for c in (s.component.deal_cap, s.component.period_cap, s.component.year_cap)
+            )
             factor = max(x.den for x in segs) // s.den
             bound = (
                 (
@@ -258,6 +301,9 @@ def run(
                 * 2
             )
             exact = exact or bound >= _LIMIT
+            if s.component.rate_kind != "fraction":
+                count = float(n if units is None else np.abs(units).astype(np.float64).sum() + n)
+                exact = exact or count * max(max(s.r_int), 1) * 10**mu * s.q * factor * 4 >= _LIMIT
         fixed = sum((x.amount for x in plan.spiffs), Decimal(0)) * n
         fixed += plan.floor.amount if plan.floor is not None else 0
         exact = exact or float(fixed) * 10**mu * max(x.den for x in segs) * 4 >= _LIMIT
@@ -306,18 +352,40 @@ def run(
         rint = _arr(s.r_int, exact)
         base = quo[group] if comp.basis == "attainment" else _arr([1] * n, exact)
         bp = base[:, None] * k[None, :]  # (n, m) breakpoints of each credit's measure
-        a_q = amt * s.q
+        on = np.ones(n, dtype=bool) if applies is None else np.asarray(applies[:, ci], dtype=bool)
+        a_q = np.where(on, amt * s.q, 0 * amt)
         first = len(nums)
-        if comp.mode in ("marginal", "interpolated"):
+        if comp.rate_kind != "fraction":
+            # A fixed amount per deal or unit at the rate of the tier the measure reaches.
+            if comp.measure == "transaction":
+                measure = a_q
+            elif comp.mode == "retroactive":
+                measure = _group_sum(a_q, group, n_groups)[group]
+            else:
+                measure = _group_cumsum(a_q, group)
+            if comp.boundary == "upper":
+                reached = np.maximum(_count_le(bp, measure, strict=False) - 1, 0)
+            else:
+                reached = np.maximum(_count_le(bp, measure, strict=True) - 1, 0)
+            paid_on = on & np.asarray(amt >= 0, dtype=bool)
+            per = units if comp.rate_kind == "per_unit" and units is not None else np.ones(n)
+            n_paid = _arr(np.where(paid_on, per, 0).astype(np.int64).tolist(), exact)
+            pay = n_paid * rint[reached] * (10**mu * s.q)
+            if mg is not None:
+                pay = pay * mg
+            paying = np.flatnonzero(paid_on)
+            l_credit, l_seg = idx[paying], reached[paying].astype(np.int64)
+            l_base, l_num, l_start = a_q[paying], pay[paying], 0 * a_q[paying]
+        elif comp.mode in ("marginal", "interpolated"):
             after = _group_cumsum(a_q, group) if comp.measure == "running" else a_q
             before = after - a_q
             hi = np.concatenate([bp[:, 1:], after[:, None]], axis=1)
             low = np.maximum(bp, before[:, None])
             slices = np.minimum(hi, after[:, None]) - low
             slices = np.where(slices > 0, slices, 0 * slices)
-            located = _count_le(bp, before, strict=False) - 1
+            located = np.maximum(_count_le(bp, before, strict=False) - 1, 0)
             mask = (slices > 0) | (
-                (a_q == 0)[:, None] & (np.arange(m)[None, :] == located[:, None])
+                ((a_q == 0) & on)[:, None] & (np.arange(m)[None, :] == located[:, None])
             )
             line_num = slices * rint[None, :]
             if mg is not None:
@@ -344,14 +412,16 @@ def run(
         else:
             measure = _group_sum(a_q, group, n_groups)[group] if comp.measure == "running" else a_q
             if comp.boundary == "upper":
-                reached = _count_le(bp, measure, strict=False) - 1
+                reached = np.maximum(_count_le(bp, measure, strict=False) - 1, 0)
             else:
                 reached = np.maximum(_count_le(bp, measure, strict=True) - 1, 0)
-            pay = a_q * rint[reached]
+            # A refund (a negative amount) lowers the measure but is paid nothing.
+            paying = np.flatnonzero(on & np.asarray(a_q >= 0, dtype=bool))
+            pay = np.maximum(a_q, 0 * a_q) * rint[reached]
             if mg is not None:
                 pay = pay * mg
-            l_credit, l_seg, l_base, l_num = idx, reached.astype(np.int64), a_q, pay
-            l_start = 0 * a_q
+            l_credit, l_seg = idx[paying], reached[paying].astype(np.int64)
+            l_base, l_num, l_start = a_q[paying], pay[paying], 0 * a_q[paying]
         add(l_credit, ci, KIND_TIER, l_seg, l_base, l_start, l_num)
         factor = den // s.den
         unit = s.den if mg is None else mg * s.den
@@ -369,6 +439,15 @@ def run(
             pay = capped
             hit = np.flatnonzero(adj != 0)
             add(hit, ci, KIND_PERIOD_CAP, hit * 0 - 1, 0 * adj[hit], 0 * adj[hit], adj[hit])
+        if comp.year_cap is not None:
+            paid = _arr([0] * n_groups if year_paid is None else year_paid[:, ci].tolist(), exact)
+            room = np.maximum(_scaled(comp.year_cap, mu) - paid, 0 * paid)[group] * unit
+            cum = _group_cumsum(pay, group)
+            capped = np.minimum(cum, room) - np.minimum(cum - pay, room)
+            adj = capped - pay
+            pay = capped
+            hit = np.flatnonzero(adj != 0)
+            add(hit, ci, KIND_YEAR_CAP, hit * 0 - 1, 0 * adj[hit], 0 * adj[hit], adj[hit])
         if s.gate is not None:
             period_measure = _group_sum(a_q, group, n_groups)[group]
             adj = np.where(period_measure < base * s.gate, -pay, 0 * pay)

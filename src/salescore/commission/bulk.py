@@ -10,22 +10,34 @@ with the single path to the cent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN
-from typing import Final
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from salescore._numeric import floats_to_minor_units, to_decimal, to_minor_units
-from salescore.calendar import Period
+from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
 from salescore.commission.plan import CommissionPlan
+from salescore.commission.quota import prorate_minor, proration_units
+from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, FrameContract, partition_frame
+from salescore.models import Rep
 from salescore.money import minor_unit
 
-__all__ = ["CREDITS", "StatementsFrames", "statements_frame"]
+__all__ = [
+    "ATTRIBUTES",
+    "CARRY_COLUMNS",
+    "CLAWBACKS",
+    "CREDITS",
+    "StatementsFrames",
+    "statements_frame",
+]
 
 #: Column contract of a credits frame: one row per (deal, rep) credit.
 CREDITS: Final = FrameContract(
@@ -40,7 +52,38 @@ CREDITS: Final = FrameContract(
     description="one credit of one deal to one rep",
 )
 
-_KINDS: Final = np.array(["tier", "deal_cap", "period_cap", "gate", "spiff", "floor"])
+_KINDS: Final = np.array(["tier", "deal_cap", "period_cap", "year_cap", "gate", "spiff", "floor"])
+#: Column contract of a clawbacks frame: one row per clawback, as :class:`Clawback`.
+CLAWBACKS: Final = FrameContract(
+    "clawbacks",
+    (
+        Column("deal_id", "string", nonblank=True, description="the deal refunded"),
+        Column("rep_id", "string", nonblank=True, description="the rep clawed back"),
+        Column("refunded_on", "date", description="date of the refund"),
+        Column("refunded", "float", non_negative=True, description="refund [currency]"),
+        Column("amount", "float", description="commission reversed, <= 0 [currency]"),
+        Column("current_rate", "float", description="rate re-rated at; 0 at the original"),
+        Column("reduces_attainment", "bool", description="refund lowers the measure"),
+        Column("product", "string", required=False, nullable=True, description="deal product"),
+        Column("category", "string", required=False, nullable=True, description="its category"),
+    ),
+    description="one clawback of a refunded deal",
+)
+#: Optional credit attributes of a credits frame, read by scoped and per-unit tables.
+ATTRIBUTES: Final = (
+    Column("product", "string", required=False, nullable=True, description="deal product"),
+    Column("category", "string", required=False, nullable=True, description="product category"),
+    Column(
+        "units",
+        "float",
+        required=False,
+        nullable=True,
+        non_negative=True,
+        description="units sold, whole; missing means 1",
+    ),
+)
+#: Columns of a carry frame besides one ``ytd_minor:<component>`` per rate table.
+CARRY_COLUMNS: Final = ("advances_minor", "deficit_minor", "year")
 
 
 @dataclass(frozen=True)
@@ -60,19 +103,33 @@ class StatementsFrames:
         floats, for display), ``amount_minor`` (exact, [minor units]) and
         ``amount`` [currency, float].
     totals : pandas.DataFrame
-        Indexed by ``rep_id`` (every rep with a credit or a quota):
-        ``credited_minor``, ``quota_minor``, ``total_minor`` [minor units]
-        and ``total`` [currency, float]. ``total_minor`` is the sum of the
-        rep's ``amount_minor``.
+        Indexed by ``rep_id`` (every rep with a credit, a quota or a prior
+        carry): ``credited_minor``, ``quota_minor`` (applied, prorated when
+        asked), ``full_quota_minor``, ``reduced_minor`` (refunds reducing
+        attainment), ``clawback_minor``, ``total_minor`` [minor units] and
+        ``total`` [currency, float]; then the settlement against the plan's
+        draw and the prior balances, as in
+        :class:`~salescore.commission.Settlement`: ``deficit_recovered_minor``,
+        ``deficit_added_minor``, ``advance_minor``, ``recovered_minor``,
+        ``forgiven_minor`` and ``payable_minor``. ``total_minor`` is the sum
+        of the rep's ``amount_minor``.
     errors : pandas.DataFrame
         Rows not used: ``row``, ``column``, ``value``, ``reason`` (frame
         contract reasons, plus ``currency_mismatch``, ``outside_period``,
-        ``not_minor_unit``, ``duplicate_credit`` and ``missing_quota``).
+        ``not_minor_unit``, ``not_whole_units``, ``duplicate_credit``, ``missing_quota`` and
+        ``zero_quota``: a prorated quota of 0 under an attainment plan, the
+        rep not employed in the period; such a rep has no total).
+    carry : pandas.DataFrame
+        Indexed like ``totals``: ``advances_minor``, ``deficit_minor``,
+        ``year`` and ``ytd_minor:<component>`` per rate table (and per table
+        of the ``prior`` not in the plan, passed through); pass it as the next
+        period's ``prior``.
     """
 
     lines: pd.DataFrame
     totals: pd.DataFrame
     errors: pd.DataFrame
+    carry: pd.DataFrame
 
 
 def _quota_minor(quotas: pd.Series | None, mu: int) -> pd.Series:
@@ -101,21 +158,30 @@ def _quota_minor(quotas: pd.Series | None, mu: int) -> pd.Series:
 
 
 def statements_frame(
-    plan: CommissionPlan,
+    plan: CommissionPlan | PlanSchedule,
     credits: pd.DataFrame,
     *,
     period: Period,
     quotas: pd.Series | None = None,
+    reps: Sequence[Rep] | None = None,
+    prior: pd.DataFrame | None = None,
+    clawbacks: pd.DataFrame | None = None,
+    prorate: bool = False,
+    work_calendar: WorkCalendar | None = None,
     rounding: str = ROUND_HALF_EVEN,
 ) -> StatementsFrames:
     """Every rep's statement for ``period`` from a credits frame, vectorised.
 
     Parameters
     ----------
-    plan : CommissionPlan
-        The plan.
+    plan : CommissionPlan or PlanSchedule
+        The plan, or plan versions by effective date (each credit and
+        clawback paid by the version in effect on its date, as in
+        ``statement``; see :mod:`salescore.commission.versions`).
     credits : pandas.DataFrame
-        Columns of :data:`CREDITS`, plus a boolean column named after each
+        Columns of :data:`CREDITS`, optional :data:`ATTRIBUTES` (``product``,
+        ``category``, ``units``: missing means unknown, unknown, 1), plus a
+        boolean column named after each
         SPIFF's flag (whether the credit carries it); not mutated. Rows that break the contract,
         are in another currency, fall outside the period, are not in whole
         minor units, repeat a (rep, deal) pair, or belong to a rep without a
@@ -126,8 +192,27 @@ def statements_frame(
         Quota per rep [currency], indexed by rep id (floats or Decimals).
         Required (and > 0) for every credited rep when a component measures
         attainment.
+    reps : sequence of Rep, optional
+        The reps, for ``prorate``: every rep with a quota must be here.
+    prior : pandas.DataFrame, optional
+        The ``carry`` frame of the previous period's call (indexed by rep
+        id; ``advances_minor``, ``deficit_minor``, ``year`` and optional
+        ``ytd_minor:<component>`` columns [minor units]); reps not in it
+        carry nothing.
+    clawbacks : pandas.DataFrame, optional
+        Clawbacks of the period, columns of :data:`CLAWBACKS` (e.g. from
+        :func:`~salescore.commission.clawbacks_frame`): each a ``clawback``
+        line after the rep's other lines (``row`` missing), added to the
+        total; one that ``reduces_attainment`` also enters the measure at
+        its date as a negative amount, as in ``statement``.
+    prorate : bool
+        Prorate each rep's quota by days employed and ramp, as
+        :func:`~salescore.commission.prorated_quota` does.
+    work_calendar : WorkCalendar, optional
+        With ``prorate``, count working days instead of calendar days.
     rounding : str
-        Rounding mode of each rep's total, default ``ROUND_HALF_EVEN``.
+        Rounding mode of each rep's total (and prorated quota and draw
+        recovery), default ``ROUND_HALF_EVEN``.
 
     Returns
     -------
@@ -140,7 +225,11 @@ def statements_frame(
     InvalidInputError
         A SPIFF flag has the name of a :data:`CREDITS` column.
         A quota repeats, is not in whole minor units, or is not > 0 under an
-        attainment plan.
+        attainment plan; ``prorate`` without a Rep for every quota; a
+        ``prior`` without the carry columns, with negative values, or of a
+        later year; a clawbacks frame breaking :data:`CLAWBACKS`, with
+        refunds outside the period or not in whole minor units, or of a rep
+        without a quota under an attainment plan.
 
     Examples
     --------
@@ -159,20 +248,41 @@ def statements_frame(
     >>> out.errors[["row", "reason"]].to_dict("records")
     [{'row': 2, 'reason': 'outside_period'}]
     """
+    if isinstance(plan, PlanSchedule):
+        return _scheduled(
+            plan,
+            credits,
+            period=period,
+            quotas=quotas,
+            reps=reps,
+            prior=prior,
+            clawbacks=clawbacks,
+            prorate=prorate,
+            work_calendar=work_calendar,
+            rounding=rounding,
+        )
     mu = minor_unit(plan.currency)
     flag_names = sorted({x.flag for x in plan.spiffs})
-    clash = [f for f in flag_names if f in CREDITS]
+    clash = [f for f in flag_names if f in CREDITS or f in ("product", "category", "units")]
     if clash:
         raise InvalidInputError(
             f"SPIFF flags {clash} are credits columns; name flags apart from {CREDITS.names}"
         )
     contract = CREDITS.extend(
-        columns=[Column(f, "bool", description=f"credit carries flag {f!r}") for f in flag_names]
+        columns=[
+            *ATTRIBUTES,
+            *(Column(f, "bool", description=f"credit carries flag {f!r}") for f in flag_names),
+        ]
     )
     valid, failures = partition_frame(credits, contract)
-    q_minor = _quota_minor(quotas, mu)
+    full_quota = _quota_minor(quotas, mu)
+    q_minor = _prorate(full_quota, reps, period, work_calendar, rounding) if prorate else full_quota
+    zero_quota = list(q_minor.index[q_minor <= 0]) if plan.needs_quota else []
+    comp_names = [c.name for c in plan.components]
+    carried = _prior(prior, comp_names, period)
     amount = valid["amount"].to_numpy(dtype=np.float64)
     minor = floats_to_minor_units(amount, mu) if len(valid) else np.zeros(0, dtype=np.int64)
+    units_f = valid["units"].astype(np.float64).fillna(1.0).to_numpy()
     when = valid["credited_on"]
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     rep = valid["rep_id"].astype(object).to_numpy()
@@ -180,6 +290,7 @@ def statements_frame(
         ("currency", "currency_mismatch", (valid["currency"] != plan.currency).to_numpy()),
         ("credited_on", "outside_period", ((when < start) | (when >= end)).to_numpy()),
         ("amount", "not_minor_unit", minor / 10.0**mu != amount),
+        ("units", "not_whole_units", (units_f != np.floor(units_f)) | (units_f > 2.0**53)),
         (
             "deal_id",
             "duplicate_credit",
@@ -188,7 +299,8 @@ def statements_frame(
     ]
     if plan.needs_quota:
         checks.append(("rep_id", "missing_quota", pd.Index(q_minor.index).get_indexer(rep) < 0))
-        bad_quota = q_minor[q_minor <= 0]
+        checks.append(("rep_id", "zero_quota", pd.Index(zero_quota).get_indexer(rep) >= 0))
+        bad_quota = full_quota[full_quota <= 0]
         if len(bad_quota):
             raise InvalidInputError(
                 f"quotas of reps {list(bad_quota.index[:5])} are not > 0; "
@@ -213,24 +325,60 @@ def statements_frame(
     errors = pd.concat([failures, *extra], ignore_index=True) if extra else failures
     used = valid[~reject]
     minor = minor[~reject]
-    reps = pd.Index(sorted(set(used["rep_id"].astype(object)) | set(q_minor.index)), dtype=object)
-    group = reps.get_indexer(used["rep_id"].astype(object)).astype(np.int64)
-    deal_code = pd.factorize(used["deal_id"].astype(object), sort=True)[0]
-    date_int = used["credited_on"].to_numpy(dtype="datetime64[us]").astype(np.int64)
-    order = np.lexsort((deal_code, date_int, group))
-    quota_by_group = q_minor.reindex(reps, fill_value=0).to_numpy(dtype=np.int64)
-    flags = np.zeros((len(used), len(plan.spiffs)), dtype=bool)
+    claws = _clawbacks(clawbacks, period, mu)
+    known = set(used["rep_id"].astype(object)) | set(q_minor.index) | set(carried.index)
+    known |= set(claws["rep_id"])
+    if plan.needs_quota:
+        unquoted = sorted(set(claws["rep_id"]) - (set(q_minor.index) - set(zero_quota)))
+        if unquoted:
+            raise InvalidInputError(
+                f"clawbacks of reps {unquoted[:5]} who have no quota > 0 under an attainment plan"
+            )
+    rep_index = pd.Index(sorted(known - set(zero_quota)), dtype=object)
+    # Refunds that reduce attainment enter the kernel as negative amounts after the credits.
+    red = claws[claws["reduces_attainment"]]
+    n_used = len(used)
+    all_rep = np.concatenate([used["rep_id"].astype(object).to_numpy(), red["rep_id"].to_numpy()])
+    group = rep_index.get_indexer(all_rep).astype(np.int64)
+    all_deal = np.concatenate(
+        [used["deal_id"].astype(object).to_numpy(), red["deal_id"].to_numpy()]
+    )
+    deal_code = pd.factorize(all_deal, sort=True)[0]
+    date_int = np.concatenate(
+        [
+            used["credited_on"].to_numpy(dtype="datetime64[us]").astype(np.int64),
+            red["refunded_on"].to_numpy(dtype="datetime64[us]").astype(np.int64),
+        ]
+    )
+    is_refund = np.arange(len(all_rep)) >= n_used
+    order = np.lexsort((is_refund, deal_code, date_int, group))
+    all_minor = np.concatenate([minor, -red["refunded_minor"].to_numpy(dtype=np.int64)])
+    all_units = np.concatenate(
+        [units_f[~reject].astype(np.int64), np.zeros(len(red), dtype=np.int64)]
+    )
+    applies = _kernel.applies_matrix(
+        plan,
+        np.concatenate([_texts(used["product"]), _texts(red["product"])]),
+        np.concatenate([_texts(used["category"]), _texts(red["category"])]),
+    )
+    quota_by_group = q_minor.reindex(rep_index, fill_value=0).to_numpy(dtype=np.int64)
+    flags = np.zeros((len(all_rep), len(plan.spiffs)), dtype=bool)
     for si, spiff in enumerate(plan.spiffs):
-        flags[:, si] = used[spiff.flag].to_numpy(dtype=bool)
+        flags[:n_used, si] = used[spiff.flag].to_numpy(dtype=bool)
     result = _kernel.run(
         plan,
         group[order],
-        minor[order],
+        all_minor[order],
         quota_by_group,
-        len(reps),
+        len(rep_index),
         rounding=rounding,
         exact=False,
         flags=flags[order],
+        year_paid=carried.reindex(rep_index, fill_value=0)[
+            [f"ytd_minor:{n}" for n in comp_names]
+        ].to_numpy(dtype=np.int64),
+        applies=applies[order],
+        units=all_units[order],
     )
     of_deal = result.credit >= 0
     credit_pos = order[result.credit[of_deal]]
@@ -275,9 +423,9 @@ def statements_frame(
             rate[sloped] = r0 + slope * (at - lower) / width
             end_rate[sloped] = r0 + slope * (at + size - lower) / width
     amount_minor = np.asarray(result.amount, dtype=np.int64)
-    lines = pd.DataFrame(
+    kernel_lines = pd.DataFrame(
         {
-            "rep_id": reps.to_numpy()[result.group],
+            "rep_id": rep_index.to_numpy()[result.group],
             "deal_id": deal_ids,
             "row": rows,
             "component": comps[result.component],
@@ -291,16 +439,404 @@ def statements_frame(
             "amount": amount_minor / 10.0**mu,
         }
     )
-    credited = np.zeros(len(reps), dtype=np.int64)
-    np.add.at(credited, group, minor)
-    total_minor = np.asarray(result.total, dtype=np.int64)
+    claw_group = rep_index.get_indexer(claws["rep_id"].to_numpy()).astype(np.int64)
+    claw_minor = claws["amount_minor"].to_numpy(dtype=np.int64)
+    claw_lines = pd.DataFrame(
+        {
+            "rep_id": claws["rep_id"].to_numpy(),
+            "deal_id": claws["deal_id"].to_numpy(),
+            "row": np.full(len(claws), None, dtype=object),
+            "component": "clawback",
+            "kind": "clawback",
+            "tier": np.zeros(len(claws), dtype=np.int64),
+            "base": claws["refunded_minor"].to_numpy(dtype=np.float64) / 10.0**mu,
+            "rate": claws["current_rate"].to_numpy(dtype=np.float64),
+            "end_rate": np.full(len(claws), np.nan),
+            "multiplier": np.ones(len(claws)),
+            "amount_minor": claw_minor,
+            "amount": claw_minor / 10.0**mu,
+        }
+    )
+    # Credits no rate table pays get a line of 0, in statement order, after the others.
+    lost = order[(order < n_used)]
+    lost = lost[~applies[lost].any(axis=1)]
+    lost_minor = minor[lost]
+    lost_lines = pd.DataFrame(
+        {
+            "rep_id": all_rep[lost],
+            "deal_id": all_deal[lost],
+            "row": used.index.to_numpy()[lost],
+            "component": "unmatched",
+            "kind": "unmatched",
+            "tier": np.zeros(len(lost), dtype=np.int64),
+            "base": lost_minor / 10.0**mu,
+            "rate": np.zeros(len(lost)),
+            "end_rate": np.full(len(lost), np.nan),
+            "multiplier": np.ones(len(lost)),
+            "amount_minor": np.zeros(len(lost), dtype=np.int64),
+            "amount": np.zeros(len(lost)),
+        }
+    )
+    if len(claws) or len(lost):
+        # Per rep: the kernel's lines, unmatched credits, the floor line, clawbacks.
+        lines = pd.concat([kernel_lines, lost_lines, claw_lines], ignore_index=True)
+        section = np.concatenate(
+            [
+                np.where(result.kind == _kernel.KIND_FLOOR, 2, 0),
+                np.ones(len(lost), dtype=np.int64),
+                np.full(len(claws), 3, dtype=np.int64),
+            ]
+        )
+        by_rep = np.lexsort(
+            (
+                np.arange(len(lines)),
+                section,
+                np.concatenate([result.group, group[lost], claw_group]),
+            )
+        )
+        lines = lines.iloc[by_rep].reset_index(drop=True)
+    else:
+        lines = kernel_lines
+    clawed = np.zeros(len(rep_index), dtype=np.int64)
+    np.add.at(clawed, claw_group, claw_minor)
+    reduced = np.zeros(len(rep_index), dtype=np.int64)
+    np.add.at(
+        reduced,
+        claw_group,
+        np.where(claws["reduces_attainment"], claws["refunded_minor"], 0).astype(np.int64),
+    )
+    credited = np.zeros(len(rep_index), dtype=np.int64)
+    np.add.at(credited, group[:n_used], minor)
+    total_minor = np.asarray(result.total, dtype=np.int64) + clawed
+    before = carried.reindex(rep_index, fill_value=0)
+    settled = settle_minor(
+        total_minor,
+        before["advances_minor"].to_numpy(dtype=np.int64),
+        before["deficit_minor"].to_numpy(dtype=np.int64),
+        plan=plan,
+        period=period,
+        rounding=rounding,
+    )
     totals = pd.DataFrame(
         {
             "credited_minor": credited,
             "quota_minor": quota_by_group,
+            "full_quota_minor": full_quota.reindex(rep_index, fill_value=0).to_numpy(
+                dtype=np.int64
+            ),
+            "reduced_minor": reduced,
+            "clawback_minor": clawed,
             "total_minor": total_minor,
             "total": total_minor / 10.0**mu,
+            **{f"{k}_minor": settled[k] for k in _SETTLED},
         },
-        index=pd.Index(reps, name="rep_id"),
+        index=pd.Index(rep_index, name="rep_id"),
     )
-    return StatementsFrames(lines=lines, totals=totals, errors=errors.reset_index(drop=True))
+    paid = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
+    tables = result.component < len(comp_names)
+    np.add.at(paid, (result.group[tables], result.component[tables]), amount_minor[tables])
+    carry = pd.DataFrame(
+        {
+            "advances_minor": settled["advances"],
+            "deficit_minor": settled["deficit"],
+            "year": np.full(len(rep_index), period.start.year, dtype=np.int64),
+            **{
+                f"ytd_minor:{n}": before[f"ytd_minor:{n}"].to_numpy(dtype=np.int64) + paid[:, ci]
+                for ci, n in enumerate(comp_names)
+            },
+            **{
+                c: before[c].to_numpy(dtype=np.int64)
+                for c in carried.columns
+                if c.startswith("ytd_minor:") and c[len("ytd_minor:") :] not in comp_names
+            },
+        },
+        index=pd.Index(rep_index, name="rep_id"),
+    )
+    # A rep left out this period (a prorated quota of 0, reported in ``errors``)
+    # keeps the balances carried in, untouched, rather than losing them.
+    untouched = carried.index.difference(rep_index)
+    if len(untouched):
+        kept = carried.loc[untouched].reindex(columns=carry.columns, fill_value=0)
+        carry = pd.concat([carry, kept.astype(np.int64)]).rename_axis("rep_id")
+    return StatementsFrames(
+        lines=lines, totals=totals, errors=errors.reset_index(drop=True), carry=carry
+    )
+
+
+def _scheduled(
+    schedule: PlanSchedule,
+    credits: pd.DataFrame,
+    *,
+    period: Period,
+    quotas: pd.Series | None,
+    reps: Sequence[Rep] | None,
+    prior: pd.DataFrame | None,
+    clawbacks: pd.DataFrame | None,
+    prorate: bool,
+    work_calendar: WorkCalendar | None,
+    rounding: str,
+) -> StatementsFrames:
+    """:func:`statements_frame` under plan versions: one run per window, settled once."""
+    mu = minor_unit(schedule.currency)
+    windows, plans, settling = window_plans(schedule, period)
+    q_minor = _quota_minor(quotas, mu)
+    q_parts = split_by_days(q_minor.to_numpy(dtype=np.int64), windows)
+    if "credited_on" in credits.columns:
+        dates = pd.to_datetime(credits["credited_on"], errors="coerce").to_numpy("datetime64[D]")
+        where = window_of(dates, windows)
+    else:
+        where = np.zeros(len(credits), dtype=np.int64)
+    if clawbacks is not None and "refunded_on" in clawbacks.columns:
+        claw_dates = pd.to_datetime(clawbacks["refunded_on"], errors="coerce")
+        where_claw = window_of(claw_dates.to_numpy("datetime64[D]"), windows)
+    else:
+        where_claw = np.zeros(0 if clawbacks is None else len(clawbacks), dtype=np.int64)
+    before = _prior(prior, [], period) if prior is not None else None
+    window_prior = None
+    if prior is not None:
+        window_prior = prior.assign(advances_minor=0, deficit_minor=0)
+    outs: list[StatementsFrames] = []
+    for i, (w, p) in enumerate(zip(windows, plans, strict=True)):
+        part = pd.Series(
+            [Decimal(int(x)).scaleb(-mu) for x in q_parts[:, i]], index=q_minor.index, dtype=object
+        )
+        out = statements_frame(
+            p,
+            credits[where == i],
+            period=w,
+            quotas=part if quotas is not None else None,
+            reps=reps,
+            prior=window_prior,
+            clawbacks=None if clawbacks is None else clawbacks[where_claw == i],
+            prorate=prorate,
+            work_calendar=work_calendar,
+            rounding=rounding,
+        )
+        outs.append(out)
+        window_prior = out.carry.assign(advances_minor=0, deficit_minor=0)
+    lines = pd.concat([o.lines for o in outs], ignore_index=True)
+    lines = lines.iloc[np.argsort(lines["rep_id"].to_numpy(dtype=object), kind="stable")]
+    summed = ["credited_minor", "quota_minor", "full_quota_minor", "reduced_minor"]
+    summed += ["clawback_minor", "total_minor"]
+    totals = (
+        pd.concat([o.totals[summed] for o in outs])
+        .groupby(level=0, sort=True)
+        .sum()
+        .astype(np.int64)
+    )
+    totals.index.name = "rep_id"
+    rep_index = totals.index
+    balances = (
+        before.reindex(rep_index, fill_value=0)
+        if before is not None
+        else pd.DataFrame({"advances_minor": 0, "deficit_minor": 0}, index=rep_index)
+    )
+    settled = settle_minor(
+        totals["total_minor"].to_numpy(dtype=np.int64),
+        balances["advances_minor"].to_numpy(dtype=np.int64),
+        balances["deficit_minor"].to_numpy(dtype=np.int64),
+        plan=settling,
+        period=period,
+        rounding=rounding,
+    )
+    totals["total"] = totals["total_minor"] / 10.0**mu
+    for k in _SETTLED:
+        totals[f"{k}_minor"] = settled[k]
+    carry = outs[-1].carry.reindex(rep_index, fill_value=0)
+    carry["advances_minor"] = settled["advances"]
+    carry["deficit_minor"] = settled["deficit"]
+    carry["year"] = windows[-1].start.year
+    errors = pd.concat([o.errors for o in outs], ignore_index=True)
+    return StatementsFrames(
+        lines=lines.reset_index(drop=True), totals=totals, errors=errors, carry=carry
+    )
+
+
+_SETTLED: Final = (
+    "deficit_recovered",
+    "deficit_added",
+    "advance",
+    "recovered",
+    "forgiven",
+    "payable",
+)
+
+
+def _prorate(
+    quota: pd.Series,
+    reps: Sequence[Rep] | None,
+    period: Period,
+    work_calendar: WorkCalendar | None,
+    rounding: str,
+) -> pd.Series:
+    if reps is None:
+        raise InvalidInputError("prorate=True needs reps=[Rep, ...] with hire and leave dates")
+    by_id = {r.id: r for r in reps}
+    if len(by_id) != len(reps):
+        raise InvalidInputError("reps repeat an id; give each Rep once")
+    missing = [r for r in quota.index if r not in by_id]
+    if missing:
+        raise InvalidInputError(
+            f"quotas of reps {missing[:5]} have no Rep in reps; prorating needs each rep's "
+            "hire and leave dates and ramp"
+        )
+    worked, length = proration_units([by_id[r] for r in quota.index], period, work_calendar)
+    minor = prorate_minor(quota.to_numpy(dtype=np.int64), worked, length, rounding)
+    return pd.Series(minor, index=quota.index, dtype=np.int64)
+
+
+def _prior(prior: pd.DataFrame | None, names: list[str], period: Period) -> pd.DataFrame:
+    """The prior carry frame, checked, with every column, year-to-date reset in a new year."""
+    ytd = [f"ytd_minor:{n}" for n in names]
+    if prior is not None:  # other tables' year-to-date (earlier plan versions) pass through
+        ytd += sorted(c for c in prior.columns if c.startswith("ytd_minor:") and c not in ytd)
+    if prior is None:
+        return pd.DataFrame(
+            {c: np.zeros(0, dtype=np.int64) for c in (*CARRY_COLUMNS, *ytd)},
+            index=pd.Index([], dtype=object, name="rep_id"),
+        )
+    missing = [c for c in CARRY_COLUMNS if c not in prior.columns]
+    if missing:
+        raise InvalidInputError(
+            f"prior lacks columns {missing}; pass the carry frame of the previous period"
+        )
+    if prior.index.has_duplicates:
+        raise InvalidInputError("prior repeats reps; one carry row per rep")
+    out = pd.DataFrame(index=pd.Index(prior.index.astype(object), name="rep_id"))
+    for c in (*CARRY_COLUMNS, *ytd):
+        values = prior[c] if c in prior.columns else pd.Series(0, index=prior.index)
+        if values.isna().any() or (values.to_numpy() < 0).any():
+            raise InvalidInputError(f"prior column {c!r} has missing or negative values")
+        out[c] = values.to_numpy(dtype=np.int64)
+    year = period.start.year
+    later = out.index[out["year"] > year]
+    if len(later):
+        raise InvalidInputError(
+            f"prior of reps {list(later[:5])} carries a year after {year}, the period's year; "
+            "statements run forwards in time"
+        )
+    out.loc[out["year"] < year, ytd] = 0
+    return out
+
+
+def _texts(values: pd.Series) -> npt.NDArray[Any]:
+    """A string column as an object array with ``None`` for missing values."""
+    out = values.astype(object).to_numpy(copy=True)
+    out[pd.isna(out)] = None
+    return out
+
+
+def _clawbacks(clawbacks: pd.DataFrame | None, period: Period, mu: int) -> pd.DataFrame:
+    """The clawbacks frame checked, in minor units, sorted by rep, date and deal."""
+    columns = ["rep_id", "deal_id", "refunded_on", "refunded_minor", "amount_minor"]
+    if clawbacks is None:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        return empty.assign(
+            refunded_minor=np.zeros(0, dtype=np.int64),
+            amount_minor=np.zeros(0, dtype=np.int64),
+            refunded_on=pd.to_datetime([]),
+            current_rate=np.zeros(0),
+            reduces_attainment=np.zeros(0, dtype=bool),
+            product=pd.Series([], dtype=object),
+            category=pd.Series([], dtype=object),
+        )
+    valid, failures = partition_frame(clawbacks, CLAWBACKS)
+    if len(failures):
+        raise InvalidInputError(
+            f"clawbacks rows break the contract: {failures.head(5).to_dict('records')}"
+        )
+    when = valid["refunded_on"]
+    outside = (when < pd.Timestamp(period.start)) | (when >= pd.Timestamp(period.end))
+    if outside.any():
+        raise InvalidInputError(
+            f"clawbacks rows {list(valid.index[outside.to_numpy()][:5])} are refunded outside "
+            f"the period [{period.start}, {period.end})"
+        )
+    out = pd.DataFrame(
+        {
+            "rep_id": valid["rep_id"].astype(object).to_numpy(),
+            "deal_id": valid["deal_id"].astype(object).to_numpy(),
+            "refunded_on": when.to_numpy(),
+            "current_rate": valid["current_rate"].to_numpy(dtype=np.float64),
+            "reduces_attainment": valid["reduces_attainment"].to_numpy(dtype=bool),
+            "product": _texts(valid["product"]),
+            "category": _texts(valid["category"]),
+        }
+    )
+    for name in ("refunded", "amount"):
+        values = valid[name].to_numpy(dtype=np.float64)
+        minor = floats_to_minor_units(values, mu) if len(values) else np.zeros(0, dtype=np.int64)
+        off = minor / 10.0**mu != values
+        if name == "amount":
+            off |= minor > 0
+        if off.any():
+            raise InvalidInputError(
+                f"clawbacks rows {list(valid.index[off][:5])} have a {name} that is not in whole "
+                "minor units" + (" or is > 0" if name == "amount" else "")
+            )
+        out[f"{name}_minor"] = minor
+    order = np.lexsort(
+        (
+            pd.factorize(out["deal_id"], sort=True)[0],
+            out["refunded_on"].to_numpy(dtype="datetime64[us]").astype(np.int64),
+            pd.factorize(out["rep_id"], sort=True)[0],
+        )
+    )
+    return out.iloc[order].reset_index(drop=True)
+
+
+def settle_minor(
+    earned: npt.ArrayLike,
+    advances: npt.ArrayLike,
+    deficit: npt.ArrayLike,
+    *,
+    plan: CommissionPlan,
+    period: Period,
+    rounding: str,
+) -> dict[str, npt.NDArray[np.int64]]:
+    """:func:`~salescore.commission.settle` for many reps at once, in minor units."""
+    mu = minor_unit(plan.currency)
+
+    def obj(values: npt.ArrayLike) -> npt.NDArray[Any]:
+        return np.asarray(values, dtype=np.int64).astype(object)
+
+    e, a, d = obj(earned), obj(advances), obj(deficit)
+    zero = 0 * e
+    dr = np.minimum(d, np.maximum(e, zero))
+    e, d = e - dr, d - dr
+    negative = e < 0
+    paid_negative = negative & plan.allow_negative
+    da = np.where(negative & ~paid_negative, -e, zero)
+    d = d + da
+    e = np.where(negative & ~paid_negative, zero, e)
+    draw = plan.draw
+    g = int(draw.amount.scaleb(mu)) if draw is not None and draw.active(period) else 0
+    rest = ~paid_negative
+    low = rest & (e < g)
+    adv = np.where(low, g - e, zero)
+    if draw is not None and draw.kind == "recoverable":
+        a = a + adv
+    share = draw.recovery if draw is not None else Decimal(1)
+    places = max(0, -int(share.normalize().as_tuple().exponent))
+    due = _kernel.round_div(
+        int(share.scaleb(places)) * np.maximum(e - g, zero), 10**places, rounding
+    )
+    rec = np.where(rest & ~low, np.minimum(a, due), zero)
+    a = a - rec
+    payable = np.where(paid_negative, e, np.where(low, g, e - rec))
+    forgiven = zero
+    if draw is not None and draw.limit is not None:
+        cap = int(draw.limit.scaleb(mu))
+        forgiven = np.where(rest & (a > cap), a - cap, zero)
+        a = a - forgiven
+    out = {
+        "deficit_recovered": dr,
+        "deficit_added": da,
+        "advance": adv,
+        "recovered": rec,
+        "forgiven": forgiven,
+        "payable": payable,
+        "advances": a,
+        "deficit": d,
+    }
+    return {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}

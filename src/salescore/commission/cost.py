@@ -293,6 +293,12 @@ def plan_cost(
         rounding=rounding,
         exact=False,
         totals_only=True,
+        # Sampled credits carry no product or category: only unscoped tables pay them.
+        applies=_kernel.applies_matrix(
+            plan,
+            np.full(len(amounts), None, dtype=object),
+            np.full(len(amounts), None, dtype=object),
+        ),
     )
     totals = np.asarray(result.total.tolist())
     if totals.dtype == object:

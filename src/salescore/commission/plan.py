@@ -15,11 +15,13 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from salescore._base import FrozenModel
 from salescore._numeric import to_decimal
+from salescore.commission.draws import Draw
 from salescore.errors import InvalidInputError
 from salescore.money import CurrencyCode, minor_unit
 
 __all__ = [
     "AcceleratorBand",
+    "RateKind",
     "Basis",
     "Boundary",
     "CommissionPlan",
@@ -44,6 +46,10 @@ Basis = Literal["amount", "attainment"]
 #: Which credits make up the measure: ``running`` is the running total of the
 #: period (credits ordered by date, then id), ``transaction`` each credit alone.
 Measure = Literal["running", "transaction"]
+#: What a tier's ``rate`` is: ``fraction`` of the credited amount, or a fixed
+#: amount [currency] ``per_deal`` (each credit) or ``per_unit`` (times the
+#: credit's ``units``).
+RateKind = Literal["fraction", "per_deal", "per_unit"]
 #: Which tier owns a boundary value ``b``: ``upper`` means tiers are
 #: ``[lower, upper)`` (``b`` reaches the next tier), ``lower`` means
 #: ``(lower, upper]`` (``b`` stays in the tier below).
@@ -199,6 +205,26 @@ class TieredComponent(FrozenModel):
     period_cap : Decimal, optional
         Most this component pays in the period [currency]; credits are
         paid in order until the cap is reached.
+    year_cap : Decimal, optional
+        Most this component pays in a calendar year [currency] (the year of
+        the period's start): what it already paid this year comes in through
+        the statement's ``prior``; applied after the period cap, the same way.
+    rate_kind : {"fraction", "per_deal", "per_unit"}
+        See :data:`RateKind`. A fixed amount per deal or unit is paid at the
+        rate of one tier, the tier the measure reaches: the running measure
+        after the credit (``marginal``), or the period's total
+        (``retroactive``), or the credit alone (``transaction`` measure).
+        Not with ``interpolated``; the rates then have at most the currency's
+        decimal places.
+    product, category : str, optional
+        Scope: the table pays only credits of this product, or of this
+        product category (at most one of the two). A scoped table measures
+        only the credits it pays.
+    rule : str, optional
+        Tables with the same ``rule`` are alternatives: each credit is paid
+        by the most specific one that matches it (a product's table beats its
+        category's, which beats the unscoped default) and by no other. Tables
+        without a ``rule`` all pay every credit in their scope.
     gate : Decimal, optional
         Threshold on the period's total measure, in the component's basis:
         below it the component pays nothing for the period (each line
@@ -227,7 +253,12 @@ class TieredComponent(FrozenModel):
     accelerators: tuple[AcceleratorBand, ...] = ()
     deal_cap: NonNegative | None = None
     period_cap: NonNegative | None = None
+    year_cap: NonNegative | None = None
     gate: NonNegative | None = None
+    rate_kind: RateKind = "fraction"
+    product: str | None = Field(default=None, min_length=1)
+    category: str | None = Field(default=None, min_length=1)
+    rule: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -249,6 +280,16 @@ class TieredComponent(FrozenModel):
                         f"component {self.name!r} tier {i} has end_rate {tier.end_rate} but "
                         f"mode {self.mode!r}; end_rate needs mode 'interpolated'"
                     )
+        if self.product is not None and self.category is not None:
+            raise InvalidInputError(
+                f"component {self.name!r} is scoped to product {self.product!r} and category "
+                f"{self.category!r}; give one of the two"
+            )
+        if self.rate_kind != "fraction" and self.mode == "interpolated":
+            raise InvalidInputError(
+                f"component {self.name!r} pays {self.rate_kind} but is interpolated; fixed "
+                "amounts use mode 'marginal' or 'retroactive'"
+            )
         if self.gate is not None and _places(self.gate) > _MAX_PLACES:
             raise InvalidInputError(
                 f"component {self.name!r} gate {self.gate} has more than {_MAX_PLACES} "
@@ -262,6 +303,11 @@ class TieredComponent(FrozenModel):
                     f"and {band.lower} overlap; bands must not overlap"
                 )
         return self
+
+    @property
+    def specificity(self) -> int:
+        """2 for a product's table, 1 for a category's, 0 unscoped."""
+        return 2 if self.product is not None else 1 if self.category is not None else 0
 
     def breakpoints(self) -> tuple[Decimal, ...]:
         """Sorted starts of the segments where tier or multiplier changes [basis units]."""
@@ -362,6 +408,12 @@ class CommissionPlan(FrozenModel):
     floor : Floor, optional
         The minimum payout per period. Names of components, SPIFFs and the
         floor must be unique.
+    draw : Draw, optional
+        The draw every statement under the plan settles against, in the plan
+        currency (see :func:`~salescore.commission.settle`).
+    allow_negative : bool
+        Pay a negative period (clawbacks above earnings) as a negative payout;
+        by default it is carried forward as a deficit.
 
     Examples
     --------
@@ -376,12 +428,31 @@ class CommissionPlan(FrozenModel):
     components: tuple[TieredComponent, ...] = Field(min_length=1)
     spiffs: tuple[Spiff, ...] = ()
     floor: Floor | None = None
+    draw: Draw | None = None
+    allow_negative: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if self.draw is not None and self.draw.currency != self.currency:
+            raise InvalidInputError(
+                f"plan {self.id!r} draw is in {self.draw.currency}, not the plan currency "
+                f"{self.currency}"
+            )
         names = [c.name for c in self.components] + [x.name for x in self.spiffs]
         if self.floor is not None:
             names.append(self.floor.name)
+        reserved = sorted({"clawback", "unmatched"} & set(names))
+        if reserved:
+            raise InvalidInputError(
+                f"component names {reserved} are reserved for statement lines; rename them"
+            )
+        scopes = [(c.rule, c.product, c.category) for c in self.components if c.rule is not None]
+        twice = sorted({str(x) for x in scopes if scopes.count(x) > 1})
+        if twice:
+            raise InvalidInputError(
+                f"plan {self.id!r} has two tables of one rule with the same scope {twice}; "
+                "each (rule, product, category) once"
+            )
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise InvalidInputError(f"component names {dupes} repeat; names must be unique")
@@ -399,12 +470,23 @@ class CommissionPlan(FrozenModel):
                     f"{what} {value} has more decimal places than {self.currency} allows ({places})"
                 )
         for c in self.components:
-            for what, cap in (("deal_cap", c.deal_cap), ("period_cap", c.period_cap)):
+            for what, cap in (
+                ("deal_cap", c.deal_cap),
+                ("period_cap", c.period_cap),
+                ("year_cap", c.year_cap),
+            ):
                 if cap is not None and _places(cap) > places:
                     raise InvalidInputError(
                         f"component {c.name!r} {what} {cap} has more decimal places than "
                         f"{self.currency} allows ({places})"
                     )
+            if c.rate_kind != "fraction":
+                for tier in c.tiers:
+                    if _places(tier.rate) > places:
+                        raise InvalidInputError(
+                            f"component {c.name!r} pays {tier.rate} {c.rate_kind}, more decimal "
+                            f"places than {self.currency} allows ({places})"
+                        )
             if c.basis == "amount":
                 for point in (*c.breakpoints(), *([] if c.gate is None else [c.gate])):
                     if _places(point) > places:

@@ -8,6 +8,13 @@ tops the period up to the plan's minimum. Amounts are computed exactly; the stat
 rounded once to the currency's minor unit and the lines are rounded so that
 they add up to it exactly (each line floored, the leftover cents handed to
 the largest remainders).
+
+Clawbacks of the period add ``clawback`` lines; the total is then settled
+against the plan's draw and the balances carried in ``prior`` (a
+:class:`Carry`), each step an explained :class:`Adjustment`, and the
+statement's ``carry`` goes to the next period. The quota may be prorated for
+a rep who joins or leaves mid-period or ramps, and a
+:class:`~salescore.commission.PlanSchedule` applies plan versions by date.
 """
 
 from __future__ import annotations
@@ -17,29 +24,61 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from salescore._base import FrozenModel
 from salescore._numeric import DECIMAL_CONTEXT
-from salescore.calendar import Period
+from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
+from salescore.commission.draws import Balance, Settlement, settle
 from salescore.commission.plan import CommissionPlan
+from salescore.commission.quota import prorated_quota
+from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.models import Rep
 from salescore.money import Money, minor_unit
 
-__all__ = ["Credit", "LineKind", "Statement", "StatementLine", "statement"]
+if TYPE_CHECKING:
+    from salescore.commission.clawbacks import Clawback
+
+__all__ = [
+    "Adjustment",
+    "AdjustmentKind",
+    "Carry",
+    "Credit",
+    "LineKind",
+    "Statement",
+    "StatementLine",
+    "statement",
+]
 
 #: ``tier``: a slice of the measure paid at a tier's rate; ``deal_cap`` and
-#: ``period_cap``: the (negative) amount a cap removes; ``gate``: the amount
+#: ``period_cap`` and ``year_cap``: the (negative) amount a cap removes; ``gate``: the amount
 #: reversed because the period's measure stayed below the component's gate;
 #: ``spiff``: a SPIFF's fixed bonus for a flagged credit; ``floor``: the top-up
-#: to the plan's minimum payout (a line of the period, not of a deal).
-LineKind = Literal["tier", "deal_cap", "period_cap", "gate", "spiff", "floor"]
-_KINDS: tuple[LineKind, ...] = ("tier", "deal_cap", "period_cap", "gate", "spiff", "floor")
+#: to the plan's minimum payout (a line of the period, not of a deal);
+#: ``unmatched``: a credit no rate table pays (all scoped to other products),
+#: amount 0; ``clawback``: commission reversed for a refund in the period (negative).
+LineKind = Literal[
+    "tier", "deal_cap", "period_cap", "year_cap", "gate", "spiff", "floor", "unmatched", "clawback"
+]
+_KINDS: tuple[LineKind, ...] = (
+    "tier",
+    "deal_cap",
+    "period_cap",
+    "year_cap",
+    "gate",
+    "spiff",
+    "floor",
+)
+#: How settling the period moves the payable away from the total earned:
+#: ``deficit_recovered`` (earnings offset a carried negative balance),
+#: ``deficit_added`` (a negative period carried forward instead of paid),
+#: ``advance`` (a draw top-up) and ``recovered`` (earlier advances repaid).
+AdjustmentKind = Literal["deficit_recovered", "deficit_added", "advance", "recovered"]
 
 
 class Credit(FrozenModel):
@@ -58,6 +97,11 @@ class Credit(FrozenModel):
     flags : frozenset of str
         Deal attributes and named events the credit carries (``"new_logo"``,
         ``"multi_year"``); a :class:`~salescore.commission.Spiff` pays for its flag.
+    product, category : str, optional
+        The deal's product and product category: a rate table scoped to one
+        of them pays the credit (see ``TieredComponent.rule``).
+    units : int
+        Units sold, >= 0, default 1; read by ``per_unit`` tables.
 
     Examples
     --------
@@ -72,6 +116,9 @@ class Credit(FrozenModel):
     amount: Money
     credited_on: date
     flags: frozenset[str] = frozenset()
+    product: str | None = Field(default=None, min_length=1)
+    category: str | None = Field(default=None, min_length=1)
+    units: int = Field(default=1, ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -98,7 +145,9 @@ class StatementLine(FrozenModel):
         The plan component (rate table, SPIFF or floor) paying it.
     credited_on : date or None
         The credit's date; ``None`` on the floor line.
-    kind : {"tier", "deal_cap", "period_cap", "gate", "spiff", "floor"}
+    kind : str
+        One of :data:`LineKind`: ``tier``, ``deal_cap``, ``period_cap``,
+        ``year_cap``, ``gate``, ``spiff``, ``floor``, ``unmatched`` or ``clawback``.
         What the line is (see :data:`LineKind`).
     tier : int
         Tier number, 1-based; 0 on other lines and above a closed top tier.
@@ -135,6 +184,60 @@ class StatementLine(FrozenModel):
     reason_zh: str
 
 
+class Adjustment(FrozenModel):
+    """One step from the total earned to the amount payable, explained.
+
+    Parameters
+    ----------
+    kind : {"deficit_recovered", "deficit_added", "advance", "recovered"}
+        See :data:`AdjustmentKind`.
+    amount : Decimal
+        Added to the payable [currency]: negative for ``deficit_recovered``
+        and ``recovered``, positive for ``deficit_added`` and ``advance``.
+    reason_en, reason_zh : str
+        The step explained in English and Simplified Chinese.
+    """
+
+    kind: AdjustmentKind
+    amount: Decimal
+    reason_en: str
+    reason_zh: str
+
+
+class Carry(FrozenModel):
+    """What one statement hands to the next: pass ``Statement.carry`` as ``prior``.
+
+    Parameters
+    ----------
+    advances : Decimal
+        Recoverable draw advances not yet repaid [currency], >= 0.
+    deficit : Decimal
+        Negative balance not yet offset by earnings [currency], >= 0.
+    year : int, optional
+        The calendar year ``year_to_date`` counts; a statement of a later
+        year starts the year-to-date amounts again from 0, and without a
+        year they are ignored.
+    year_to_date : dict of str to Decimal
+        Paid so far in ``year`` per rate-table component [currency], the
+        amount a ``year_cap`` is measured against.
+
+    Examples
+    --------
+    >>> Carry(advances="200", year=2026, year_to_date={"base": "1500.00"}).year_to_date
+    {'base': Decimal('1500.00')}
+    """
+
+    advances: Decimal = Field(default=Decimal(0), ge=0)
+    deficit: Decimal = Field(default=Decimal(0), ge=0)
+    year: int | None = None
+    year_to_date: dict[str, Decimal] = Field(default_factory=dict)
+
+    @property
+    def balance(self) -> Balance:
+        """The draw and deficit balances as a :class:`~salescore.commission.Balance`."""
+        return Balance(advances=self.advances, deficit=self.deficit)
+
+
 class Statement(FrozenModel):
     """A rep's commission statement for one period.
 
@@ -147,17 +250,28 @@ class Statement(FrozenModel):
     currency : str
         ISO 4217 code of every amount.
     quota : Decimal or None
-        The period quota [currency], if given.
+        The quota applied [currency], if given (prorated when asked).
     credited : Decimal
         Sum of the credits [currency].
+    reduced : Decimal
+        Refunds of the period's clawbacks that reduce attainment [currency].
     lines : tuple of StatementLine
         In credit order (date, then deal id), then component (rate tables,
-        then SPIFFs), tier lines before caps; the floor line last.
+        then SPIFFs), tier lines before caps; then ``unmatched`` lines, the
+        floor line, and ``clawback`` lines last.
     subtotals : dict of str to Decimal
         Paid per component [currency]; the sum of its lines.
     total : Decimal
-        Total payable [currency]: the exact total rounded once; equals the
+        Total earned [currency]: the exact total rounded once; equals the
         sum of the line amounts.
+    full_quota : Decimal or None
+        The quota given, before proration [currency].
+    settlement : Settlement
+        The period settled against the plan's draw and the prior balances.
+    adjustments : tuple of Adjustment
+        The non-zero steps from ``total`` to ``payable``, explained.
+    carry : Carry
+        Balances and year-to-date amounts for the next statement's ``prior``.
     """
 
     rep_id: str
@@ -165,16 +279,28 @@ class Statement(FrozenModel):
     currency: str
     quota: Decimal | None
     credited: Decimal
+    reduced: Decimal = Decimal(0)
     lines: tuple[StatementLine, ...]
     subtotals: dict[str, Decimal]
     total: Decimal
+    full_quota: Decimal | None = None
+    settlement: Settlement
+    adjustments: tuple[Adjustment, ...] = ()
+    carry: Carry
+
+    @property
+    def payable(self) -> Decimal:
+        """Paid to the rep this period [currency]: ``total`` plus the adjustments."""
+        return self.settlement.payable
 
     @property
     def attainment(self) -> Decimal | None:
-        """Credited over quota [fraction of quota]; ``None`` without a positive quota."""
+        """Credited less reducing refunds, over quota [fraction]; ``None`` without a quota > 0."""
         if self.quota is None or self.quota == 0:
             return None
-        return DECIMAL_CONTEXT.divide(self.credited, self.quota)
+        return DECIMAL_CONTEXT.divide(
+            DECIMAL_CONTEXT.subtract(self.credited, self.reduced), self.quota
+        )
 
 
 def _pct(value: Decimal) -> str:
@@ -190,6 +316,8 @@ def reasons(
     currency: str,
     end_rate: Decimal | None = None,
     label: str = "",
+    per: str = "fraction",
+    units: int = 1,
 ) -> tuple[str, str]:
     """English and Chinese reasons for one line (``base``: the amount on SPIFF and floor lines)."""
     if kind == "spiff":
@@ -208,10 +336,22 @@ def reasons(
         return "below the gate: nothing paid this period", "未达到门槛，本期不发放"
     if kind == "period_cap":
         return "capped at the period cap", "超过本期上限，按上限封顶"
+    if kind == "year_cap":
+        return "capped at the per-year cap", "超过年度上限，按上限封顶"
     accel_en = f" x {multiplier.normalize():f} accelerator" if multiplier != 1 else ""
     accel_zh = f" × 加速系数 {multiplier.normalize():f}" if multiplier != 1 else ""
     label_en = f"tier {tier}" if tier else "above the top tier"
     label_zh = f"第{tier}档" if tier else "超出最高档"
+    if per != "fraction":
+        what_en = f"{units:,} unit{'s' if units != 1 else ''}" if per == "per_unit" else "1 deal"
+        what_zh = f"{units:,} 件" if per == "per_unit" else "1 笔"
+        word_en, word_zh = ("unit", "每件") if per == "per_unit" else ("deal", "每笔")
+        return (
+            f"{what_en} ({base:,} {currency}) in {label_en} at {rate:,} {currency} per "
+            f"{word_en}{accel_en}",
+            f"{what_zh}（{base:,} {currency}）属于{label_zh}，{word_zh} {rate:,} {currency}"
+            f"{accel_zh}",
+        )
     if end_rate is not None:
         return (
             f"{base:,} {currency} in {label_en} at {_pct(rate)} rising linearly to "
@@ -258,20 +398,26 @@ def _quota_minor(plan: CommissionPlan, quota: Money | None) -> int:
 
 
 def statement(
-    plan: CommissionPlan,
+    plan: CommissionPlan | PlanSchedule,
     rep: Rep | str,
     credits: Iterable[Credit],
     *,
     period: Period,
     quota: Money | None = None,
+    prior: Carry | None = None,
+    clawbacks: Iterable[Clawback] = (),
+    prorate: bool = False,
+    work_calendar: WorkCalendar | None = None,
     rounding: str = ROUND_HALF_EVEN,
 ) -> Statement:
     """Compute one rep's statement for ``period`` under ``plan``.
 
     Parameters
     ----------
-    plan : CommissionPlan
-        The plan.
+    plan : CommissionPlan or PlanSchedule
+        The plan, or plan versions by effective date: then each credit (and
+        clawback) is paid by the version in effect on its date (see
+        :mod:`salescore.commission.versions`).
     rep : Rep or str
         The rep (or their id); every credit must be theirs.
     credits : iterable of Credit
@@ -281,8 +427,26 @@ def statement(
         Every credit's ``credited_on`` must lie in ``[period.start, period.end)``.
     quota : Money, optional
         The period quota [currency]; required when a component measures attainment.
+    prior : Carry, optional
+        What the previous period's statement carried (its ``carry``): draw
+        advances owed, a negative balance, and year-to-date amounts for year
+        caps. Running periods in sequence, each with the previous ``carry``,
+        settles them as one run would.
+    clawbacks : iterable of Clawback
+        Clawbacks of refunds dated in the period (from
+        :func:`~salescore.commission.clawback`), each shown as a ``clawback``
+        line after the others and added to the total, which may then be
+        negative (settled as the plan says: carried as a deficit unless
+        ``allow_negative``). One that ``reduces_attainment`` also enters the
+        measure at its date as a negative amount.
+    prorate : bool
+        Apply :func:`~salescore.commission.prorated_quota` to ``quota`` (needs
+        a :class:`~salescore.models.Rep` with its hire and leave dates and ramp).
+    work_calendar : WorkCalendar, optional
+        With ``prorate``, count working days instead of calendar days.
     rounding : str
-        Rounding mode for the total, default ``ROUND_HALF_EVEN``.
+        Rounding mode for the total (and the prorated quota and the draw
+        recovery), default ``ROUND_HALF_EVEN``.
 
     Returns
     -------
@@ -291,7 +455,10 @@ def statement(
     Raises
     ------
     InvalidInputError
-        A credit of another rep, outside the period, or repeated; a missing quota.
+        A credit of another rep, outside the period, or repeated; a missing
+        quota (or a prorated quota of 0 under an attainment plan); ``prorate``
+        without a Rep; a ``prior`` of a later year; a clawback of another rep,
+        outside the period, or not in whole minor units.
     CurrencyMismatchError
         A credit or the quota is not in the plan currency.
 
@@ -317,6 +484,19 @@ def statement(
     """
     rep_id = rep.id if isinstance(rep, Rep) else rep
     items = list(credits)
+    if isinstance(plan, PlanSchedule):
+        return _scheduled(
+            plan,
+            rep,
+            items,
+            list(clawbacks),
+            period=period,
+            quota=quota,
+            prior=prior,
+            prorate=prorate,
+            work_calendar=work_calendar,
+            rounding=rounding,
+        )
     seen: set[str] = set()
     for c in items:
         if c.rep_id != rep_id:
@@ -336,26 +516,58 @@ def statement(
         if c.deal_id in seen:
             raise InvalidInputError(f"deal {c.deal_id!r} is credited twice on one statement")
         seen.add(c.deal_id)
+    full_quota = quota
+    if prorate:
+        if not isinstance(rep, Rep):
+            raise InvalidInputError(
+                f"prorate=True needs the Rep of {rep_id!r} (hire and leave dates, ramp), not an id"
+            )
+        if quota is not None:
+            quota = prorated_quota(
+                quota, rep, period, work_calendar=work_calendar, rounding=rounding
+            )
     q_minor = _quota_minor(plan, quota)
-    items.sort(key=lambda c: (c.credited_on, c.deal_id))
-    amounts = np.empty(len(items), dtype=object)
-    amounts[:] = [c.amount.to_minor() for c in items]
+    mu = minor_unit(plan.currency)
+    prior = prior or Carry()
+    year = period.start.year
+    if prior.year is not None and prior.year > year:
+        raise InvalidInputError(
+            f"prior carries year {prior.year}, after the period {period} of year {year}; "
+            "statements run forwards in time"
+        )
+    ytd = dict(prior.year_to_date) if prior.year == year else {}
+    year_paid = np.empty((1, len(plan.components)), dtype=object)
+    year_paid[0, :] = [
+        int(ytd.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency))) for c in plan.components
+    ]
+    claws = _check_clawbacks(list(clawbacks), rep_id, period, plan.currency)
+    entries: list[Credit | Clawback] = [*items, *(x for x in claws if x.reduces_attainment)]
+    entries.sort(key=_order)
+    amounts = np.empty(len(entries), dtype=object)
+    amounts[:] = [_minor(c, mu) for c in entries]
     quotas = np.empty(1, dtype=object)
     quotas[:] = [q_minor]
     flags = np.asarray(
-        [[x.flag in c.flags for x in plan.spiffs] for c in items], dtype=bool
-    ).reshape(len(items), len(plan.spiffs))
+        [[isinstance(c, Credit) and x.flag in c.flags for x in plan.spiffs] for c in entries],
+        dtype=bool,
+    ).reshape(len(entries), len(plan.spiffs))
+    attrs = np.empty((2, len(entries)), dtype=object)
+    attrs[0, :] = [c.product for c in entries]
+    attrs[1, :] = [c.category for c in entries]
+    result_applies = _kernel.applies_matrix(plan, attrs[0], attrs[1])
     result = _kernel.run(
         plan,
-        np.zeros(len(items), dtype=np.int64),
+        np.zeros(len(entries), dtype=np.int64),
         amounts,
         quotas,
         1,
         rounding=rounding,
         exact=True,
         flags=flags,
+        year_paid=year_paid,
+        applies=result_applies,
+        units=np.asarray([c.units if isinstance(c, Credit) else 0 for c in entries], np.int64),
     )
-    mu = minor_unit(plan.currency)
     unit = Decimal(0).scaleb(-mu)
     lines = []
     names = [c.name for c in plan.components] + [x.name for x in plan.spiffs]
@@ -368,7 +580,9 @@ def statement(
         kind = _KINDS[int(result.kind[i])]
         amount = Decimal(int(result.amount[i])).scaleb(-mu)
         exact_amount = DECIMAL_CONTEXT.divide(Decimal(int(result.exact[i])), den).scaleb(-mu)
-        credit = items[int(result.credit[i])] if int(result.credit[i]) >= 0 else None
+        entry = entries[int(result.credit[i])] if int(result.credit[i]) >= 0 else None
+        assert entry is None or isinstance(entry, Credit)  # a refund has no kernel line
+        credit = entry
         if ci >= n_comp:
             if kind == "spiff":
                 spiff = plan.spiffs[ci - n_comp]
@@ -415,7 +629,15 @@ def statement(
                 )
             base = DECIMAL_CONTEXT.divide(Decimal(int(result.base[i])), Decimal(seg.q)).scaleb(-mu)
             en, zh = reasons(
-                kind, base, Decimal(rate), Decimal(mult), tier, plan.currency, end_rate
+                kind,
+                base,
+                Decimal(rate),
+                Decimal(mult),
+                tier,
+                plan.currency,
+                end_rate,
+                per=seg.component.rate_kind if kind == "tier" else "fraction",
+                units=credit.units,
             )
             name = seg.component.name
             line = StatementLine(
@@ -435,15 +657,257 @@ def statement(
             )
         lines.append(line)
         subtotals[name] = DECIMAL_CONTEXT.add(subtotals[name], amount)
+    matched = np.asarray(result_applies.any(axis=1), dtype=bool)
+    floor_line = lines.pop() if lines and lines[-1].kind == "floor" else None
+    for pos, entry in enumerate(entries):
+        if isinstance(entry, Credit) and not matched[pos]:
+            lines.append(
+                StatementLine(
+                    deal_id=entry.deal_id,
+                    credited_on=entry.credited_on,
+                    component="unmatched",
+                    kind="unmatched",
+                    tier=0,
+                    base=entry.amount.amount,
+                    rate=Decimal(0),
+                    multiplier=Decimal(1),
+                    exact_amount=unit,
+                    amount=unit,
+                    reason_en="no rate table applies to this credit's product or category",
+                    reason_zh="没有适用于该产品或品类的费率表",
+                )
+            )
+    if floor_line is not None:
+        lines.append(floor_line)
+    clawed = unit
+    for x in claws:
+        lines.append(
+            StatementLine(
+                deal_id=x.deal_id,
+                credited_on=x.refunded_on,
+                component="clawback",
+                kind="clawback",
+                tier=0,
+                base=x.refunded,
+                rate=Decimal(0) if x.current_rate is None else x.current_rate,
+                multiplier=Decimal(1),
+                exact_amount=x.amount,
+                amount=x.amount,
+                reason_en=x.reason_en,
+                reason_zh=x.reason_zh,
+            )
+        )
+        clawed = DECIMAL_CONTEXT.add(clawed, x.amount)
+    if claws:
+        subtotals["clawback"] = clawed
+    total = DECIMAL_CONTEXT.add(Decimal(int(result.total[0])).scaleb(-mu), clawed)
+    settlement = settle(
+        Money(total, plan.currency),
+        period=period,
+        draw=plan.draw,
+        prior=prior.balance,
+        allow_negative=plan.allow_negative,
+        rounding=rounding,
+    )
+    for comp in plan.components:
+        ytd[comp.name] = DECIMAL_CONTEXT.add(ytd.get(comp.name, unit), subtotals[comp.name])
     return Statement(
         rep_id=rep_id,
         period=period,
         currency=plan.currency,
         quota=None if quota is None else quota.amount,
+        full_quota=None if full_quota is None else full_quota.amount,
         credited=functools.reduce(
             DECIMAL_CONTEXT.add, (c.amount.amount for c in items), Decimal(0)
         ),
+        reduced=functools.reduce(
+            DECIMAL_CONTEXT.add,
+            (x.refunded for x in claws if x.reduces_attainment),
+            unit,
+        ),
         lines=tuple(lines),
         subtotals=subtotals,
-        total=Decimal(int(result.total[0])).scaleb(-mu),
+        total=total,
+        settlement=settlement,
+        adjustments=adjustments(settlement, plan),
+        carry=Carry(
+            advances=settlement.balance.advances,
+            deficit=settlement.balance.deficit,
+            year=year,
+            year_to_date=ytd,
+        ),
     )
+
+
+def _scheduled(
+    schedule: PlanSchedule,
+    rep: Rep | str,
+    items: list[Credit],
+    claws: list[Clawback],
+    *,
+    period: Period,
+    quota: Money | None,
+    prior: Carry | None,
+    prorate: bool,
+    work_calendar: WorkCalendar | None,
+    rounding: str,
+) -> Statement:
+    """:func:`statement` under plan versions: one statement per window, settled once."""
+    windows, plans, settling = window_plans(schedule, period)
+    if quota is not None:
+        if quota.currency != schedule.currency:
+            raise CurrencyMismatchError(
+                f"quota {quota} is not in the plan currency {schedule.currency}; convert it first"
+            )
+        if quota.quantize().amount != quota.amount:
+            raise InvalidInputError(
+                f"quota {quota} has more decimal places than {quota.currency} allows"
+            )
+        parts = [int(x) for x in split_by_days([quota.to_minor()], windows)[0]]
+    where = window_of(
+        np.asarray([c.credited_on for c in items], dtype="datetime64[D]"), windows
+    ).tolist()
+    where_claw = window_of(
+        np.asarray([x.refunded_on for x in claws], dtype="datetime64[D]"), windows
+    ).tolist()
+    carry = prior or Carry()
+    window_prior = Carry(year=carry.year, year_to_date=carry.year_to_date)
+    parts_out: list[Statement] = []
+    for i, (w, p) in enumerate(zip(windows, plans, strict=True)):
+        s = statement(
+            p,
+            rep,
+            [c for c, k in zip(items, where, strict=True) if k == i],
+            period=w,
+            quota=None if quota is None else Money.from_minor(parts[i], quota.currency),
+            prior=window_prior,
+            clawbacks=[x for x, k in zip(claws, where_claw, strict=True) if k == i],
+            prorate=prorate,
+            work_calendar=work_calendar,
+            rounding=rounding,
+        )
+        parts_out.append(s)
+        window_prior = Carry(year=s.carry.year, year_to_date=s.carry.year_to_date)
+    add = DECIMAL_CONTEXT.add
+    zero = Decimal(0).scaleb(-minor_unit(schedule.currency))
+    subtotals: dict[str, Decimal] = {}
+    for s in parts_out:
+        for name, value in s.subtotals.items():
+            subtotals[name] = add(subtotals.get(name, zero), value)
+    total = functools.reduce(add, (s.total for s in parts_out), zero)
+    settlement = settle(
+        Money(total, schedule.currency),
+        period=period,
+        draw=settling.draw,
+        prior=carry.balance,
+        allow_negative=settling.allow_negative,
+        rounding=rounding,
+    )
+    applied = [s.quota for s in parts_out if s.quota is not None]
+    last = parts_out[-1].carry
+    return Statement(
+        rep_id=parts_out[0].rep_id,
+        period=period,
+        currency=schedule.currency,
+        quota=None if quota is None else functools.reduce(add, applied, zero),
+        full_quota=None if quota is None else quota.amount,
+        credited=functools.reduce(add, (s.credited for s in parts_out), zero),
+        reduced=functools.reduce(add, (s.reduced for s in parts_out), zero),
+        lines=tuple(line for s in parts_out for line in s.lines),
+        subtotals=subtotals,
+        total=total,
+        settlement=settlement,
+        adjustments=adjustments(settlement, settling),
+        carry=Carry(
+            advances=settlement.balance.advances,
+            deficit=settlement.balance.deficit,
+            year=last.year,
+            year_to_date=last.year_to_date,
+        ),
+    )
+
+
+def _order(entry: Credit | Clawback) -> tuple[date, str, int]:
+    """Statement order: date, deal id, credits before refunds."""
+    if isinstance(entry, Credit):
+        return (entry.credited_on, entry.deal_id, 0)
+    return (entry.refunded_on, entry.deal_id, 1)
+
+
+def _minor(entry: Credit | Clawback, mu: int) -> int:
+    """A credit's amount, or minus a refund's [minor units]."""
+    if isinstance(entry, Credit):
+        return entry.amount.to_minor()
+    return -int(entry.refunded.scaleb(mu))
+
+
+def _check_clawbacks(
+    claws: list[Clawback], rep_id: str, period: Period, currency: str
+) -> list[Clawback]:
+    mu = minor_unit(currency)
+    for x in claws:
+        if x.rep_id != rep_id:
+            raise InvalidInputError(
+                f"clawback of deal {x.deal_id!r} belongs to rep {x.rep_id!r}, not {rep_id!r}"
+            )
+        if not period.start <= x.refunded_on < period.end:
+            raise InvalidInputError(
+                f"clawback of deal {x.deal_id!r} refunded on {x.refunded_on} is outside the "
+                f"period [{period.start}, {period.end})"
+            )
+        for what, value in (("amount", x.amount), ("refund", x.refunded)):
+            if value.scaleb(mu) != value.scaleb(mu).to_integral_value():
+                raise InvalidInputError(
+                    f"clawback of deal {x.deal_id!r} {what} {value} has more decimal places "
+                    f"than {currency} allows ({mu})"
+                )
+    return sorted(claws, key=_order)
+
+
+def adjustments(settlement: Settlement, plan: CommissionPlan) -> tuple[Adjustment, ...]:
+    """The non-zero steps of ``settlement`` from earned to payable, with EN and ZH reasons."""
+    cur = plan.currency
+    minus = DECIMAL_CONTEXT.minus
+    out = []
+    x = settlement.deficit_recovered
+    if x:
+        out.append(
+            Adjustment(
+                kind="deficit_recovered",
+                amount=minus(x),
+                reason_en=f"offsets {x:,} {cur} of negative balance carried forward",
+                reason_zh=f"抵扣结转的负余额 {x:,} {cur}",
+            )
+        )
+    x = settlement.deficit_added
+    if x:
+        out.append(
+            Adjustment(
+                kind="deficit_added",
+                amount=x,
+                reason_en=f"negative balance of {x:,} {cur} carried forward, not paid",
+                reason_zh=f"负余额 {x:,} {cur} 结转下期，不作负数发放",
+            )
+        )
+    x = settlement.advance
+    if x:
+        assert plan.draw is not None  # an advance needs an active draw
+        g = plan.draw.amount
+        if plan.draw.kind == "recoverable":
+            en = f"recoverable draw advance of {x:,} {cur} up to the {g:,} {cur} draw"
+            zh = f"可收回预支 {x:,} {cur}，补足至预支额 {g:,} {cur}"
+        else:
+            en = f"guaranteed draw top-up of {x:,} {cur} up to {g:,} {cur}"
+            zh = f"保底补足 {x:,} {cur}，至 {g:,} {cur}"
+        out.append(Adjustment(kind="advance", amount=x, reason_en=en, reason_zh=zh))
+    x = settlement.recovered
+    if x:
+        out.append(
+            Adjustment(
+                kind="recovered",
+                amount=minus(x),
+                reason_en=f"repays {x:,} {cur} of earlier draw advances",
+                reason_zh=f"偿还此前预支 {x:,} {cur}",
+            )
+        )
+    return tuple(out)
