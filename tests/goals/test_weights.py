@@ -104,7 +104,7 @@ def test_seasonality_in_a_fiscal_calendar_counts_fiscal_positions():
         (pd.Series([1.0, float("nan")], index=pd.date_range("2025-01-01", periods=2)), "finite"),
         (pd.Series([1.0, -2.0], index=pd.date_range("2025-01-01", periods=2)), "finite"),
         (pd.Series([1.0], index=["not a date"]), "indexed by dates"),
-        (pd.Series(["x"], index=pd.date_range("2025-01-01", periods=1)), "numbers"),
+        (pd.Series(["x"], index=pd.date_range("2025-01-01", periods=1)), "'x' dated 2025-01-01"),
     ],
 )
 def test_seasonality_rejects_bad_actuals(series, message):

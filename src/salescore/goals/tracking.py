@@ -49,6 +49,7 @@ from salescore._numeric import (
 from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import TARGETS, empty_failures, to_frame, validate_frame
+from salescore.goals._series import series_days, series_values
 from salescore.goals._split import require_period, split_unit
 from salescore.goals.weights import TimeWeights, time_weights
 from salescore.models import Direction, Target
@@ -316,34 +317,8 @@ class Pace(FrozenModel):
     on_pace: bool
 
 
-def _series_days(actuals: pd.Series[Any]) -> npt.NDArray[np.datetime64]:
-    index = actuals.index
-    if isinstance(index, pd.PeriodIndex):
-        return np.asarray(index.to_timestamp(how="start").to_numpy(dtype="datetime64[D]"))
-    try:
-        days = pd.DatetimeIndex(pd.to_datetime(index))
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(
-            f"actuals must be indexed by dates; index {index[:3].tolist()!r} is not ({exc})"
-        ) from exc
-    if days.hasnans:
-        i = int(np.flatnonzero(days.isna())[0])
-        raise InvalidInputError(
-            f"actuals index holds a missing date (NaT) at position {i}; every amount needs a date"
-        )
-    if days.tz is not None:
-        days = days.tz_localize(None)  # the wall-clock date where it was booked
-    return np.asarray(days.to_numpy(dtype="datetime64[D]"))
-
-
 def _series_units(actuals: pd.Series[Any], scale: int, kind: MetricKind) -> IntArray:
-    values = pd.to_numeric(actuals, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidInputError(
-            f"actual {actuals.iloc[i]!r} dated {actuals.index[i]} is not a finite number >= 0"
-        )
+    values = series_values(actuals)
     units = floats_to_minor_units(values, scale, what="actual")
     if kind == "count":
         fractional = units != values
@@ -487,7 +462,7 @@ def pace(
     share = done_weight / sum(child_weights, Fraction(0))
 
     if len(actuals):
-        days = _series_days(actuals)
+        days = np.asarray(series_days(actuals).to_numpy(dtype="datetime64[D]"))
         units = _series_units(actuals, unit.scale, kind)
         window = (days >= np.datetime64(period.start, "D")) & (days < np.datetime64(as_of, "D"))
         actual_units = int(units[window].sum(dtype=np.int64))

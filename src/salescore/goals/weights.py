@@ -39,6 +39,7 @@ from salescore._base import FrozenModel
 from salescore._numeric import to_fraction
 from salescore.calendar import GRAINS, FiscalCalendar, Grain, Period, WorkCalendar, check_grain
 from salescore.errors import InvalidInputError
+from salescore.goals._series import series_days, series_values
 
 __all__ = [
     "Seasonality",
@@ -137,38 +138,6 @@ def _year_and_position(
     return years[inverse], positions[inverse]
 
 
-def _actual_days(actuals: pd.Series[Any]) -> pd.DatetimeIndex:
-    index = actuals.index
-    if isinstance(index, pd.PeriodIndex):
-        return index.to_timestamp(how="start")
-    try:
-        days = pd.DatetimeIndex(pd.to_datetime(index))
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(
-            f"actuals must be indexed by dates or pandas Periods; index {index[:3].tolist()!r} "
-            f"is not: {exc}"
-        ) from exc
-    if days.hasnans:
-        raise InvalidInputError("actuals index holds a missing date (NaT); every row needs one")
-    # Aware timestamps keep their wall-clock date: seasonality is about calendar days.
-    return days.tz_localize(None) if days.tz is not None else days
-
-
-def _actual_values(actuals: pd.Series[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    try:
-        values = pd.to_numeric(actuals, errors="raise").to_numpy(dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"actuals must be numbers: {exc}") from exc
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidInputError(
-            f"actual {actuals.iloc[i]!r} at {actuals.index[i]!r} is not a finite number >= 0; "
-            "leave a period out of the series to mark it missing"
-        )
-    return values
-
-
 def seasonality(
     actuals: pd.Series[Any],
     grain: SeasonalGrain,
@@ -240,8 +209,8 @@ def seasonality(
         )
     if len(actuals) == 0:
         raise InvalidInputError("actuals is empty; seasonality needs at least a year of history")
-    values = _actual_values(actuals)
-    year_of, position_of = _year_and_position(_actual_days(actuals), grain, calendar)
+    values = series_values(actuals, hint="; leave a period out of the series to mark it missing")
+    year_of, position_of = _year_and_position(series_days(actuals), grain, calendar)
     sums = (
         pd.DataFrame({"year": year_of, "position": position_of, "value": values})
         .pivot_table(index="year", columns="position", values="value", aggfunc="sum")
