@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from salescore.calendar import Period
 from salescore.commission import (
     AcceleratorBand,
+    AttributeMultiplier,
     Carry,
     CommissionPlan,
     Credit,
@@ -43,6 +44,18 @@ def plan(
     """A plan of ``components`` (and SPIFFs and a floor)."""
     return CommissionPlan(
         id="P", currency=currency, components=components, spiffs=spiffs, floor=floor
+    )
+
+
+@st.composite
+def attribute_multipliers(draw: st.DrawFn) -> tuple[AttributeMultiplier, ...]:
+    """Up to one factor per flag in [0, 3], some with more decimal places."""
+    factors = st.integers(0, 300).map(lambda m: Decimal(m) / 100) | st.integers(0, 30_000).map(
+        lambda m: Decimal(m) / 10_000
+    )
+    return tuple(
+        AttributeMultiplier(flag=flag, multiplier=draw(factors))
+        for flag in draw(st.lists(st.sampled_from(FLAGS), max_size=2, unique=True))
     )
 
 
@@ -95,9 +108,17 @@ def components(draw: st.DrawFn, name: str = "c") -> TieredComponent:
         bands.append(
             AcceleratorBand(lower=start, multiplier=Decimal(draw(st.integers(5, 30))) / 10)
         )
+    gate = draw(
+        st.none()
+        | st.integers(0, 150).map(
+            lambda g: Decimal(g) / 100 * (1 if basis == "attainment" else 1000)
+        )
+    )
     return TieredComponent(
         name=name,
         tiers=tiers,
+        gate=gate,
+        gate_deferred=gate is not None and draw(st.booleans()),
         basis=basis,
         mode=mode,
         measure=draw(st.sampled_from(["running", "transaction"])),
@@ -108,13 +129,8 @@ def components(draw: st.DrawFn, name: str = "c") -> TieredComponent:
         year_cap=draw(st.none() | st.integers(0, 8_000).map(Decimal)),
         rate_kind=rate_kind,
         rule=draw(st.sampled_from([None, "r"])),
+        multipliers=draw(attribute_multipliers()),
         **scope,
-        gate=draw(
-            st.none()
-            | st.integers(0, 150).map(
-                lambda g: Decimal(g) / 100 * (1 if basis == "attainment" else 1000)
-            )
-        ),
     )
 
 
@@ -146,6 +162,7 @@ def plans(draw: st.DrawFn) -> CommissionPlan:
         floor=floor,
         draw=draw(st.none() | draws()),
         allow_negative=draw(st.booleans()),
+        multipliers=draw(attribute_multipliers()),
     )
 
 
@@ -189,6 +206,7 @@ def carries(draw: st.DrawFn, names: tuple[str, ...] = ("c0", "c1")) -> Carry:
         deficit=draw(cents),
         year=draw(st.none() | st.sampled_from([2025, 2026])),
         year_to_date={n: draw(cents) for n in names if draw(st.booleans())},
+        held={n: draw(cents) for n in names if draw(st.booleans())},
     )
 
 

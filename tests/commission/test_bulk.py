@@ -211,6 +211,10 @@ def carry_frame(carried: dict[str, Carry], names: list[str]) -> pd.DataFrame:
         | {
             f"ytd_minor:{n}": [int(c.year_to_date.get(n, 0) * 100) for c in carried.values()]
             for n in names
+        }
+        | {
+            f"held_minor:{n}": [int(c.held.get(n, 0) * 100) for c in carried.values()]
+            for n in names
         },
         index=list(carried),
     )
@@ -226,6 +230,8 @@ def assert_agree(p, out, rep_id, s):
     assert [line.component for line in s.lines] == got["component"].tolist()
     assert [line.kind for line in s.lines] == got["kind"].tolist()
     assert [line.tier for line in s.lines] == got["tier"].tolist()
+    for line, mult in zip(s.lines, got["multiplier"], strict=True):
+        assert abs(float(line.multiplier) - mult) < 1e-9 * max(1.0, mult)
     for line, rate, end_rate in zip(s.lines, got["rate"], got["end_rate"], strict=True):
         assert abs(float(line.rate) - rate) < 1e-8
         if line.end_rate is None:
@@ -250,6 +256,9 @@ def assert_agree(p, out, rep_id, s):
     assert s.carry.year == carry["year"]
     for c in p.components:
         assert s.carry.year_to_date[c.name] == Decimal(int(carry[f"ytd_minor:{c.name}"])).scaleb(-2)
+        held = Decimal(int(carry.get(f"held_minor:{c.name}", 0))).scaleb(-2)
+        assert s.carry.held.get(c.name, Decimal(0)) == held
+        assert c.gate_deferred or c.name not in s.carry.held
 
 
 @given(

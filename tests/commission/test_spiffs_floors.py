@@ -185,7 +185,7 @@ def test_statements_frame_spiff_flag_column_rules():
     assert out.errors[["row", "column"]].to_dict("records") == [{"row": 1, "column": "new_logo"}]
     assert out.lines["deal_id"].tolist() == ["D1", "D1"]
     clash = plan(FIVE, spiffs=(Spiff(name="s", flag="amount", amount=1),))
-    with pytest.raises(InvalidInputError, match=r"SPIFF flags \['amount'\] are credits columns"):
+    with pytest.raises(InvalidInputError, match=r"flags \['amount'\] are credits columns"):
         statements_frame(clash, df, period=JAN)
 
 

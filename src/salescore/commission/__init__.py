@@ -57,6 +57,7 @@ from salescore.commission.crediting import (
 from salescore.commission.draws import Balance, Draw, DrawKind, Settlement, settle, settle_periods
 from salescore.commission.plan import (
     AcceleratorBand,
+    AttributeMultiplier,
     Basis,
     Boundary,
     CommissionPlan,
@@ -106,6 +107,7 @@ __all__ = [
     "CLAWBACKS",
     "CREDITS",
     "AcceleratorBand",
+    "AttributeMultiplier",
     "Adjustment",
     "AdjustmentKind",
     "Balance",

@@ -37,6 +37,11 @@ KIND_YEAR_CAP: Final = 3
 KIND_GATE: Final = 4
 KIND_SPIFF: Final = 5
 KIND_FLOOR: Final = 6
+KIND_MULTIPLIER: Final = 7
+KIND_RELEASE: Final = 8
+#: Where each kind sorts among a credit's lines of one component: tier lines,
+#: then the attribute multiplier, then caps and the gate.
+_KIND_RANK: Final = np.array([0, 2, 3, 4, 5, 6, 7, 1, 8], dtype=np.int64)
 _LIMIT: Final = 2.0**62
 
 
@@ -258,6 +263,8 @@ def run(
     year_paid: Array | None = None,
     applies: npt.NDArray[np.bool_] | None = None,
     units: IntArray | None = None,
+    attr_flags: npt.NDArray[np.bool_] | None = None,
+    held: Array | None = None,
 ) -> KernelResult:
     """Compute every line and total; ``group`` sorted, credits in statement order within it.
 
@@ -270,7 +277,14 @@ def run(
     >= 0] (``None``: nothing), read by year caps. ``applies[i, c]`` says
     whether component ``c`` pays credit ``i`` (``None``: all do; see
     :func:`applies_matrix`); ``units[i]`` is credit ``i``'s units for
-    ``per_unit`` tables (``None``: 1 each). With ``totals_only`` only
+    ``per_unit`` tables (``None``: 1 each). ``attr_flags[i, f]`` says whether
+    credit ``i`` carries ``plan.multiplier_flags[f]`` (``None``: none does);
+    a component's attribute multipliers scale its pay before its caps, on a
+    ``KIND_MULTIPLIER`` line per credit. ``held[g, c]`` is what the deferred
+    gate of component ``c`` held back from group ``g`` earlier in the year
+    [minor units, >= 0] (``None``: nothing); a group whose period measure
+    reaches the gate is paid it on a ``KIND_RELEASE`` line of credit ``-1``.
+    With ``totals_only`` only
     ``total`` and ``den`` are filled (the line arrays are empty), skipping the
     sort and the rounding of lines.
     """
@@ -280,6 +294,13 @@ def run(
     mu = minor_unit(plan.currency)
     kk = _lcm_widths(segs)
     interpolating = kk > 1
+    # Attribute multipliers: every numerator is over 10**mp more, so that a
+    # product of factors (each over 10**places) is an integer over it.
+    flag_names = plan.multiplier_flags
+    mults = [plan.multipliers_of(ci) for ci in range(len(segs))]
+    mp = max((sum(_places(m.multiplier) for m in ms) for ms in mults), default=0)
+    big_p = 10**mp
+    grow = max((math.prod(max(float(m.multiplier), 1.0) for m in ms) for ms in mults), default=1.0)
     exact = exact or interpolating
     if not exact:
         total_abs = float(np.abs(amount).astype(np.float64).sum())
@@ -299,17 +320,24 @@ def run(
                 * max(max(s.r_int), 1)
                 * factor
                 * 2
+                * big_p
+                * grow
             )
             exact = exact or bound >= _LIMIT
             if s.component.rate_kind != "fraction":
                 count = float(n if units is None else np.abs(units).astype(np.float64).sum() + n)
-                exact = exact or count * max(max(s.r_int), 1) * 10**mu * s.q * factor * 4 >= _LIMIT
+                exact = exact or (
+                    count * max(max(s.r_int), 1) * 10**mu * s.q * factor * 4 * big_p * grow
+                    >= _LIMIT
+                )
         fixed = sum((x.amount for x in plan.spiffs), Decimal(0)) * n
         fixed += plan.floor.amount if plan.floor is not None else 0
-        exact = exact or float(fixed) * 10**mu * max(x.den for x in segs) * 4 >= _LIMIT
+        if held is not None and held.size:
+            fixed += Decimal(int(np.asarray(held).max())).scaleb(-mu) * len(segs)
+        exact = exact or float(fixed) * 10**mu * max(x.den for x in segs) * 4 * big_p >= _LIMIT
     amt = _arr(amount.tolist(), True) if exact else np.asarray(amount, dtype=np.int64)
     quo = _arr(quota.tolist(), True) if exact else np.asarray(quota, dtype=np.int64)
-    den = max(s.den for s in segs)
+    den = max(s.den for s in segs) * big_p
     # Interpolated tiers pay integrals with the tier width (times the quota for
     # attainment tiers) in the denominator: every numerator of a statement is
     # then over den * mg, mg = kk (* quota) per group.
@@ -321,7 +349,11 @@ def run(
         width_base, mg_group = None, None
     mg = None if mg_group is None else mg_group[group]
     den_group: Array = (
-        mg_group * den if mg_group is not None else np.full(n_groups, den, dtype=np.int64)
+        mg_group * den
+        if mg_group is not None
+        else _arr([den] * n_groups, True)
+        if exact
+        else np.full(n_groups, den, dtype=np.int64)
     )
     idx = np.arange(n, dtype=np.int64)
     parts: list[tuple[IntArray, ...]] = []
@@ -423,8 +455,28 @@ def run(
             l_credit, l_seg = idx[paying], reached[paying].astype(np.int64)
             l_base, l_num, l_start = a_q[paying], pay[paying], 0 * a_q[paying]
         add(l_credit, ci, KIND_TIER, l_seg, l_base, l_start, l_num)
-        factor = den // s.den
-        unit = s.den if mg is None else mg * s.den
+        factor = den // (s.den * big_p)
+        unit = s.den * big_p if mg is None else mg * (s.den * big_p)
+        plain = pay
+        if big_p != 1:
+            nums[-1] = nums[-1] * big_p
+            pay = pay * big_p
+        if mults[ci]:
+            # The product of the factors of the flags each credit carries, over big_p.
+            m_int = _arr([10 ** (mp - sum(_places(x.multiplier) for x in mults[ci]))] * n, exact)
+            for am in mults[ci]:
+                places = _places(am.multiplier)
+                on_flag = (
+                    np.zeros(n, dtype=bool)
+                    if attr_flags is None
+                    else np.asarray(attr_flags[:, flag_names.index(am.flag)], dtype=bool)
+                )
+                factor_of = np.where(on_flag, _scaled(am.multiplier, places), 10**places)
+                m_int = m_int * _arr(factor_of.tolist(), exact)
+            adj = plain * m_int - pay
+            pay = pay + adj
+            hit = np.flatnonzero(adj != 0)
+            add(hit, ci, KIND_MULTIPLIER, hit * 0 - 1, 0 * adj[hit], 0 * adj[hit], adj[hit])
         if comp.deal_cap is not None:
             cap = _scaled(comp.deal_cap, mu) * unit
             adj = np.minimum(cap - pay, 0 * pay)
@@ -454,6 +506,16 @@ def run(
             pay = pay + adj
             hit = np.flatnonzero(adj != 0)
             add(hit, ci, KIND_GATE, hit * 0 - 1, 0 * adj[hit], 0 * adj[hit], adj[hit])
+            if comp.gate_deferred and held is not None:
+                measure_g = _group_sum(a_q, group, n_groups)
+                base_g = quo if comp.basis == "attainment" else _arr([1] * n_groups, exact)
+                kept = _arr([int(x) for x in held[:, ci]], exact)
+                rel = np.flatnonzero((measure_g >= base_g * s.gate) & (kept > 0))
+                per_g = s.den * big_p if mg_group is None else mg_group[rel] * (s.den * big_p)
+                pay_g = kept[rel] * per_g
+                add(
+                    rel * 0 - 1, ci, KIND_RELEASE, rel * 0 - 1, 0 * pay_g, 0 * pay_g, pay_g, grp=rel
+                )
         if factor != 1:
             for j in range(first, len(nums)):
                 nums[j] = nums[j] * factor
@@ -517,7 +579,7 @@ def run(
         start_all = start_all.astype(object)
         num = num.astype(object)
     credit_key = np.where(credit < 0, n, credit)
-    order = np.lexsort((seg, kind, comp_ix, credit_key, line_group))
+    order = np.lexsort((seg, _KIND_RANK[kind], comp_ix, credit_key, line_group))
     credit, comp_ix, kind, seg = credit[order], comp_ix[order], kind[order], seg[order]
     base_all, start_all, num = base_all[order], start_all[order], num[order]
     line_group = line_group[order]

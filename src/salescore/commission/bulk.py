@@ -10,6 +10,7 @@ with the single path to the cent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -19,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import floats_to_minor_units, to_decimal, to_minor_units
+from salescore._numeric import DECIMAL_CONTEXT, floats_to_minor_units, to_decimal, to_minor_units
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
 from salescore.commission.plan import CommissionPlan
@@ -52,7 +53,19 @@ CREDITS: Final = FrameContract(
     description="one credit of one deal to one rep",
 )
 
-_KINDS: Final = np.array(["tier", "deal_cap", "period_cap", "year_cap", "gate", "spiff", "floor"])
+_KINDS: Final = np.array(
+    [
+        "tier",
+        "deal_cap",
+        "period_cap",
+        "year_cap",
+        "gate",
+        "spiff",
+        "floor",
+        "multiplier",
+        "release",
+    ]
+)
 #: Column contract of a clawbacks frame: one row per clawback, as :class:`Clawback`.
 CLAWBACKS: Final = FrameContract(
     "clawbacks",
@@ -82,7 +95,8 @@ ATTRIBUTES: Final = (
         description="units sold, whole; missing means 1",
     ),
 )
-#: Columns of a carry frame besides one ``ytd_minor:<component>`` per rate table.
+#: Columns of a carry frame besides one ``ytd_minor:<component>`` and one
+#: ``held_minor:<component>`` (held by a deferred gate) per rate table.
 CARRY_COLUMNS: Final = ("advances_minor", "deficit_minor", "year")
 
 
@@ -99,7 +113,8 @@ class StatementsFrames:
         ``component``, ``kind``, ``tier`` (1-based, 0 on caps), ``base``
         [currency], ``rate`` [fraction], ``end_rate`` [fraction; NaN except
         on interpolated lines, where ``rate`` and ``end_rate`` are the rates
-        at the slice's start and end], ``multiplier`` [ratio] (these as
+        at the slice's start and end], ``multiplier`` [ratio; on a
+        ``multiplier`` line the product of the attribute factors] (these as
         floats, for display), ``amount_minor`` (exact, [minor units]) and
         ``amount`` [currency, float].
     totals : pandas.DataFrame
@@ -121,7 +136,9 @@ class StatementsFrames:
         rep not employed in the period; such a rep has no total).
     carry : pandas.DataFrame
         Indexed like ``totals``: ``advances_minor``, ``deficit_minor``,
-        ``year`` and ``ytd_minor:<component>`` per rate table (and per table
+        ``year``, ``ytd_minor:<component>`` per rate table and
+        ``held_minor:<component>`` (what its deferred gate holds back) per
+        table with ``gate_deferred`` (and per table
         of the ``prior`` not in the plan, passed through); pass it as the next
         period's ``prior``.
     """
@@ -182,7 +199,8 @@ def statements_frame(
         Columns of :data:`CREDITS`, optional :data:`ATTRIBUTES` (``product``,
         ``category``, ``units``: missing means unknown, unknown, 1), plus a
         boolean column named after each
-        SPIFF's flag (whether the credit carries it); not mutated. Rows that break the contract,
+        SPIFF's and attribute multiplier's flag (whether the credit carries
+        it); not mutated. Rows that break the contract,
         are in another currency, fall outside the period, are not in whole
         minor units, repeat a (rep, deal) pair, or belong to a rep without a
         quota under an attainment plan go to ``errors``, never silently lost.
@@ -197,7 +215,8 @@ def statements_frame(
     prior : pandas.DataFrame, optional
         The ``carry`` frame of the previous period's call (indexed by rep
         id; ``advances_minor``, ``deficit_minor``, ``year`` and optional
-        ``ytd_minor:<component>`` columns [minor units]); reps not in it
+        ``ytd_minor:<component>`` and ``held_minor:<component>`` columns
+        [minor units]); reps not in it
         carry nothing.
     clawbacks : pandas.DataFrame, optional
         Clawbacks of the period, columns of :data:`CLAWBACKS` (e.g. from
@@ -221,9 +240,9 @@ def statements_frame(
     Raises
     ------
     FrameValidationError
-        A required column (or a SPIFF's flag column) is missing.
+        A required column (or a SPIFF's or multiplier's flag column) is missing.
     InvalidInputError
-        A SPIFF flag has the name of a :data:`CREDITS` column.
+        A SPIFF or multiplier flag has the name of a :data:`CREDITS` column.
         A quota repeats, is not in whole minor units, or is not > 0 under an
         attainment plan; ``prorate`` without a Rep for every quota; a
         ``prior`` without the carry columns, with negative values, or of a
@@ -262,11 +281,12 @@ def statements_frame(
             rounding=rounding,
         )
     mu = minor_unit(plan.currency)
-    flag_names = sorted({x.flag for x in plan.spiffs})
+    flag_names = sorted({x.flag for x in plan.spiffs} | set(plan.multiplier_flags))
     clash = [f for f in flag_names if f in CREDITS or f in ("product", "category", "units")]
     if clash:
         raise InvalidInputError(
-            f"SPIFF flags {clash} are credits columns; name flags apart from {CREDITS.names}"
+            f"SPIFF or multiplier flags {clash} are credits columns; name flags apart from "
+            f"{CREDITS.names}"
         )
     contract = CREDITS.extend(
         columns=[
@@ -365,6 +385,9 @@ def statements_frame(
     flags = np.zeros((len(all_rep), len(plan.spiffs)), dtype=bool)
     for si, spiff in enumerate(plan.spiffs):
         flags[:n_used, si] = used[spiff.flag].to_numpy(dtype=bool)
+    attr_flags = np.zeros((len(all_rep), len(plan.multiplier_flags)), dtype=bool)
+    for fi, flag in enumerate(plan.multiplier_flags):
+        attr_flags[:n_used, fi] = used[flag].to_numpy(dtype=bool)
     result = _kernel.run(
         plan,
         group[order],
@@ -379,6 +402,10 @@ def statements_frame(
         ].to_numpy(dtype=np.int64),
         applies=applies[order],
         units=all_units[order],
+        attr_flags=attr_flags[order],
+        held=carried.reindex(rep_index, fill_value=0)[
+            [f"held_minor:{n}" for n in comp_names]
+        ].to_numpy(dtype=np.int64),
     )
     of_deal = result.credit >= 0
     credit_pos = order[result.credit[of_deal]]
@@ -422,6 +449,27 @@ def statements_frame(
             slope = np.asarray([float(r) for r in s.end_rate])[j] - r0
             rate[sloped] = r0 + slope * (at - lower) / width
             end_rate[sloped] = r0 + slope * (at + size - lower) / width
+    for ci in range(len(result.segs)):
+        on_m = np.flatnonzero((result.component == ci) & (result.kind == _kernel.KIND_MULTIPLIER))
+        if not len(on_m):
+            continue
+        own = plan.multipliers_of(ci)
+        has_flag = attr_flags[order][result.credit[on_m]]
+        cols = [plan.multiplier_flags.index(m.flag) for m in own]
+        # One exact product per combination of carried flags, shown as a float.
+        code = has_flag[:, cols].astype(np.int64) @ (1 << np.arange(len(own), dtype=np.int64))
+        combos, inverse = np.unique(code, return_inverse=True)
+        factors = [
+            float(
+                functools.reduce(
+                    DECIMAL_CONTEXT.multiply,
+                    (m.multiplier for b, m in enumerate(own) if int(c) >> b & 1),
+                    Decimal(1),
+                )
+            )
+            for c in combos
+        ]
+        mult[on_m] = np.asarray(factors, dtype=np.float64)[inverse.reshape(-1)]
     amount_minor = np.asarray(result.amount, dtype=np.int64)
     kernel_lines = pd.DataFrame(
         {
@@ -535,6 +583,10 @@ def statements_frame(
     paid = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
     tables = result.component < len(comp_names)
     np.add.at(paid, (result.group[tables], result.component[tables]), amount_minor[tables])
+    # Held by deferred gates: gate lines add to it, release lines take it out.
+    moved = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
+    shift = tables & np.isin(result.kind, [_kernel.KIND_GATE, _kernel.KIND_RELEASE])
+    np.add.at(moved, (result.group[shift], result.component[shift]), amount_minor[shift])
     carry = pd.DataFrame(
         {
             "advances_minor": settled["advances"],
@@ -545,9 +597,15 @@ def statements_frame(
                 for ci, n in enumerate(comp_names)
             },
             **{
+                f"held_minor:{n}": before[f"held_minor:{n}"].to_numpy(dtype=np.int64) - moved[:, ci]
+                for ci, n in enumerate(comp_names)
+                if plan.components[ci].gate_deferred
+            },
+            **{
                 c: before[c].to_numpy(dtype=np.int64)
                 for c in carried.columns
-                if c.startswith("ytd_minor:") and c[len("ytd_minor:") :] not in comp_names
+                if c.startswith(("ytd_minor:", "held_minor:"))
+                and c.split(":", 1)[1] not in comp_names
             },
         },
         index=pd.Index(rep_index, name="rep_id"),
@@ -687,9 +745,11 @@ def _prorate(
 
 def _prior(prior: pd.DataFrame | None, names: list[str], period: Period) -> pd.DataFrame:
     """The prior carry frame, checked, with every column, year-to-date reset in a new year."""
-    ytd = [f"ytd_minor:{n}" for n in names]
+    ytd = [f"ytd_minor:{n}" for n in names] + [f"held_minor:{n}" for n in names]
     if prior is not None:  # other tables' year-to-date (earlier plan versions) pass through
-        ytd += sorted(c for c in prior.columns if c.startswith("ytd_minor:") and c not in ytd)
+        ytd += sorted(
+            c for c in prior.columns if c.startswith(("ytd_minor:", "held_minor:")) and c not in ytd
+        )
     if prior is None:
         return pd.DataFrame(
             {c: np.zeros(0, dtype=np.int64) for c in (*CARRY_COLUMNS, *ytd)},
@@ -705,7 +765,10 @@ def _prior(prior: pd.DataFrame | None, names: list[str], period: Period) -> pd.D
     out = pd.DataFrame(index=pd.Index(prior.index.astype(object), name="rep_id"))
     for c in (*CARRY_COLUMNS, *ytd):
         values = prior[c] if c in prior.columns else pd.Series(0, index=prior.index)
-        if values.isna().any() or (values.to_numpy() < 0).any():
+        # A year-to-date amount may sit a cent below 0: lines are rounded so that
+        # the statement, not each table, adds up exactly.
+        negative = (values.to_numpy() < 0).any() and not c.startswith("ytd_minor:")
+        if values.isna().any() or negative:
             raise InvalidInputError(f"prior column {c!r} has missing or negative values")
         out[c] = values.to_numpy(dtype=np.int64)
     year = period.start.year

@@ -326,8 +326,8 @@ def credited_of(lines: list[StatementLine]) -> Decimal | None:
 
 
 def _table_pay(lines: Iterable[StatementLine]) -> Decimal:
-    """What the rate tables paid on ``lines`` (tier, cap and gate lines) [currency]."""
-    kinds = ("tier", "deal_cap", "period_cap", "year_cap", "gate")
+    """What the rate tables paid on ``lines`` (tier, multiplier, cap and gate lines) [currency]."""
+    kinds = ("tier", "multiplier", "deal_cap", "period_cap", "year_cap", "gate")
     return sum((x.amount for x in lines if x.kind in kinds), Decimal(0))
 
 

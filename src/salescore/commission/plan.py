@@ -21,6 +21,7 @@ from salescore.money import CurrencyCode, minor_unit
 
 __all__ = [
     "AcceleratorBand",
+    "AttributeMultiplier",
     "RateKind",
     "Basis",
     "Boundary",
@@ -175,6 +176,51 @@ class AcceleratorBand(FrozenModel):
         return self
 
 
+class AttributeMultiplier(FrozenModel):
+    """A factor on a credit's commission when the credit carries a deal attribute flag.
+
+    The factor applies to what a rate table pays for the credit (its tier
+    lines), before the table's caps and gate: caps limit the multiplied
+    amount. A credit carrying several flags gets the product of their
+    factors. SPIFFs and the floor are not multiplied.
+
+    Parameters
+    ----------
+    flag : str
+        The flag a credit must carry (:attr:`Credit.flags`, or a boolean
+        column of that name in a credits frame), e.g. ``"new_customer"``.
+    multiplier : Decimal
+        The factor [ratio], >= 0, at most 8 decimal places (``1.5`` pays
+        150 percent, ``0.8`` pays 80 percent).
+
+    Examples
+    --------
+    >>> AttributeMultiplier(flag="new_customer", multiplier="1.5").multiplier
+    Decimal('1.5')
+    """
+
+    flag: str = Field(min_length=1)
+    multiplier: NonNegative
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if _places(self.multiplier) > _MAX_PLACES:
+            raise InvalidInputError(
+                f"multiplier {self.multiplier} of flag {self.flag!r} has more than "
+                f"{_MAX_PLACES} decimal places"
+            )
+        return self
+
+
+def _unique_flags(multipliers: tuple[AttributeMultiplier, ...], where: str) -> None:
+    flags = [m.flag for m in multipliers]
+    twice = sorted({f for f in flags if flags.count(f) > 1})
+    if twice:
+        raise InvalidInputError(
+            f"{where} has multipliers for flags {twice} more than once; one factor per flag"
+        )
+
+
 class TieredComponent(FrozenModel):
     """A tiered rate table with optional accelerator bands and caps.
 
@@ -230,6 +276,15 @@ class TieredComponent(FrozenModel):
         below it the component pays nothing for the period (each line
         reversed by a ``gate`` line). Applies to the period total even when
         ``measure`` is ``transaction``.
+    gate_deferred : bool
+        With a ``gate``: what the gate holds back is not lost but carried
+        (``Carry.held``) and paid, on a ``release`` line, in the first later
+        period of the same calendar year whose own measure reaches the gate;
+        what is still held at the end of the year is lost.
+    multipliers : tuple of AttributeMultiplier
+        Factors on what this table pays a credit carrying their flag (on top
+        of the plan's ``multipliers``), applied before caps and the gate;
+        one per flag.
 
     Examples
     --------
@@ -259,9 +314,16 @@ class TieredComponent(FrozenModel):
     product: str | None = Field(default=None, min_length=1)
     category: str | None = Field(default=None, min_length=1)
     rule: str | None = Field(default=None, min_length=1)
+    gate_deferred: bool = False
+    multipliers: tuple[AttributeMultiplier, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        _unique_flags(self.multipliers, f"component {self.name!r}")
+        if self.gate_deferred and self.gate is None:
+            raise InvalidInputError(
+                f"component {self.name!r} has gate_deferred but no gate; give a gate"
+            )
         if self.tiers[0].lower != 0:
             raise InvalidInputError(
                 f"component {self.name!r} tier 1 starts at {self.tiers[0].lower}; "
@@ -414,6 +476,10 @@ class CommissionPlan(FrozenModel):
     allow_negative : bool
         Pay a negative period (clawbacks above earnings) as a negative payout;
         by default it is carried forward as a deficit.
+    multipliers : tuple of AttributeMultiplier
+        Factors on what every rate table pays a credit carrying their flag
+        (a table's own ``multipliers`` multiply with these), one per flag;
+        applied before each table's caps and gate.
 
     Examples
     --------
@@ -430,9 +496,11 @@ class CommissionPlan(FrozenModel):
     floor: Floor | None = None
     draw: Draw | None = None
     allow_negative: bool = False
+    multipliers: tuple[AttributeMultiplier, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        _unique_flags(self.multipliers, f"plan {self.id!r}")
         if self.draw is not None and self.draw.currency != self.currency:
             raise InvalidInputError(
                 f"plan {self.id!r} draw is in {self.draw.currency}, not the plan currency "
@@ -495,6 +563,17 @@ class CommissionPlan(FrozenModel):
                             f"than {self.currency} allows ({places})"
                         )
         return self
+
+    @property
+    def multiplier_flags(self) -> tuple[str, ...]:
+        """Sorted flags of every attribute multiplier, of the plan and of its tables."""
+        found = {m.flag for m in self.multipliers}
+        found |= {m.flag for c in self.components for m in c.multipliers}
+        return tuple(sorted(found))
+
+    def multipliers_of(self, index: int) -> tuple[AttributeMultiplier, ...]:
+        """The attribute multipliers applying to component ``index``: the plan's, then its own."""
+        return (*self.multipliers, *self.components[index].multipliers)
 
     @property
     def needs_quota(self) -> bool:

@@ -61,9 +61,23 @@ __all__ = [
 #: ``spiff``: a SPIFF's fixed bonus for a flagged credit; ``floor``: the top-up
 #: to the plan's minimum payout (a line of the period, not of a deal);
 #: ``unmatched``: a credit no rate table pays (all scoped to other products),
-#: amount 0; ``clawback``: commission reversed for a refund in the period (negative).
+#: amount 0; ``clawback``: commission reversed for a refund in the period (negative);
+#: ``multiplier``: what a table's attribute multipliers add to (or remove from) a
+#: credit's tier lines, before the caps; ``release``: what a deferred gate held
+#: back earlier in the year, paid in the period that reaches the gate (a line
+#: of the period, not of a deal).
 LineKind = Literal[
-    "tier", "deal_cap", "period_cap", "year_cap", "gate", "spiff", "floor", "unmatched", "clawback"
+    "tier",
+    "deal_cap",
+    "period_cap",
+    "year_cap",
+    "gate",
+    "spiff",
+    "floor",
+    "unmatched",
+    "clawback",
+    "multiplier",
+    "release",
 ]
 _KINDS: tuple[LineKind, ...] = (
     "tier",
@@ -73,6 +87,8 @@ _KINDS: tuple[LineKind, ...] = (
     "gate",
     "spiff",
     "floor",
+    "multiplier",
+    "release",
 )
 #: How settling the period moves the payable away from the total earned:
 #: ``deficit_recovered`` (earnings offset a carried negative balance),
@@ -147,7 +163,8 @@ class StatementLine(FrozenModel):
         The credit's date; ``None`` on the floor line.
     kind : str
         One of :data:`LineKind`: ``tier``, ``deal_cap``, ``period_cap``,
-        ``year_cap``, ``gate``, ``spiff``, ``floor``, ``unmatched`` or ``clawback``.
+        ``year_cap``, ``gate``, ``spiff``, ``floor``, ``unmatched``, ``clawback``
+        ``multiplier`` or ``release``.
         What the line is (see :data:`LineKind`).
     tier : int
         Tier number, 1-based; 0 on other lines and above a closed top tier.
@@ -160,7 +177,8 @@ class StatementLine(FrozenModel):
         On an interpolated line, the rate where the slice ends (8 decimal
         places); ``None`` on every other line.
     multiplier : Decimal
-        Accelerator multiplier [ratio]; 1 outside every band and on cap lines.
+        Accelerator multiplier [ratio]; 1 outside every band and on cap lines;
+        on a ``multiplier`` line, the product of the attribute factors applied.
     exact_amount : Decimal
         ``base * rate * multiplier`` (or the cap's cut) before rounding [currency].
     amount : Decimal
@@ -220,6 +238,9 @@ class Carry(FrozenModel):
     year_to_date : dict of str to Decimal
         Paid so far in ``year`` per rate-table component [currency], the
         amount a ``year_cap`` is measured against.
+    held : dict of str to Decimal
+        Held back in ``year`` by the deferred gate of each rate-table
+        component and not yet paid [currency]; lost in a later year.
 
     Examples
     --------
@@ -231,6 +252,7 @@ class Carry(FrozenModel):
     deficit: Decimal = Field(default=Decimal(0), ge=0)
     year: int | None = None
     year_to_date: dict[str, Decimal] = Field(default_factory=dict)
+    held: dict[str, Decimal] = Field(default_factory=dict)
 
     @property
     def balance(self) -> Balance:
@@ -330,8 +352,23 @@ def reasons(
             f"topped up to the {base:,} {currency} minimum payout",
             f"补足至保底佣金 {base:,} {currency}",
         )
+    if kind == "release":
+        return (
+            f"gate reached: {base:,} {currency} held back earlier this year released",
+            f"已达到门槛：发放本年此前暂缓的 {base:,} {currency}",
+        )
+    if kind == "multiplier":
+        return (
+            f"x {multiplier.normalize():f} for deal attributes {label}",
+            f"按交易属性 {label} 乘以系数 {multiplier.normalize():f}",
+        )
     if kind == "deal_cap":
         return "capped at the per-deal cap", "超过单笔上限，按上限封顶"
+    if kind == "gate" and label == "deferred":
+        return (
+            "below the gate: held back, paid when a period of this year reaches the gate",
+            "未达到门槛，暂缓发放，本年内某期达到门槛时发放",
+        )
     if kind == "gate":
         return "below the gate: nothing paid this period", "未达到门槛，本期不发放"
     if kind == "period_cap":
@@ -536,6 +573,14 @@ def statement(
             "statements run forwards in time"
         )
     ytd = dict(prior.year_to_date) if prior.year == year else {}
+    held = dict(prior.held) if prior.year == year else {}
+    held_minor = np.empty((1, len(plan.components)), dtype=object)
+    held_minor[0, :] = [
+        int(held.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency)))
+        if c.gate_deferred
+        else 0
+        for c in plan.components
+    ]
     year_paid = np.empty((1, len(plan.components)), dtype=object)
     year_paid[0, :] = [
         int(ytd.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency))) for c in plan.components
@@ -551,6 +596,10 @@ def statement(
         [[isinstance(c, Credit) and x.flag in c.flags for x in plan.spiffs] for c in entries],
         dtype=bool,
     ).reshape(len(entries), len(plan.spiffs))
+    attr_flags = np.asarray(
+        [[isinstance(c, Credit) and f in c.flags for f in plan.multiplier_flags] for c in entries],
+        dtype=bool,
+    ).reshape(len(entries), len(plan.multiplier_flags))
     attrs = np.empty((2, len(entries)), dtype=object)
     attrs[0, :] = [c.product for c in entries]
     attrs[1, :] = [c.category for c in entries]
@@ -567,6 +616,8 @@ def statement(
         year_paid=year_paid,
         applies=result_applies,
         units=np.asarray([c.units if isinstance(c, Credit) else 0 for c in entries], np.int64),
+        attr_flags=attr_flags,
+        held=held_minor,
     )
     unit = Decimal(0).scaleb(-mu)
     lines = []
@@ -583,7 +634,23 @@ def statement(
         entry = entries[int(result.credit[i])] if int(result.credit[i]) >= 0 else None
         assert entry is None or isinstance(entry, Credit)  # a refund has no kernel line
         credit = entry
-        if ci >= n_comp:
+        if kind == "release":
+            en, zh = reasons(kind, amount, Decimal(0), Decimal(1), 0, plan.currency)
+            line = StatementLine(
+                deal_id=None,
+                credited_on=None,
+                component=plan.components[ci].name,
+                kind=kind,
+                tier=0,
+                base=unit,
+                rate=Decimal(0),
+                multiplier=Decimal(1),
+                exact_amount=exact_amount,
+                amount=amount,
+                reason_en=en,
+                reason_zh=zh,
+            )
+        elif ci >= n_comp:
             if kind == "spiff":
                 spiff = plan.spiffs[ci - n_comp]
                 name, shown, label = spiff.name, spiff.amount, spiff.flag
@@ -621,6 +688,13 @@ def statement(
                 (seg.tier[j], seg.rate[j], seg.multiplier[j]) if j >= 0 else (0, Decimal(0), 1)
             )
             end_rate = None
+            label = "deferred" if kind == "gate" and seg.component.gate_deferred else ""
+            if kind == "multiplier":
+                carried = [m for m in plan.multipliers_of(ci) if m.flag in credit.flags]
+                mult = functools.reduce(
+                    DECIMAL_CONTEXT.multiply, (m.multiplier for m in carried), Decimal(1)
+                )
+                label = ", ".join(repr(m.flag) for m in carried)
             if j >= 0 and seg.w_k[j]:
                 scale = q_minor if seg.component.basis == "attainment" else 1
                 rate, end_rate = (
@@ -636,6 +710,7 @@ def statement(
                 tier,
                 plan.currency,
                 end_rate,
+                label=label,
                 per=seg.component.rate_kind if kind == "tier" else "fraction",
                 units=credit.units,
             )
@@ -711,6 +786,19 @@ def statement(
     )
     for comp in plan.components:
         ytd[comp.name] = DECIMAL_CONTEXT.add(ytd.get(comp.name, unit), subtotals[comp.name])
+        if comp.gate_deferred:
+            # Held: what was held before, plus what gate lines reversed, less what was released.
+            held[comp.name] = functools.reduce(
+                DECIMAL_CONTEXT.subtract,
+                (
+                    x.amount
+                    for x in lines
+                    if x.component == comp.name and x.kind in ("gate", "release")
+                ),
+                held.get(comp.name, unit),
+            )
+        else:
+            held.pop(comp.name, None)
     return Statement(
         rep_id=rep_id,
         period=period,
@@ -735,6 +823,7 @@ def statement(
             deficit=settlement.balance.deficit,
             year=year,
             year_to_date=ytd,
+            held={k: v for k, v in held.items() if v},
         ),
     )
 
@@ -771,7 +860,7 @@ def _scheduled(
         np.asarray([x.refunded_on for x in claws], dtype="datetime64[D]"), windows
     ).tolist()
     carry = prior or Carry()
-    window_prior = Carry(year=carry.year, year_to_date=carry.year_to_date)
+    window_prior = Carry(year=carry.year, year_to_date=carry.year_to_date, held=carry.held)
     parts_out: list[Statement] = []
     for i, (w, p) in enumerate(zip(windows, plans, strict=True)):
         s = statement(
@@ -787,7 +876,9 @@ def _scheduled(
             rounding=rounding,
         )
         parts_out.append(s)
-        window_prior = Carry(year=s.carry.year, year_to_date=s.carry.year_to_date)
+        window_prior = Carry(
+            year=s.carry.year, year_to_date=s.carry.year_to_date, held=s.carry.held
+        )
     add = DECIMAL_CONTEXT.add
     zero = Decimal(0).scaleb(-minor_unit(schedule.currency))
     subtotals: dict[str, Decimal] = {}
@@ -823,6 +914,7 @@ def _scheduled(
             deficit=settlement.balance.deficit,
             year=last.year,
             year_to_date=last.year_to_date,
+            held=last.held,
         ),
     )
 
