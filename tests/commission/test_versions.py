@@ -14,6 +14,7 @@ from tests.commission.test_bulk import _to_frame, assert_agree, carry_frame
 
 from salescore.calendar import Period
 from salescore.commission import (
+    Carry,
     CommissionPlan,
     Credit,
     Draw,
@@ -150,6 +151,30 @@ def test_plan_schedule_is_checked():
         statement(
             schedule(flat("0.05"), flat("0.06")), "R1", [], period=JAN, quota=Money("0.001", "CNY")
         )
+
+
+def test_release_of_held_pay_under_plan_versions():
+    # Pay held below a deferred gate earlier in the year is released in the first
+    # window that reaches the gate; with a gate of 0 that is the first window, even
+    # without credits. A release as the first line once crashed the statement.
+    gated = flat("0.05", gate=0, gate_deferred=True)
+    sched = schedule(gated, flat("0.06"), on=date(2026, 1, 20))
+    prior = Carry(year=2026, held={"base": Decimal("12.34")})
+    s = statement(sched, "R1", [cr("D1", "2000", 25)], period=JAN, prior=prior)
+    assert [(line.kind, line.amount) for line in s.lines] == [
+        ("release", Decimal("12.34")),
+        ("tier", Decimal("120.00")),
+    ]
+    assert s.total == Decimal("132.34")
+    assert s.carry.held.get("base", Decimal(0)) == 0
+    out = statements_frame(
+        sched,
+        _to_frame([cr("D1", "2000", 25)]),
+        period=JAN,
+        prior=carry_frame({"R1": prior}, ["base"]),
+    )
+    assert out.errors.empty
+    assert out.totals.loc["R1", "total_minor"] == 13234
 
 
 @given(

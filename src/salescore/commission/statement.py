@@ -731,7 +731,7 @@ def statement(
                 reason_zh=zh,
             )
         lines.append(line)
-        subtotals[name] = DECIMAL_CONTEXT.add(subtotals[name], amount)
+        subtotals[line.component] = DECIMAL_CONTEXT.add(subtotals[line.component], amount)
     matched = np.asarray(result_applies.any(axis=1), dtype=bool)
     floor_line = lines.pop() if lines and lines[-1].kind == "floor" else None
     for pos, entry in enumerate(entries):
