@@ -39,6 +39,18 @@ KIND_SPIFF: Final = 5
 KIND_FLOOR: Final = 6
 KIND_MULTIPLIER: Final = 7
 KIND_RELEASE: Final = 8
+#: The line kind of each code above, by code (statement lines and bulk frames name them).
+KIND_NAMES: Final = (
+    "tier",
+    "deal_cap",
+    "period_cap",
+    "year_cap",
+    "gate",
+    "spiff",
+    "floor",
+    "multiplier",
+    "release",
+)
 #: Where each kind sorts among a credit's lines of one component: tier lines,
 #: then the attribute multiplier, then caps and the gate.
 _KIND_RANK: Final = np.array([0, 2, 3, 4, 5, 6, 7, 1, 8], dtype=np.int64)

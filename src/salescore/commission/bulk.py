@@ -53,19 +53,7 @@ CREDITS: Final = FrameContract(
     description="one credit of one deal to one rep",
 )
 
-_KINDS: Final = np.array(
-    [
-        "tier",
-        "deal_cap",
-        "period_cap",
-        "year_cap",
-        "gate",
-        "spiff",
-        "floor",
-        "multiplier",
-        "release",
-    ]
-)
+_KINDS: Final = np.array(_kernel.KIND_NAMES)
 #: Column contract of a clawbacks frame: one row per clawback, as :class:`Clawback`.
 CLAWBACKS: Final = FrameContract(
     "clawbacks",

@@ -79,17 +79,7 @@ LineKind = Literal[
     "multiplier",
     "release",
 ]
-_KINDS: tuple[LineKind, ...] = (
-    "tier",
-    "deal_cap",
-    "period_cap",
-    "year_cap",
-    "gate",
-    "spiff",
-    "floor",
-    "multiplier",
-    "release",
-)
+_KINDS: tuple[LineKind, ...] = _kernel.KIND_NAMES
 #: How settling the period moves the payable away from the total earned:
 #: ``deficit_recovered`` (earnings offset a carried negative balance),
 #: ``deficit_added`` (a negative period carried forward instead of paid),
@@ -634,38 +624,22 @@ def statement(
         entry = entries[int(result.credit[i])] if int(result.credit[i]) >= 0 else None
         assert entry is None or isinstance(entry, Credit)  # a refund has no kernel line
         credit = entry
-        if kind == "release":
-            en, zh = reasons(kind, amount, Decimal(0), Decimal(1), 0, plan.currency)
-            line = StatementLine(
-                deal_id=None,
-                credited_on=None,
-                component=plan.components[ci].name,
-                kind=kind,
-                tier=0,
-                base=unit,
-                rate=Decimal(0),
-                multiplier=Decimal(1),
-                exact_amount=exact_amount,
-                amount=amount,
-                reason_en=en,
-                reason_zh=zh,
-            )
-        elif ci >= n_comp:
-            if kind == "spiff":
+        if kind == "release" or ci >= n_comp:
+            # Flat lines: a release of held pay, a SPIFF or the floor top-up.
+            if kind == "release":
+                name, shown, label = plan.components[ci].name, amount, ""
+            elif kind == "spiff":
                 spiff = plan.spiffs[ci - n_comp]
-                name, shown, label = spiff.name, spiff.amount, spiff.flag
+                name, label = spiff.name, spiff.flag
+                shown = DECIMAL_CONTEXT.add(spiff.amount, unit)
             else:
                 assert plan.floor is not None
-                name, shown, label = plan.floor.name, plan.floor.amount, ""
-            en, zh = reasons(
-                kind,
-                DECIMAL_CONTEXT.add(shown, unit),
-                Decimal(0),
-                Decimal(1),
-                0,
-                plan.currency,
-                label=label,
-            )
+                name, shown, label = (
+                    plan.floor.name,
+                    DECIMAL_CONTEXT.add(plan.floor.amount, unit),
+                    "",
+                )
+            en, zh = reasons(kind, shown, Decimal(0), Decimal(1), 0, plan.currency, label=label)
             line = StatementLine(
                 deal_id=None if credit is None else credit.deal_id,
                 credited_on=None if credit is None else credit.credited_on,
