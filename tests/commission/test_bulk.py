@@ -229,6 +229,9 @@ def assert_agree(p, out, rep_id, s):
     assert [line.deal_id for line in s.lines] == [None if pd.isna(x) else x for x in got["deal_id"]]
     assert [line.component for line in s.lines] == got["component"].tolist()
     assert [line.kind for line in s.lines] == got["kind"].tolist()
+    assert [line.credited_on for line in s.lines] == [
+        None if pd.isna(x) else x.date() for x in got["credited_on"]
+    ]
     assert [line.tier for line in s.lines] == got["tier"].tolist()
     for line, mult in zip(s.lines, got["multiplier"], strict=True):
         assert abs(float(line.multiplier) - mult) < 1e-9 * max(1.0, mult)

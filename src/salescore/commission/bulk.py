@@ -98,7 +98,8 @@ class StatementsFrames:
         One row per statement line, in statement order per rep: ``rep_id``,
         ``deal_id``, ``row`` (index label of the credit in the input;
         ``deal_id`` and ``row`` are missing on floor lines),
-        ``component``, ``kind``, ``tier`` (1-based, 0 on caps), ``base``
+        ``credited_on`` (the credit's date; the refund's on a clawback line,
+        NaT on floor lines), ``component``, ``kind``, ``tier`` (1-based, 0 on caps), ``base``
         [currency], ``rate`` [fraction], ``end_rate`` [fraction; NaN except
         on interpolated lines, where ``rate`` and ``end_rate`` are the rates
         at the slice's start and end], ``multiplier`` [ratio; on a
@@ -399,6 +400,9 @@ def statements_frame(
     credit_pos = order[result.credit[of_deal]]
     deal_ids = np.full(len(of_deal), None, dtype=object)
     deal_ids[of_deal] = used["deal_id"].astype(object).to_numpy()[credit_pos]
+    used_days = used["credited_on"].to_numpy(dtype="datetime64[ns]")
+    line_days = np.full(len(of_deal), np.datetime64("NaT"), dtype="datetime64[ns]")
+    line_days[of_deal] = used_days[credit_pos]
     labels = used.index.to_numpy()
     if of_deal.all():
         rows = labels[credit_pos]
@@ -464,6 +468,7 @@ def statements_frame(
             "rep_id": rep_index.to_numpy()[result.group],
             "deal_id": deal_ids,
             "row": rows,
+            "credited_on": line_days,
             "component": comps[result.component],
             "kind": _KINDS[result.kind],
             "tier": tier,
@@ -482,6 +487,7 @@ def statements_frame(
             "rep_id": claws["rep_id"].to_numpy(),
             "deal_id": claws["deal_id"].to_numpy(),
             "row": np.full(len(claws), None, dtype=object),
+            "credited_on": claws["refunded_on"].to_numpy(dtype="datetime64[ns]"),
             "component": "clawback",
             "kind": "clawback",
             "tier": np.zeros(len(claws), dtype=np.int64),
@@ -502,6 +508,7 @@ def statements_frame(
             "rep_id": all_rep[lost],
             "deal_id": all_deal[lost],
             "row": used.index.to_numpy()[lost],
+            "credited_on": used_days[lost],
             "component": "unmatched",
             "kind": "unmatched",
             "tier": np.zeros(len(lost), dtype=np.int64),
