@@ -2,7 +2,10 @@
 
 * :mod:`.plan` — :class:`CommissionPlan` of :class:`TieredComponent` (marginal,
   retroactive or interpolated tiers, accelerator bands, per-deal and per-period
-  caps, gates), :class:`Spiff` bonuses and a :class:`Floor`.
+  caps, gates), :class:`Spiff` and :class:`TargetBonus` bonuses and a :class:`Floor`.
+* :mod:`.bonuses` — :class:`Achievement` and :func:`bonus_pool_shares`: bonuses
+  for meeting targets other than revenue (:class:`TargetBonus`), fixed or a
+  shared pool.
 * :mod:`.statement` — :func:`statement`: one rep's lines, subtotals, total,
   settlement against the draw, and the :class:`Carry` to the next period.
 * :mod:`.quota` — :func:`prorated_quota`: quotas prorated by days employed and ramp.
@@ -17,6 +20,7 @@
 * :mod:`.cost` — :func:`plan_cost`: the payout distribution under sampled attainments.
 """
 
+from salescore.commission.bonuses import ACHIEVEMENTS, Achievement, bonus_pool_shares
 from salescore.commission.bulk import (
     CARRY_COLUMNS,
     CLAWBACKS,
@@ -64,7 +68,9 @@ from salescore.commission.plan import (
     Floor,
     Measure,
     Mode,
+    PoolShare,
     Spiff,
+    TargetBonus,
     Tier,
     TieredComponent,
 )
@@ -83,6 +89,11 @@ from salescore.commission.statement import (
 from salescore.commission.versions import PlanSchedule, PlanVersion
 
 __all__ = [
+    "ACHIEVEMENTS",
+    "Achievement",
+    "PoolShare",
+    "TargetBonus",
+    "bonus_pool_shares",
     "ASSIGNMENTS",
     "DEALS",
     "INVOICES",

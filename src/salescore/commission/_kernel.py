@@ -39,6 +39,7 @@ KIND_SPIFF: Final = 5
 KIND_FLOOR: Final = 6
 KIND_MULTIPLIER: Final = 7
 KIND_RELEASE: Final = 8
+KIND_BONUS: Final = 9
 #: The line kind of each code above, by code (statement lines and bulk frames name them).
 KIND_NAMES: Final = (
     "tier",
@@ -50,10 +51,11 @@ KIND_NAMES: Final = (
     "floor",
     "multiplier",
     "release",
+    "bonus",
 )
 #: Where each kind sorts among a credit's lines of one component: tier lines,
 #: then the attribute multiplier, then caps and the gate.
-_KIND_RANK: Final = np.array([0, 2, 3, 4, 5, 6, 7, 1, 8], dtype=np.int64)
+_KIND_RANK: Final = np.array([0, 2, 3, 4, 5, 6, 7, 1, 8, 9], dtype=np.int64)
 _LIMIT: Final = 2.0**62
 
 
@@ -277,6 +279,8 @@ def run(
     units: IntArray | None = None,
     attr_flags: npt.NDArray[np.bool_] | None = None,
     held: Array | None = None,
+    bonus: Array | None = None,
+    bonus_shown: npt.NDArray[np.bool_] | None = None,
 ) -> KernelResult:
     """Compute every line and total; ``group`` sorted, credits in statement order within it.
 
@@ -296,6 +300,9 @@ def run(
     gate of component ``c`` held back from group ``g`` earlier in the year
     [minor units, >= 0] (``None``: nothing); a group whose period measure
     reaches the gate is paid it on a ``KIND_RELEASE`` line of credit ``-1``.
+    ``bonus[g, b]`` is what ``plan.bonuses[b]`` pays group ``g`` [minor
+    units, >= 0], on a ``KIND_BONUS`` line of credit ``-1`` wherever
+    ``bonus_shown[g, b]`` (``None``: no bonus lines); the floor counts it.
     With ``totals_only`` only
     ``total`` and ``den`` are filled (the line arrays are empty), skipping the
     sort and the rounding of lines.
@@ -344,6 +351,8 @@ def run(
                 )
         fixed = sum((x.amount for x in plan.spiffs), Decimal(0)) * n
         fixed += plan.floor.amount if plan.floor is not None else 0
+        if bonus is not None and bonus.size:
+            fixed += Decimal(int(np.asarray(bonus).max())).scaleb(-mu) * len(plan.bonuses)
         if held is not None and held.size:
             fixed += Decimal(int(np.asarray(held).max())).scaleb(-mu) * len(segs)
         exact = exact or float(fixed) * 10**mu * max(x.den for x in segs) * 4 * big_p >= _LIMIT
@@ -543,6 +552,21 @@ def run(
         pay = _scaled(spiff.amount, mu) * (unit_all if isinstance(unit_all, int) else unit_all[hit])
         pay_arr = _arr([pay] * len(hit), exact) if isinstance(pay, int) else pay
         add(hit, n_comp + si, KIND_SPIFF, hit * 0 - 1, 0 * pay_arr, 0 * pay_arr, pay_arr)
+    if bonus is not None and bonus_shown is not None:
+        for bi in range(len(plan.bonuses)):
+            hit = np.flatnonzero(bonus_shown[:, bi])
+            minor = _arr([int(x) for x in bonus[hit, bi]], exact)
+            pay_b = minor * den_group[hit]
+            add(
+                hit * 0 - 1,
+                n_comp + len(plan.spiffs) + bi,
+                KIND_BONUS,
+                hit * 0 - 1,
+                0 * pay_b,
+                0 * pay_b,
+                pay_b,
+                grp=hit,
+            )
     if plan.floor is not None:
         line_grp = np.concatenate([p[4] for p in parts]).astype(np.int64)
         earned = _group_sum(np.concatenate(nums), line_grp, n_groups)
@@ -551,7 +575,7 @@ def run(
         adj = short[hit]
         add(
             hit * 0 - 1,
-            n_comp + len(plan.spiffs),
+            n_comp + len(plan.spiffs) + len(plan.bonuses),
             KIND_FLOOR,
             hit * 0 - 1,
             0 * adj,
@@ -595,7 +619,7 @@ def run(
     credit, comp_ix, kind, seg = credit[order], comp_ix[order], kind[order], seg[order]
     base_all, start_all, num = base_all[order], start_all[order], num[order]
     line_group = line_group[order]
-    q_of = [s.q for s in segs] + [1] * (len(plan.spiffs) + 1)
+    q_of = [s.q for s in segs] + [1] * (len(plan.spiffs) + len(plan.bonuses) + 1)
     base_q = np.asarray(q_of, dtype=np.int64)[comp_ix]
     den_line = den_group[line_group] if mg_group is not None else den
     floor = num // den_line

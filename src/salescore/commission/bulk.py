@@ -23,6 +23,7 @@ import pandas as pd
 from salescore._numeric import DECIMAL_CONTEXT, floats_to_minor_units, to_decimal, to_minor_units
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
+from salescore.commission.bonuses import bonus_matrix, read_achievements
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorate_minor, proration_units
 from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
@@ -175,6 +176,7 @@ def statements_frame(
     prorate: bool = False,
     work_calendar: WorkCalendar | None = None,
     rounding: str = ROUND_HALF_EVEN,
+    achievements: pd.DataFrame | None = None,
 ) -> StatementsFrames:
     """Every rep's statement for ``period`` from a credits frame, vectorised.
 
@@ -221,6 +223,12 @@ def statements_frame(
     rounding : str
         Rounding mode of each rep's total (and prorated quota and draw
         recovery), default ``ROUND_HALF_EVEN``.
+    achievements : pandas.DataFrame, optional
+        Columns of :data:`~salescore.commission.ACHIEVEMENTS`: each rep's
+        actual and target of the metrics the plan's target bonuses measure,
+        one row per (rep, metric). A pool is shared among the reps of this
+        frame who meet its target, as
+        :func:`~salescore.commission.bonus_pool_shares` shares it.
 
     Returns
     -------
@@ -237,6 +245,9 @@ def statements_frame(
         ``prior`` without the carry columns, with negative values, or of a
         later year; a clawbacks frame breaking :data:`CLAWBACKS`, with
         refunds outside the period or not in whole minor units, or of a rep
+        without a quota under an attainment plan; an achievements frame
+        breaking its contract, with a target of 0, more than six decimal
+        places, a repeated (rep, metric), a metric no bonus measures, or a rep
         without a quota under an attainment plan.
 
     Examples
@@ -268,6 +279,7 @@ def statements_frame(
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
+            achievements=achievements,
         )
     mu = minor_unit(plan.currency)
     flag_names = sorted({x.flag for x in plan.spiffs} | set(plan.multiplier_flags))
@@ -337,12 +349,15 @@ def statements_frame(
     claws = _clawbacks(clawbacks, period, mu)
     known = set(used["rep_id"].astype(object)) | set(q_minor.index) | set(carried.index)
     known |= set(claws["rep_id"])
+    achieved = read_achievements(plan, achievements)
+    known |= set(achieved["rep_id"])
     if plan.needs_quota:
-        unquoted = sorted(set(claws["rep_id"]) - (set(q_minor.index) - set(zero_quota)))
-        if unquoted:
-            raise InvalidInputError(
-                f"clawbacks of reps {unquoted[:5]} who have no quota > 0 under an attainment plan"
-            )
+        for what, ids in (("clawbacks", claws["rep_id"]), ("achievements", achieved["rep_id"])):
+            unquoted = sorted(set(ids) - (set(q_minor.index) - set(zero_quota)))
+            if unquoted:
+                raise InvalidInputError(
+                    f"{what} of reps {unquoted[:5]} who have no quota > 0 under an attainment plan"
+                )
     rep_index = pd.Index(sorted(known - set(zero_quota)), dtype=object)
     # Refunds that reduce attainment enter the kernel as negative amounts after the credits.
     red = claws[claws["reduces_attainment"]]
@@ -377,6 +392,7 @@ def statements_frame(
     attr_flags = np.zeros((len(all_rep), len(plan.multiplier_flags)), dtype=bool)
     for fi, flag in enumerate(plan.multiplier_flags):
         attr_flags[:n_used, fi] = used[flag].to_numpy(dtype=bool)
+    bonus_paid, bonus_shown = bonus_matrix(plan, achieved, rep_index)
     result = _kernel.run(
         plan,
         group[order],
@@ -395,6 +411,8 @@ def statements_frame(
         held=carried.reindex(rep_index, fill_value=0)[
             [f"held_minor:{n}" for n in comp_names]
         ].to_numpy(dtype=np.int64),
+        bonus=bonus_paid,
+        bonus_shown=bonus_shown,
     )
     of_deal = result.credit >= 0
     credit_pos = order[result.credit[of_deal]]
@@ -410,6 +428,7 @@ def statements_frame(
         rows = np.full(len(of_deal), None, dtype=object)
         rows[of_deal] = labels[credit_pos]
     names = [s.component.name for s in result.segs] + [x.name for x in plan.spiffs]
+    names += [x.name for x in plan.bonuses]
     comps = np.array([*names, plan.floor.name if plan.floor else ""], dtype=object)
     seg = result.segment
     n_lines = len(seg)
@@ -628,8 +647,12 @@ def _scheduled(
     prorate: bool,
     work_calendar: WorkCalendar | None,
     rounding: str,
+    achievements: pd.DataFrame | None,
 ) -> StatementsFrames:
-    """:func:`statements_frame` under plan versions: one run per window, settled once."""
+    """:func:`statements_frame` under plan versions: one run per window, settled once.
+
+    Target bonuses measure the whole period: the last window's version pays them.
+    """
     mu = minor_unit(schedule.currency)
     windows, plans, settling = window_plans(schedule, period)
     q_minor = _quota_minor(quotas, mu)
@@ -664,6 +687,7 @@ def _scheduled(
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
+            achievements=achievements if i == len(windows) - 1 else None,
         )
         outs.append(out)
         window_prior = out.carry.assign(advances_minor=0, deficit_minor=0)

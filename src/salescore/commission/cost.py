@@ -228,8 +228,10 @@ def plan_cost(
     simulation's bookings total rounded to the minor unit, is split into
     ``deals`` equal credits (largest remainder, earlier credits first) and
     paid under ``plan`` exactly as :func:`~salescore.commission.statement`
-    pays them, all samples at once on integer arrays. SPIFFs pay nothing
-    here (sampled credits carry no deal flags); floors, gates and caps apply.
+    pays them, all samples at once on integer arrays. SPIFFs and target
+    bonuses pay nothing here (sampled credits carry no deal flags, samples no
+    achievements of other metrics: add at most each fixed bonus per rep and
+    each pool once); floors, gates and caps apply.
 
     Parameters
     ----------

@@ -29,7 +29,9 @@ __all__ = [
     "Floor",
     "Measure",
     "Mode",
+    "PoolShare",
     "Spiff",
+    "TargetBonus",
     "Tier",
     "TieredComponent",
 ]
@@ -55,6 +57,12 @@ RateKind = Literal["fraction", "per_deal", "per_unit"]
 #: ``[lower, upper)`` (``b`` reaches the next tier), ``lower`` means
 #: ``(lower, upper]`` (``b`` stays in the tier below).
 Boundary = Literal["upper", "lower"]
+#: How a :class:`TargetBonus` pool is shared among the reps who meet the
+#: target: ``even`` (equal shares) or ``actual`` (in proportion to each
+#: rep's actual value of the metric).
+PoolShare = Literal["even", "actual"]
+#: Most decimal places of a target bonus threshold.
+METRIC_PLACES = 6
 
 
 def _non_negative(value: object) -> Decimal:
@@ -431,6 +439,83 @@ class Spiff(FrozenModel):
     limit: int | None = Field(default=None, ge=1)
 
 
+class TargetBonus(FrozenModel):
+    """A bonus for meeting a target other than the rate tables' measure.
+
+    The rate tables pay on credited revenue; a target bonus pays when another
+    goal of the period is met: new customers won, meetings held, a product
+    line's units. Each statement is given the rep's achievement of the
+    ``metric`` (its actual and its target); the bonus is earned when
+    ``actual >= threshold * target``. It pays either a fixed ``amount`` or a
+    share of a ``pool`` split among every rep who meets the target (see
+    :func:`~salescore.commission.bonus_pool_shares`), on a ``bonus`` line of
+    its own after the rate tables and SPIFFs and before the floor, which
+    counts it. Caps and gates of the rate tables do not touch it.
+
+    Parameters
+    ----------
+    name : str
+        Shown on the bonus line; unique in the plan.
+    metric : str
+        The target measured, as named in the achievements given to the
+        statement (``"new_customers"``).
+    threshold : Decimal
+        Attainment of the metric's target needed [fraction], > 0, at most
+        six decimal places; default 1 (100 percent).
+    amount : Decimal, optional
+        A fixed bonus [currency], >= 0.
+    pool : Decimal, optional
+        A bonus pool [currency], >= 0, split exactly to the minor unit among
+        the reps who meet the target. Give ``amount`` or ``pool``, not both.
+    share : {"even", "actual"}
+        How the pool is shared (see :data:`PoolShare`); only with ``pool``.
+
+    Examples
+    --------
+    >>> TargetBonus(name="new logos", metric="new_customers", amount=2000).threshold
+    Decimal('1')
+    >>> TargetBonus(name="logo pool", metric="new_customers", pool=30000, share="actual").share
+    'actual'
+    """
+
+    name: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    threshold: Decimal = Decimal(1)
+    amount: NonNegative | None = None
+    pool: NonNegative | None = None
+    share: PoolShare = "even"
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.threshold <= 0 or not self.threshold.is_finite():
+            raise InvalidInputError(
+                f"target bonus {self.name!r} threshold {self.threshold} must be > 0"
+            )
+        if _places(self.threshold) > METRIC_PLACES:
+            raise InvalidInputError(
+                f"target bonus {self.name!r} threshold {self.threshold} has more than "
+                f"{METRIC_PLACES} decimal places"
+            )
+        if (self.amount is None) == (self.pool is None):
+            raise InvalidInputError(
+                f"target bonus {self.name!r} needs exactly one of amount= (a fixed bonus) "
+                "and pool= (a pool shared by the reps who meet the target)"
+            )
+        if self.amount is not None and self.share != "even":
+            raise InvalidInputError(
+                f"target bonus {self.name!r} pays a fixed amount; share={self.share!r} is "
+                "only for a pool"
+            )
+        return self
+
+    @property
+    def value(self) -> Decimal:
+        """The fixed amount or the pool [currency]."""
+        value = self.amount if self.amount is not None else self.pool
+        assert value is not None  # exactly one is set
+        return value
+
+
 class Floor(FrozenModel):
     """A minimum payout per period: a statement earning less is topped up to ``amount``.
 
@@ -467,9 +552,11 @@ class CommissionPlan(FrozenModel):
         The rate tables.
     spiffs : tuple of Spiff
         Fixed bonuses for flagged credits.
+    bonuses : tuple of TargetBonus
+        Bonuses for meeting targets other than the rate tables' measure.
     floor : Floor, optional
-        The minimum payout per period. Names of components, SPIFFs and the
-        floor must be unique.
+        The minimum payout per period. Names of components, SPIFFs, bonuses
+        and the floor must be unique.
     draw : Draw, optional
         The draw every statement under the plan settles against, in the plan
         currency (see :func:`~salescore.commission.settle`).
@@ -493,6 +580,7 @@ class CommissionPlan(FrozenModel):
     currency: CurrencyCode
     components: tuple[TieredComponent, ...] = Field(min_length=1)
     spiffs: tuple[Spiff, ...] = ()
+    bonuses: tuple[TargetBonus, ...] = ()
     floor: Floor | None = None
     draw: Draw | None = None
     allow_negative: bool = False
@@ -507,6 +595,7 @@ class CommissionPlan(FrozenModel):
                 f"{self.currency}"
             )
         names = [c.name for c in self.components] + [x.name for x in self.spiffs]
+        names += [x.name for x in self.bonuses]
         if self.floor is not None:
             names.append(self.floor.name)
         reserved = sorted({"clawback", "unmatched"} & set(names))
@@ -529,6 +618,10 @@ class CommissionPlan(FrozenModel):
             (f"spiff {x.name!r} {what}", value)
             for x in self.spiffs
             for what, value in (("amount", x.amount), ("min_amount", x.min_amount))
+        ]
+        money += [
+            (f"target bonus {x.name!r} {'amount' if x.amount is not None else 'pool'}", x.value)
+            for x in self.bonuses
         ]
         if self.floor is not None:
             money.append((f"floor {self.floor.name!r} amount", self.floor.amount))

@@ -20,7 +20,7 @@ a rep who joins or leaves mid-period or ramps, and a
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -33,6 +33,7 @@ from salescore._base import FrozenModel
 from salescore._numeric import DECIMAL_CONTEXT
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
+from salescore.commission.bonuses import Achievement, statement_bonuses
 from salescore.commission.draws import Balance, Settlement, settle
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorated_quota
@@ -65,7 +66,8 @@ __all__ = [
 #: ``multiplier``: what a table's attribute multipliers add to (or remove from) a
 #: credit's tier lines, before the caps; ``release``: what a deferred gate held
 #: back earlier in the year, paid in the period that reaches the gate (a line
-#: of the period, not of a deal).
+#: of the period, not of a deal); ``bonus``: a target bonus, earned or not (a
+#: line of the period).
 LineKind = Literal[
     "tier",
     "deal_cap",
@@ -78,6 +80,7 @@ LineKind = Literal[
     "clawback",
     "multiplier",
     "release",
+    "bonus",
 ]
 _KINDS: tuple[LineKind, ...] = _kernel.KIND_NAMES
 #: How settling the period moves the payable away from the total earned:
@@ -146,15 +149,16 @@ class StatementLine(FrozenModel):
     Parameters
     ----------
     deal_id : str or None
-        The credit; ``None`` on the floor line, which belongs to the period.
+        The credit; ``None`` on floor, release and bonus lines, which belong
+        to the period.
     component : str
-        The plan component (rate table, SPIFF or floor) paying it.
+        The plan component (rate table, SPIFF, target bonus or floor) paying it.
     credited_on : date or None
-        The credit's date; ``None`` on the floor line.
+        The credit's date; ``None`` on floor, release and bonus lines.
     kind : str
         One of :data:`LineKind`: ``tier``, ``deal_cap``, ``period_cap``,
-        ``year_cap``, ``gate``, ``spiff``, ``floor``, ``unmatched``, ``clawback``
-        ``multiplier`` or ``release``.
+        ``year_cap``, ``gate``, ``spiff``, ``floor``, ``unmatched``, ``clawback``,
+        ``multiplier``, ``release`` or ``bonus``.
         What the line is (see :data:`LineKind`).
     tier : int
         Tier number, 1-based; 0 on other lines and above a closed top tier.
@@ -436,6 +440,8 @@ def statement(
     prorate: bool = False,
     work_calendar: WorkCalendar | None = None,
     rounding: str = ROUND_HALF_EVEN,
+    achievements: Mapping[str, Achievement] | None = None,
+    pool_shares: Mapping[str, Decimal] | None = None,
 ) -> Statement:
     """Compute one rep's statement for ``period`` under ``plan``.
 
@@ -474,6 +480,13 @@ def statement(
     rounding : str
         Rounding mode for the total (and the prorated quota and the draw
         recovery), default ``ROUND_HALF_EVEN``.
+    achievements : mapping of str to Achievement, optional
+        The rep's actual and target of each metric a
+        :class:`~salescore.commission.TargetBonus` of the plan measures; a
+        bonus whose metric is not here has no line.
+    pool_shares : mapping of str to Decimal, optional
+        The rep's share of each pool bonus whose target the rep met [currency],
+        from :func:`~salescore.commission.bonus_pool_shares`.
 
     Returns
     -------
@@ -485,7 +498,9 @@ def statement(
         A credit of another rep, outside the period, or repeated; a missing
         quota (or a prorated quota of 0 under an attainment plan); ``prorate``
         without a Rep; a ``prior`` of a later year; a clawback of another rep,
-        outside the period, or not in whole minor units.
+        outside the period, or not in whole minor units; an achievement of a
+        metric no bonus measures; a pool bonus met without its share, or a
+        share given to a rep who did not meet it.
     CurrencyMismatchError
         A credit or the quota is not in the plan currency.
 
@@ -523,7 +538,10 @@ def statement(
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
+            achievements=achievements,
+            pool_shares=pool_shares,
         )
+    bonuses = statement_bonuses(plan, achievements or {}, pool_shares or {})
     seen: set[str] = set()
     for c in items:
         if c.rep_id != rep_id:
@@ -608,10 +626,13 @@ def statement(
         units=np.asarray([c.units if isinstance(c, Credit) else 0 for c in entries], np.int64),
         attr_flags=attr_flags,
         held=held_minor,
+        bonus=np.asarray([[b[0] for b in bonuses]], dtype=object).reshape(1, len(bonuses)),
+        bonus_shown=np.asarray([[b[1] for b in bonuses]], dtype=bool).reshape(1, len(bonuses)),
     )
     unit = Decimal(0).scaleb(-mu)
     lines = []
     names = [c.name for c in plan.components] + [x.name for x in plan.spiffs]
+    names += [x.name for x in plan.bonuses]
     names += [] if plan.floor is None else [plan.floor.name]
     subtotals = dict.fromkeys(names, unit)
     den = Decimal(int(result.den[0]))
@@ -628,6 +649,9 @@ def statement(
             # Flat lines: a release of held pay, a SPIFF or the floor top-up.
             if kind == "release":
                 name, shown, label = plan.components[ci].name, amount, ""
+            elif kind == "bonus":
+                bi = ci - n_comp - len(plan.spiffs)
+                name, shown, label = plan.bonuses[bi].name, amount, ""
             elif kind == "spiff":
                 spiff = plan.spiffs[ci - n_comp]
                 name, label = spiff.name, spiff.flag
@@ -639,7 +663,10 @@ def statement(
                     DECIMAL_CONTEXT.add(plan.floor.amount, unit),
                     "",
                 )
-            en, zh = reasons(kind, shown, Decimal(0), Decimal(1), 0, plan.currency, label=label)
+            if kind == "bonus":
+                en, zh = bonuses[bi][2], bonuses[bi][3]
+            else:
+                en, zh = reasons(kind, shown, Decimal(0), Decimal(1), 0, plan.currency, label=label)
             line = StatementLine(
                 deal_id=None if credit is None else credit.deal_id,
                 credited_on=None if credit is None else credit.credited_on,
@@ -814,8 +841,13 @@ def _scheduled(
     prorate: bool,
     work_calendar: WorkCalendar | None,
     rounding: str,
+    achievements: Mapping[str, Achievement] | None,
+    pool_shares: Mapping[str, Decimal] | None,
 ) -> Statement:
-    """:func:`statement` under plan versions: one statement per window, settled once."""
+    """:func:`statement` under plan versions: one statement per window, settled once.
+
+    Target bonuses measure the whole period: the last window's version pays them.
+    """
     windows, plans, settling = window_plans(schedule, period)
     if quota is not None:
         if quota.currency != schedule.currency:
@@ -848,6 +880,8 @@ def _scheduled(
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
+            achievements=achievements if i == len(windows) - 1 else None,
+            pool_shares=pool_shares if i == len(windows) - 1 else None,
         )
         parts_out.append(s)
         window_prior = Carry(
