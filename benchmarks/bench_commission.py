@@ -5,7 +5,10 @@ The plan is tiered (5 percent to quota, 8 percent above), with an accelerator
 baseline is the plain-Python loop an analyst would write: per rep, sort the
 deals, walk the tiers in ``Decimal``, apply the caps, round each line.
 
-Three more rows: the same 1,000,000 credits under an interpolated table with a
+Four more rows: the same 1,000,000 credits under the tiered plan with two
+target bonuses (a fixed new-customer bonus and a pool shared by actual) on
+10,000 reps' achievements, against the Decimal loop plus a Python bonus loop;
+the same 1,000,000 credits under an interpolated table with a
 SPIFF and a floor (the exact Python-integer path), against a Decimal loop that
 integrates the rate per deal; under product/category rules, a per-unit table,
 a year cap with a prior year-to-date and a recoverable draw with prior
@@ -34,6 +37,7 @@ from salescore.commission import (
     Draw,
     Floor,
     Spiff,
+    TargetBonus,
     Tier,
     TieredComponent,
     plan_cost,
@@ -94,6 +98,20 @@ RULES = CommissionPlan(
     ],
     draw=Draw(kind="recoverable", currency="CNY", amount=Decimal(300_000), start=date(2026, 1, 1)),
 )
+BONUS_PLAN = PLAN.model_copy(
+    update={
+        "bonuses": (
+            TargetBonus(name="logos", metric="new_customers", amount=Decimal(5_000)),
+            TargetBonus(
+                name="pool",
+                metric="new_customers",
+                pool=Decimal(1_000_000),
+                threshold=Decimal("1.2"),
+                share="actual",
+            ),
+        )
+    }
+)
 N_SAMPLES = 10_000
 COST_REPS = 100
 SAMPLE_PERIODS = 100  # the plan-cost baseline runs on this many samples and is scaled up
@@ -147,6 +165,39 @@ def _baseline(df: pd.DataFrame, quotas: pd.Series) -> dict[str, Decimal]:
             running += amount
         totals[rep] = paid
     return totals
+
+
+def _achievements(reps: pd.Index) -> pd.DataFrame:
+    rng = np.random.default_rng(SEED + 5)
+    return pd.DataFrame(
+        {
+            "rep_id": reps.to_numpy(),
+            "metric": "new_customers",
+            "actual": rng.integers(0, 20, len(reps)).astype(np.float64),
+            "target": 10.0,
+        }
+    )
+
+
+def _baseline_bonuses(df: pd.DataFrame, achieved: pd.DataFrame, quotas: pd.Series) -> Decimal:
+    """The Decimal loop, plus each rep's bonuses: fixed when met, the pool by actual."""
+    paid = _baseline(df, quotas)
+    fixed, pool = BONUS_PLAN.bonuses
+    assert pool.pool is not None
+    met = {}
+    for rep, actual, target in zip(
+        achieved["rep_id"], achieved["actual"], achieved["target"], strict=True
+    ):
+        a, t = Decimal(repr(actual)), Decimal(repr(target))
+        if a >= t * fixed.threshold:
+            paid[rep] = paid.get(rep, Decimal(0)) + (fixed.amount or Decimal(0))
+        if a >= t * pool.threshold:
+            met[rep] = a
+    weight = sum(met.values(), Decimal(0))
+    cent = Decimal("0.01")
+    for rep, a in met.items():
+        paid[rep] = paid.get(rep, Decimal(0)) + (pool.pool * a / weight).quantize(cent)
+    return sum(paid.values(), Decimal(0))
 
 
 def _baseline_interpolated(df: pd.DataFrame, quotas: pd.Series) -> dict[str, Decimal]:
@@ -291,6 +342,7 @@ def run() -> list[Row]:
     )
     rules_sample = rules_df[rules_df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
     sample = df[df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
+    achieved = _achievements(quotas.index)
     att = _attainments()
     cost_quota = 300_000.0
     return [
@@ -299,6 +351,17 @@ def run() -> list[Row]:
             f"{N_REPS:,} reps, {N_CREDITS:,} credits",
             lambda: statements_frame(PLAN, df, period=YEAR, quotas=quotas),
             lambda: _baseline(sample, quotas),
+            repeat=1,
+            baseline_scale=N_REPS / SAMPLE_REPS,
+        ),
+        row(
+            "statements_frame with a fixed and a pooled target bonus "
+            f"(baseline: Python Decimal loop on {SAMPLE_REPS} reps, scaled)",
+            f"{N_REPS:,} reps, {N_CREDITS:,} credits, {N_REPS:,} achievements",
+            lambda: statements_frame(
+                BONUS_PLAN, df, period=YEAR, quotas=quotas, achievements=achieved
+            ),
+            lambda: _baseline_bonuses(sample, achieved.iloc[:SAMPLE_REPS], quotas),
             repeat=1,
             baseline_scale=N_REPS / SAMPLE_REPS,
         ),
