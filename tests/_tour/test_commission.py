@@ -34,3 +34,10 @@ def test_commission_section_shows_clawback_and_draw():
     assert "earned  12,289.98  advance      0.00  recovered  1,144.99  paid  11,144.99" in text
     # Mar: half of 20,000 above the draw covers the 1,898.68 owed: 30,000 - 1,898.68 paid.
     assert "paid  28,101.32  owed after      0.00" in text
+
+
+def test_commission_section_shares_a_pool_exactly():
+    out = io.StringIO()
+    commission.section(out)
+    text = out.getvalue()
+    assert "of 20 qualify; the shares add up to 50,000.00 CNY\nexactly" in text

@@ -18,6 +18,7 @@ from salescore.commission import (
     Draw,
     Refund,
     Statement,
+    TargetBonus,
     Tier,
     TieredComponent,
     clawback,
@@ -149,4 +150,34 @@ def section(out: TextIO) -> None:
     out.write(
         f"\nThe whole team in bulk: {len(team):,} credits, 20 reps, January payout {total:,} CNY;"
         f" {capped} reps hit the 30,000 cap.\n"
+    )
+
+    pooled = plan.model_copy(
+        update={
+            "bonuses": (
+                TargetBonus(
+                    name="logo pool", metric="new_customers", pool=Decimal(50000), share="actual"
+                ),
+            )
+        }
+    )
+    logos = pd.DataFrame(
+        {
+            "rep_id": quotas.index,
+            "metric": "new_customers",
+            "actual": rng.integers(0, 6, len(quotas)).astype(float),
+            "target": 3.0,
+        }
+    )
+    with_pool = statements_frame(
+        pooled, team, period=Period.month(2026, 1), quotas=quotas, achievements=logos
+    )
+    bonus = with_pool.lines[with_pool.lines["kind"] == "bonus"]
+    winners = bonus[bonus["amount_minor"] > 0]
+    top = winners.loc[winners["amount_minor"].idxmax()]
+    out.write(
+        "A 50,000 CNY pool for reps who win at least 3 new customers, shared in proportion\n"
+        f"to the customers won: {len(winners)} of 20 qualify; the shares add up to "
+        f"{Decimal(int(winners['amount_minor'].sum())).scaleb(-2):,} CNY\nexactly, the largest "
+        f"{top['amount']:,.2f} CNY to {top['rep_id']}.\n"
     )
