@@ -183,7 +183,7 @@ def test_statement_closed_top_tier_pays_nothing_above():
         (1, Decimal("100.00")),
         (0, Decimal("0.00")),
     ]
-    assert s.lines[1].reason_en == "500.00 CNY in above the top tier at 0%"
+    assert s.lines[1].reason_en == "500.00 CNY above the top tier at 0%"
 
 
 def test_statement_zero_credit_still_has_a_line():

@@ -371,27 +371,27 @@ def reasons(
         return "capped at the per-year cap", "超过年度上限，按上限封顶"
     accel_en = f" x {multiplier.normalize():f} accelerator" if multiplier != 1 else ""
     accel_zh = f" × 加速系数 {multiplier.normalize():f}" if multiplier != 1 else ""
-    label_en = f"tier {tier}" if tier else "above the top tier"
+    label_en = f"in tier {tier}" if tier else "above the top tier"
     label_zh = f"第{tier}档" if tier else "超出最高档"
     if per != "fraction":
         what_en = f"{units:,} unit{'s' if units != 1 else ''}" if per == "per_unit" else "1 deal"
         what_zh = f"{units:,} 件" if per == "per_unit" else "1 笔"
         word_en, word_zh = ("unit", "每件") if per == "per_unit" else ("deal", "每笔")
         return (
-            f"{what_en} ({base:,} {currency}) in {label_en} at {rate:,} {currency} per "
+            f"{what_en} ({base:,} {currency}) {label_en} at {rate:,} {currency} per "
             f"{word_en}{accel_en}",
             f"{what_zh}（{base:,} {currency}）属于{label_zh}，{word_zh} {rate:,} {currency}"
             f"{accel_zh}",
         )
     if end_rate is not None:
         return (
-            f"{base:,} {currency} in {label_en} at {_pct(rate)} rising linearly to "
+            f"{base:,} {currency} {label_en} at {_pct(rate)} rising linearly to "
             f"{_pct(end_rate)}{accel_en}",
             f"{base:,} {currency} 属于{label_zh}，费率由 {_pct(rate)} 线性变为 {_pct(end_rate)}"
             f"{accel_zh}",
         )
     return (
-        f"{base:,} {currency} in {label_en} at {_pct(rate)}{accel_en}",
+        f"{base:,} {currency} {label_en} at {_pct(rate)}{accel_en}",
         f"{base:,} {currency} 属于{label_zh}，费率 {_pct(rate)}{accel_zh}",
     )
 
