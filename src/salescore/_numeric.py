@@ -18,7 +18,7 @@ from decimal import (
     Overflow,
 )
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,8 @@ __all__ = [
     "from_minor_units",
     "largest_remainder",
     "largest_remainder_rows",
+    "round_div",
+    "round_fraction",
     "to_decimal",
     "to_fraction",
     "to_minor_units",
@@ -69,6 +71,97 @@ def check_rounding(rounding: str) -> str:
             f"allowed: {', '.join(sorted(ROUNDING_MODES))}"
         )
     return rounding
+
+
+def _away(q: Any, r: Any, den: Any, negative: Any, rounding: str) -> Any:
+    """Whether to step the magnitude ``q`` (of ``|num| // den``, remainder ``r``) away from zero.
+
+    Written with operators only, so it serves Python ints and numpy arrays alike.
+    """
+    inexact = r > 0
+    if rounding == "ROUND_DOWN":
+        return r < 0  # never: False, or an all-False array of the right shape
+    if rounding == "ROUND_UP":
+        return inexact
+    if rounding == "ROUND_CEILING":
+        return inexact & (negative == False)  # noqa: E712 (elementwise on arrays)
+    if rounding == "ROUND_FLOOR":
+        return inexact & negative
+    if rounding == "ROUND_05UP":
+        # Away from zero only when the digit kept by truncation is 0 or 5.
+        return inexact & (q % 5 == 0)
+    twice = 2 * r
+    if rounding == "ROUND_HALF_UP":
+        return twice >= den
+    if rounding == "ROUND_HALF_DOWN":
+        return twice > den
+    return (twice > den) | ((twice == den) & (q % 2 == 1))  # ROUND_HALF_EVEN
+
+
+@overload
+def round_div(num: int, den: int, rounding: str) -> int: ...
+@overload
+def round_div(
+    num: npt.NDArray[Any], den: int | npt.NDArray[Any], rounding: str
+) -> npt.NDArray[Any]: ...
+def round_div(num: Any, den: Any, rounding: str) -> Any:
+    """Round ``num / den`` to an integer with a :mod:`decimal` rounding mode, exactly.
+
+    Every mode of :mod:`decimal` is supported, with its exact meaning
+    (``ROUND_05UP`` included). The division is done on integers only, so no
+    precision is lost at any size.
+
+    Parameters
+    ----------
+    num : int or numpy.ndarray of int
+        Numerators; an array may be int64 or object (Python ints). Any sign.
+    den : int or numpy.ndarray of int
+        Positive denominators: one for all, or one per element of ``num``.
+    rounding : str
+        A :mod:`decimal` rounding mode name.
+
+    Returns
+    -------
+    int or numpy.ndarray
+        A Python int for int arguments; else an array of ``num``'s dtype. An
+        int64 array must keep ``2 * den`` and ``|num|`` within int64.
+
+    Examples
+    --------
+    >>> round_div(5, 2, "ROUND_HALF_EVEN"), round_div(-5, 2, "ROUND_HALF_UP")
+    (2, -3)
+    >>> round_div(np.array([7, -7, 15]), 10, "ROUND_05UP").tolist()
+    [1, -1, 1]
+    """
+    check_rounding(rounding)
+    if isinstance(num, np.ndarray) or isinstance(den, np.ndarray):
+        num_arr = np.asarray(num)
+        negative = num_arr < 0
+        magnitude_in = np.abs(num_arr)
+        q, r = magnitude_in // den, magnitude_in % den
+        step = np.asarray(_away(q, r, den, negative, rounding), dtype=bool)
+        magnitude = q + (step.astype(object) if q.dtype == object else step.astype(q.dtype))
+        result: npt.NDArray[Any] = np.where(negative, -magnitude, magnitude)
+        return result.astype(q.dtype, copy=False)
+    n, d = int(num), int(den)
+    if d <= 0:
+        raise InvalidInputError(f"denominator {d} must be > 0")
+    q, r = divmod(abs(n), d)
+    magnitude = q + int(bool(_away(q, r, d, n < 0, rounding)))
+    return -magnitude if n < 0 else magnitude
+
+
+def round_fraction(value: Fraction, rounding: str = ROUND_HALF_EVEN) -> int:
+    """Round an exact fraction to an integer with a :mod:`decimal` rounding mode.
+
+    Examples
+    --------
+    >>> round_fraction(Fraction(5, 2)), round_fraction(Fraction(5, 2), "ROUND_HALF_UP")
+    (2, 3)
+    >>> round_fraction(Fraction(-1, 3), "ROUND_FLOOR")
+    -1
+    """
+    return round_div(value.numerator, value.denominator, rounding)
 
 
 def to_decimal(value: object, *, what: str = "value") -> Decimal:

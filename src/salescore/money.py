@@ -19,9 +19,11 @@ Money(amount=Decimal('0.3'), currency='USD')
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from typing import Annotated, Any, Final, Self
 
 import numpy as np
@@ -33,6 +35,8 @@ from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
     largest_remainder,
+    round_div,
+    round_fraction,
     to_decimal,
     to_fraction,
 )
@@ -360,6 +364,82 @@ def check_weights(weights: Sequence[object], *, what: str = "weight") -> list[An
     return fractions
 
 
+_INT64_SAFE: Final = 2**62
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+
+
+def _minor_array(minor: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Read integer minor units as int64, refusing floats and booleans."""
+    arr = np.asarray(minor)
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=np.int64)
+    if arr.dtype.kind not in "iu":
+        raise InvalidInputError(
+            f"minor units have dtype {arr.dtype}; integer minor units (int64) are required"
+        )
+    if arr.dtype.kind == "u" and int(arr.max()) > _INT64_MAX:
+        raise InvalidInputError(f"minor units {int(arr.max())} do not fit in int64")
+    return arr.astype(np.int64, copy=False)
+
+
+def _factorize_codes(codes: npt.NDArray[np.str_]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """Distinct codes (sorted) and each row's position among them."""
+    if codes.dtype.itemsize == 12:  # <U3: three letters map to one of 26**3 slots, no sort
+        letters = np.ascontiguousarray(codes).view(np.uint32).reshape(-1, 3).astype(np.int64)
+        letters -= ord("A")
+        if letters.min() >= 0 and letters.max() < 26:
+            key = (letters[:, 0] * 26 + letters[:, 1]) * 26 + letters[:, 2]
+            slots = np.flatnonzero(np.bincount(key, minlength=26**3))
+            lookup = np.zeros(26**3, dtype=np.int64)
+            lookup[slots] = np.arange(len(slots))
+            names = [
+                "".join(chr(ord("A") + d) for d in (s // 676, s // 26 % 26, s % 26))
+                for s in slots.tolist()
+            ]
+            return names, lookup[key]
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    return [str(u) for u in uniq.tolist()], inverse.astype(np.int64).reshape(-1)
+
+
+def _scale_rows(
+    units: npt.NDArray[np.int64],
+    group: npt.NDArray[np.intp],
+    factors: list[Fraction],
+    rows: npt.NDArray[np.intp],
+    rounding: str,
+    code: str,
+    to: str,
+) -> npt.NDArray[np.int64]:
+    """``round(units * factors[group])`` exactly: int64 where safe, Python ints elsewhere."""
+    nums = [f.numerator for f in factors]
+    dens = [f.denominator for f in factors]
+    safe = np.zeros(len(units), dtype=bool)
+    result = np.zeros(len(units), dtype=np.int64)
+    if max(nums) < _INT64_SAFE and max(dens) < _INT64_SAFE:
+        num = np.asarray(nums, dtype=np.int64)[group]
+        den = np.asarray(dens, dtype=np.int64)[group]
+        # A float bound with a factor-two margin: |units * num| < 2**62 < 2**63.
+        safe = np.abs(units.astype(np.float64)) * num.astype(np.float64) < float(_INT64_SAFE)
+        result[safe] = round_div(units[safe] * num[safe], den[safe], rounding)
+    rest = np.flatnonzero(~safe)
+    if len(rest):
+        big = round_div(
+            units[rest].astype(object) * np.asarray(nums, dtype=object)[group[rest]],
+            np.asarray(dens, dtype=object)[group[rest]],
+            rounding,
+        )
+        outside = np.flatnonzero(((big < _INT64_MIN) | (big > _INT64_MAX)).astype(bool))
+        if len(outside):
+            i = int(outside[0])
+            raise InvalidInputError(
+                f"row {int(rows[rest[i]])}: {int(units[rest[i]])} {code} minor units are "
+                f"{big[i]} {to} minor units, which do not fit in int64"
+            )
+        result[rest] = big.astype(np.int64)
+    return result
+
+
 class FxRate(FrozenModel):
     """One dated exchange rate: ``rate`` units of ``currency`` buy one unit of the base.
 
@@ -430,9 +510,19 @@ class FxRates(FrozenModel):
         ]
         return cls(base=base, rates=tuple(rates))
 
+    @functools.cached_property
+    def _by_currency(self) -> dict[str, tuple[list[date], list[Decimal]]]:
+        """Each currency's dates and rates, sorted by date: built once per table."""
+        points: dict[str, list[tuple[date, Decimal]]] = {}
+        for fx in self.rates:
+            points.setdefault(fx.currency, []).append((fx.on, fx.rate))
+        return {
+            code: ([p[0] for p in sorted(pts)], [p[1] for p in sorted(pts)])
+            for code, pts in points.items()
+        }
+
     def _series(self, currency: str) -> tuple[list[date], list[Decimal]]:
-        points = sorted((fx.on, fx.rate) for fx in self.rates if fx.currency == currency)
-        return [p[0] for p in points], [p[1] for p in points]
+        return self._by_currency.get(currency, ([], []))
 
     def rate(self, currency: str, on: date) -> Decimal:
         """Units of ``currency`` per one unit of the base, as of ``on``."""
@@ -461,6 +551,215 @@ class FxRates(FrozenModel):
             return money
         in_base = DECIMAL_CONTEXT.divide(money.amount, self.rate(money.currency, on))
         return Money(DECIMAL_CONTEXT.multiply(in_base, self.rate(to, on)), to)
+
+    def factor(self, source: str, to: str, *, on: date) -> Fraction:
+        """The exact conversion factor: units of ``to`` per unit of ``source`` as of ``on``.
+
+        ``rate(to) / rate(source)`` as a :class:`~fractions.Fraction`; exactly 1
+        for the same currency (no rate is looked up).
+
+        Raises
+        ------
+        UnknownCurrencyError
+            A code is not an active ISO 4217 code.
+        MissingRateError
+            A rate needed is not in the table on or before ``on``.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> fx = FxRates.from_mapping("USD", {date(2026, 1, 1): {"CNY": "7.10", "EUR": "0.92"}})
+        >>> fx.factor("CNY", "EUR", on=date(2026, 3, 1))
+        Fraction(46, 355)
+        """
+        check_currency(source)
+        check_currency(to)
+        if source == to:
+            return Fraction(1)
+        return Fraction(self.rate(to, on)) / Fraction(self.rate(source, on))
+
+    def convert_rounded(
+        self, money: Money, to: str, *, on: date, rounding: str = ROUND_HALF_EVEN
+    ) -> Money:
+        """Convert ``money`` into ``to`` exactly, rounding once to ``to``'s minor unit.
+
+        ``money.amount * factor(money.currency, to, on=on)`` is computed as an
+        exact fraction and rounded a single time with ``rounding``, so the
+        result never depends on an intermediate precision and agrees to the
+        minor unit with the bulk :meth:`convert_minor`.
+
+        Parameters
+        ----------
+        money : Money
+            The amount to convert [source currency]; not rounded first.
+        to : str
+            The target currency.
+        on : date
+            Rates in force on this date are used (as-of lookup).
+        rounding : str
+            A :mod:`decimal` rounding mode name, default ``ROUND_HALF_EVEN``.
+
+        Returns
+        -------
+        Money
+            In ``to``, with exactly ``minor_unit(to)`` decimal places.
+
+        Raises
+        ------
+        MissingRateError
+            A rate needed is not in the table on or before ``on``.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> fx = FxRates.from_mapping("USD", {date(2026, 1, 1): {"CNY": "7.10"}})
+        >>> fx.convert_rounded(Money("1.00", "CNY"), "USD", on=date(2026, 3, 1))
+        Money(amount=Decimal('0.14'), currency='USD')
+        >>> fx.convert_rounded(Money("1.00", "CNY"), "USD", on=date(2026, 3, 1),
+        ...                    rounding="ROUND_CEILING")
+        Money(amount=Decimal('0.15'), currency='USD')
+        """
+        check_rounding(rounding)
+        places = minor_unit(to)
+        exact = Fraction(money.amount) * self.factor(money.currency, to, on=on) * 10**places
+        units = round_fraction(exact, rounding)
+        # Built from text: exact at any size, whatever the ambient decimal context.
+        return Money(Decimal(f"{units}E-{places}"), to)
+
+    def convert_minor(
+        self,
+        minor: npt.ArrayLike,
+        currencies: npt.ArrayLike,
+        on: Sequence[date] | npt.ArrayLike,
+        to: str,
+        *,
+        rounding: str = ROUND_HALF_EVEN,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Vectorised exact conversion of integer minor units into ``to``'s minor units.
+
+        The bulk twin of :meth:`convert_rounded`: row ``i`` is
+        ``Money.from_minor(minor[i], currencies[i])`` converted on ``on[i]``
+        and rounded once with ``rounding``; every row equals the single call to
+        the minor unit. Rows are grouped by currency and by the rates in force
+        (one ``searchsorted`` per currency), one exact fraction is formed per
+        group, and the rows are converted in integer arithmetic: int64 where a
+        bound shows no overflow, Python integers elsewhere. No float is used.
+
+        Parameters
+        ----------
+        minor : array_like of int, shape (n,)
+            Amounts in integer minor units of each row's currency [minor units].
+        currencies : array_like of str, shape (n,)
+            Each row's ISO 4217 code.
+        on : array_like of datetime64 or date, shape (n,)
+            Each row's date for the as-of lookup.
+        to : str
+            The target currency.
+        rounding : str
+            A :mod:`decimal` rounding mode name, default ``ROUND_HALF_EVEN``.
+
+        Returns
+        -------
+        converted : numpy.ndarray of int64, shape (n,)
+            The amounts in minor units of ``to`` [minor units]; 0 on missing rows.
+        missing : numpy.ndarray of bool, shape (n,)
+            Rows with no rate of their currency, or of ``to``, on or before
+            their date (or no date, NaT). Nothing is raised for them, so bulk
+            callers can report them. A row already in ``to`` needs no rate and
+            is never missing.
+
+        Raises
+        ------
+        InvalidInputError
+            Lengths differ, amounts are not integers, a code is not an active
+            ISO 4217 code, or a converted amount does not fit in int64.
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> fx = FxRates.from_mapping("USD", {date(2026, 1, 1): {"CNY": "7.10", "JPY": "150"}})
+        >>> units, missing = fx.convert_minor(
+        ...     [100, 10_000, 15_000, 100],
+        ...     ["CNY", "USD", "JPY", "CNY"],
+        ...     ["2026-03-01", "2026-03-01", "2026-03-01", "2025-12-31"],
+        ...     "USD",
+        ... )
+        >>> units.tolist(), missing.tolist()
+        ([14, 10000, 10000, 0], [False, False, False, True])
+        """
+        check_currency(to)
+        check_rounding(rounding)
+        units = _minor_array(minor)
+        days = np.asarray(on).astype("datetime64[D]")
+        codes = np.asarray(currencies)
+        if codes.dtype.kind != "U":
+            codes = codes.astype(str)
+        if not (units.ndim == codes.ndim == days.ndim == 1):
+            raise InvalidInputError(
+                "minor, currencies and on must be one-dimensional, one value per row; got "
+                f"{units.ndim}, {codes.ndim} and {days.ndim} dimensions"
+            )
+        n = units.shape[0]
+        if codes.shape[0] != n or days.shape[0] != n:
+            raise InvalidInputError(
+                f"{n} amounts, {codes.shape[0]} currencies and {days.shape[0]} dates; "
+                "give one of each per row"
+            )
+        out = np.zeros(n, dtype=np.int64)
+        missing = np.zeros(n, dtype=bool)
+        if n == 0:
+            return out, missing
+        names, inverse = _factorize_codes(codes)
+        for code in names:
+            check_currency(code)
+        to_places = CURRENCIES[to]
+        to_index, to_rates = self._as_of(to, days)
+        undated = np.isnat(days)
+        # Few distinct codes: a stable sort of small ints is a radix sort.
+        order = np.argsort(inverse.astype(np.int16), kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(names) + 1))
+        for k, code in enumerate(names):
+            rows = order[bounds[k] : bounds[k + 1]]
+            if code == to:
+                out[rows] = units[rows]
+                continue
+            src_index, src_rates = self._as_of(code, days[rows])
+            tgt_index = to_index[rows]
+            bad = (src_index < 0) | (tgt_index < 0) | undated[rows]
+            missing[rows] = bad
+            good = ~bad
+            rows, src_index, tgt_index = rows[good], src_index[good], tgt_index[good]
+            if not len(rows):
+                continue
+            # One exact factor per (source rate, target rate) pair in use.
+            pairs, group = np.unique(src_index * len(to_rates) + tgt_index, return_inverse=True)
+            scale = Fraction(10**to_places, 10 ** CURRENCIES[code])
+            factors = [
+                to_rates[j] / src_rates[i] * scale
+                for i, j in (divmod(p, len(to_rates)) for p in pairs.tolist())
+            ]
+            out[rows] = _scale_rows(units[rows], group, factors, rows, rounding, code, to)
+        return out, missing
+
+    def _as_of(
+        self, currency: str, days: npt.NDArray[np.datetime64]
+    ) -> tuple[npt.NDArray[np.int64], list[Fraction]]:
+        """Index of the rate in force on each day (-1 if none) and the exact rates."""
+        if currency == self.base:
+            return np.zeros(days.shape, dtype=np.int64), [Fraction(1)]
+        dates, values = self._series(currency)
+        if not dates:
+            return np.full(days.shape, -1, dtype=np.int64), []
+        grid = np.asarray(dates, dtype="datetime64[D]").view(np.int64)
+        day = days.view(np.int64)  # NaT is the smallest int64: it maps to "no rate"
+        first, last = int(grid[0]), int(grid[-1])
+        if last - first <= 4 * len(day) + 1024:
+            # A dense table over the rate dates: one gather instead of a binary search per row.
+            table = np.searchsorted(grid, np.arange(first - 1, last + 1), side="right") - 1
+            index = table[np.clip(day, first - 1, last) - (first - 1)].astype(np.int64)
+        else:
+            index = np.searchsorted(grid, day, side="right").astype(np.int64) - 1
+        return index, [Fraction(v) for v in values]
 
     def factors(
         self, currencies: Iterable[str], on: Sequence[date] | npt.ArrayLike, to: str
