@@ -174,7 +174,7 @@ def section(out: TextIO) -> None:
     )
     bonus = with_pool.lines[with_pool.lines["kind"] == "bonus"]
     winners = bonus[bonus["amount_minor"] > 0]
-    top = winners.loc[winners["amount_minor"].idxmax()]
+    top = winners.iloc[int(winners["amount_minor"].to_numpy().argmax())]
     out.write(
         "A 50,000 CNY pool for reps who win at least 3 new customers, shared in proportion\n"
         f"to the customers won: {len(winners)} of 20 qualify; the shares add up to "
