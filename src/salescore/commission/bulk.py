@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
@@ -24,13 +24,14 @@ from salescore._numeric import DECIMAL_CONTEXT, floats_to_minor_units, to_decima
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
 from salescore.commission.bonuses import bonus_matrix, read_achievements
+from salescore.commission.conversion import CONVERSION_COLUMNS, convert_minor_frame
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorate_minor, proration_units
 from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, FrameContract, partition_frame
 from salescore.models import Rep
-from salescore.money import minor_unit
+from salescore.money import FxRates, minor_unit
 
 __all__ = [
     "ATTRIBUTES",
@@ -121,7 +122,8 @@ class StatementsFrames:
     errors : pandas.DataFrame
         Rows not used: ``row``, ``column``, ``value``, ``reason`` (frame
         contract reasons, plus ``currency_mismatch``, ``outside_period``,
-        ``not_minor_unit``, ``not_whole_units``, ``duplicate_credit``, ``missing_quota`` and
+        ``not_minor_unit``, ``not_whole_units``, ``duplicate_credit``, ``missing_rate``
+        (no ``fx`` rate for the credit's currency on its date), ``missing_quota`` and
         ``zero_quota``: a prorated quota of 0 under an attainment plan, the
         rep not employed in the period; such a rep has no total).
     carry : pandas.DataFrame
@@ -131,12 +133,20 @@ class StatementsFrames:
         table with ``gate_deferred`` (and per table
         of the ``prior`` not in the plan, passed through); pass it as the next
         period's ``prior``.
+    conversions : pandas.DataFrame
+        One row per credit used that was converted from another currency with
+        ``fx``: ``row``, ``deal_id``, ``rep_id``, ``currency`` and ``amount``
+        (as given), ``rate`` (units of the plan currency per unit, a float for
+        display) and ``amount_minor`` (converted, exact [minor units]).
     """
 
     lines: pd.DataFrame
     totals: pd.DataFrame
     errors: pd.DataFrame
     carry: pd.DataFrame
+    conversions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(CONVERSION_COLUMNS))
+    )
 
 
 def _quota_minor(quotas: pd.Series | None, mu: int) -> pd.Series:
@@ -177,6 +187,7 @@ def statements_frame(
     work_calendar: WorkCalendar | None = None,
     rounding: str = ROUND_HALF_EVEN,
     achievements: pd.DataFrame | None = None,
+    fx: FxRates | None = None,
 ) -> StatementsFrames:
     """Every rep's statement for ``period`` from a credits frame, vectorised.
 
@@ -229,6 +240,11 @@ def statements_frame(
         one row per (rep, metric). A pool is shared among the reps of this
         frame who meet its target, as
         :func:`~salescore.commission.bonus_pool_shares` shares it.
+    fx : FxRates, optional
+        Converts credits in another currency as ``statement`` does (exactly,
+        at the rates on each credit date, rounded once with ``rounding``),
+        listing them in ``conversions``; rows without a rate go to ``errors``
+        (``missing_rate``). Without it they are ``currency_mismatch`` errors.
 
     Returns
     -------
@@ -280,6 +296,7 @@ def statements_frame(
             work_calendar=work_calendar,
             rounding=rounding,
             achievements=achievements,
+            fx=fx,
         )
     mu = minor_unit(plan.currency)
     flag_names = sorted({x.flag for x in plan.spiffs} | set(plan.multiplier_flags))
@@ -302,15 +319,23 @@ def statements_frame(
     comp_names = [c.name for c in plan.components]
     carried = _prior(prior, comp_names, period)
     amount = valid["amount"].to_numpy(dtype=np.float64)
-    minor = floats_to_minor_units(amount, mu) if len(valid) else np.zeros(0, dtype=np.int64)
+    currencies = valid["currency"].astype(object).to_numpy()
+    minor, rejected, fx_rate = convert_minor_frame(
+        amount,
+        currencies,
+        valid["credited_on"].to_numpy(dtype="datetime64[D]"),
+        plan.currency,
+        fx,
+        rounding,
+    )
     units_f = valid["units"].astype(np.float64).fillna(1.0).to_numpy()
     when = valid["credited_on"]
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     rep = valid["rep_id"].astype(object).to_numpy()
     checks: list[tuple[str, str, np.ndarray]] = [
-        ("currency", "currency_mismatch", (valid["currency"] != plan.currency).to_numpy()),
+        *(("currency", r, rejected[r]) for r in ("currency_mismatch", "missing_rate")),
         ("credited_on", "outside_period", ((when < start) | (when >= end)).to_numpy()),
-        ("amount", "not_minor_unit", minor / 10.0**mu != amount),
+        ("amount", "not_minor_unit", rejected["not_minor_unit"]),
         ("units", "not_whole_units", (units_f != np.floor(units_f)) | (units_f > 2.0**53)),
         (
             "deal_id",
@@ -346,6 +371,18 @@ def statements_frame(
     errors = pd.concat([failures, *extra], ignore_index=True) if extra else failures
     used = valid[~reject]
     minor = minor[~reject]
+    moved = np.flatnonzero(currencies[~reject] != plan.currency)
+    conversions = pd.DataFrame(
+        {
+            "row": used.index[moved].to_numpy(dtype=object),
+            "deal_id": used["deal_id"].astype(object).to_numpy()[moved],
+            "rep_id": used["rep_id"].astype(object).to_numpy()[moved],
+            "currency": currencies[~reject][moved],
+            "amount": amount[~reject][moved],
+            "rate": fx_rate[~reject][moved],
+            "amount_minor": minor[moved],
+        }
+    )
     claws = _clawbacks(clawbacks, period, mu)
     known = set(used["rep_id"].astype(object)) | set(q_minor.index) | set(carried.index)
     known |= set(claws["rep_id"])
@@ -631,7 +668,11 @@ def statements_frame(
         kept = carried.loc[untouched].reindex(columns=carry.columns, fill_value=0)
         carry = pd.concat([carry, kept.astype(np.int64)]).rename_axis("rep_id")
     return StatementsFrames(
-        lines=lines, totals=totals, errors=errors.reset_index(drop=True), carry=carry
+        lines=lines,
+        totals=totals,
+        errors=errors.reset_index(drop=True),
+        carry=carry,
+        conversions=conversions,
     )
 
 
@@ -648,6 +689,7 @@ def _scheduled(
     work_calendar: WorkCalendar | None,
     rounding: str,
     achievements: pd.DataFrame | None,
+    fx: FxRates | None,
 ) -> StatementsFrames:
     """:func:`statements_frame` under plan versions: one run per window, settled once.
 
@@ -688,6 +730,7 @@ def _scheduled(
             work_calendar=work_calendar,
             rounding=rounding,
             achievements=achievements if i == len(windows) - 1 else None,
+            fx=fx,
         )
         outs.append(out)
         window_prior = out.carry.assign(advances_minor=0, deficit_minor=0)
@@ -725,7 +768,11 @@ def _scheduled(
     carry["year"] = windows[-1].start.year
     errors = pd.concat([o.errors for o in outs], ignore_index=True)
     return StatementsFrames(
-        lines=lines.reset_index(drop=True), totals=totals, errors=errors, carry=carry
+        lines=lines.reset_index(drop=True),
+        totals=totals,
+        errors=errors,
+        carry=carry,
+        conversions=pd.concat([o.conversions for o in outs], ignore_index=True),
     )
 
 

@@ -34,13 +34,14 @@ from salescore._numeric import DECIMAL_CONTEXT
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
 from salescore.commission.bonuses import Achievement, statement_bonuses
+from salescore.commission.conversion import Conversion, convert_credits
 from salescore.commission.draws import Balance, Settlement, settle
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorated_quota
 from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.models import Rep
-from salescore.money import Money, minor_unit
+from salescore.money import FxRates, Money, minor_unit
 
 if TYPE_CHECKING:
     from salescore.commission.clawbacks import Clawback
@@ -288,6 +289,8 @@ class Statement(FrozenModel):
         The non-zero steps from ``total`` to ``payable``, explained.
     carry : Carry
         Balances and year-to-date amounts for the next statement's ``prior``.
+    conversions : tuple of Conversion
+        The credits converted from another currency with ``fx``, explained.
     """
 
     rep_id: str
@@ -303,6 +306,7 @@ class Statement(FrozenModel):
     settlement: Settlement
     adjustments: tuple[Adjustment, ...] = ()
     carry: Carry
+    conversions: tuple[Conversion, ...] = ()
 
     @property
     def payable(self) -> Decimal:
@@ -442,6 +446,7 @@ def statement(
     rounding: str = ROUND_HALF_EVEN,
     achievements: Mapping[str, Achievement] | None = None,
     pool_shares: Mapping[str, Decimal] | None = None,
+    fx: FxRates | None = None,
 ) -> Statement:
     """Compute one rep's statement for ``period`` under ``plan``.
 
@@ -487,6 +492,11 @@ def statement(
     pool_shares : mapping of str to Decimal, optional
         The rep's share of each pool bonus whose target the rep met [currency],
         from :func:`~salescore.commission.bonus_pool_shares`.
+    fx : FxRates, optional
+        Converts credits in another currency into the plan currency at the
+        rates in force on each credit date, exactly, rounded once to the
+        minor unit with ``rounding``; each conversion is listed in
+        ``Statement.conversions``. Without it such a credit is an error.
 
     Returns
     -------
@@ -502,7 +512,10 @@ def statement(
         metric no bonus measures; a pool bonus met without its share, or a
         share given to a rep who did not meet it.
     CurrencyMismatchError
-        A credit or the quota is not in the plan currency.
+        A credit is not in the plan currency and no ``fx`` is given; the quota
+        is not in the plan currency.
+    MissingRateError
+        ``fx`` has no rate for a credit's currency on or before its date.
 
     Examples
     --------
@@ -525,9 +538,9 @@ def statement(
     Decimal('6600.00')
     """
     rep_id = rep.id if isinstance(rep, Rep) else rep
-    items = list(credits)
+    items, conversions = convert_credits(list(credits), plan.currency, fx, rounding)
     if isinstance(plan, PlanSchedule):
-        return _scheduled(
+        scheduled = _scheduled(
             plan,
             rep,
             items,
@@ -541,17 +554,13 @@ def statement(
             achievements=achievements,
             pool_shares=pool_shares,
         )
+        return scheduled.model_copy(update={"conversions": conversions})
     bonuses = statement_bonuses(plan, achievements or {}, pool_shares or {})
     seen: set[str] = set()
     for c in items:
         if c.rep_id != rep_id:
             raise InvalidInputError(
                 f"credit {c.deal_id!r} belongs to rep {c.rep_id!r}, not {rep_id!r}"
-            )
-        if c.amount.currency != plan.currency:
-            raise CurrencyMismatchError(
-                f"credit {c.deal_id!r} is in {c.amount.currency}, not the plan currency "
-                f"{plan.currency}; convert it with FxRates first"
             )
         if not period.start <= c.credited_on < period.end:
             raise InvalidInputError(
@@ -826,6 +835,7 @@ def statement(
             year_to_date=ytd,
             held={k: v for k, v in held.items() if v},
         ),
+        conversions=conversions,
     )
 
 

@@ -1,0 +1,170 @@
+"""Credits in another currency, converted into the plan's currency exactly.
+
+A rep paid in CNY may be credited for a deal booked in USD. Given an
+:class:`~salescore.money.FxRates` table, :func:`~salescore.commission.statement`
+and :func:`~salescore.commission.statements_frame` convert such a credit at
+the rates in force on its credit date: the exact product (a fraction) is
+rounded once to the plan currency's minor unit, so both paths agree to the
+cent. Each conversion is recorded (:class:`Conversion`) and explained; the
+statement lines then pay the converted amount. Without a table a credit in
+another currency is an error, never a silent mix of currencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from salescore._base import FrozenModel
+from salescore._numeric import DECIMAL_CONTEXT, floats_to_minor_units
+from salescore.errors import CurrencyMismatchError
+from salescore.money import FxRates, Money, minor_unit
+
+if TYPE_CHECKING:
+    from salescore.commission.statement import Credit
+
+__all__ = ["Conversion", "convert_credits"]
+
+_SHOWN: Final = Decimal("1e-10")
+#: Columns of ``StatementsFrames.conversions``.
+CONVERSION_COLUMNS: Final = (
+    "row",
+    "deal_id",
+    "rep_id",
+    "currency",
+    "amount",
+    "rate",
+    "amount_minor",
+)
+
+
+class Conversion(FrozenModel):
+    """One credit converted into the plan currency, explained.
+
+    Parameters
+    ----------
+    deal_id : str
+        The credit's deal.
+    credited_on : date
+        The credit date: the rates in force on it are used.
+    original : Money
+        The credit as given [its currency].
+    rate : Decimal
+        Units of the plan currency per unit of the original, rounded to ten
+        decimal places for display (the conversion itself is exact).
+    amount : Decimal
+        The converted credit, rounded once to the plan currency's minor unit
+        [plan currency]; what the statement lines pay on.
+    reason_en, reason_zh : str
+        The conversion explained in English and Simplified Chinese.
+    """
+
+    deal_id: str
+    credited_on: date
+    original: Money
+    rate: Decimal
+    amount: Decimal
+    reason_en: str
+    reason_zh: str
+
+
+def convert_credits(
+    credits: Sequence[Credit], currency: str, fx: FxRates | None, rounding: str
+) -> tuple[list[Credit], tuple[Conversion, ...]]:
+    """Credits in ``currency``: others converted with ``fx`` on their credit dates.
+
+    Raises
+    ------
+    CurrencyMismatchError
+        A credit is in another currency and ``fx`` is ``None``.
+    MissingRateError
+        ``fx`` has no rate for a credit's currency (or ``currency``) on or
+        before its date.
+    """
+    out: list[Credit] = []
+    done: list[Conversion] = []
+    for c in credits:
+        if c.amount.currency == currency:
+            out.append(c)
+            continue
+        if fx is None:
+            raise CurrencyMismatchError(
+                f"credit {c.deal_id!r} is in {c.amount.currency}, not the plan currency "
+                f"{currency}; pass fx= (an FxRates table) to convert it"
+            )
+        converted = fx.convert_rounded(c.amount, currency, on=c.credited_on, rounding=rounding)
+        factor = fx.factor(c.amount.currency, currency, on=c.credited_on)
+        shown = DECIMAL_CONTEXT.divide(Decimal(factor.numerator), Decimal(factor.denominator))
+        rate = shown.quantize(_SHOWN, context=DECIMAL_CONTEXT).normalize()
+        was = f"{c.amount.amount:,} {c.amount.currency}"
+        now = f"{converted.amount:,} {currency}"
+        done.append(
+            Conversion(
+                deal_id=c.deal_id,
+                credited_on=c.credited_on,
+                original=c.amount,
+                rate=rate,
+                amount=converted.amount,
+                reason_en=f"{was} at {rate:f} {currency} per {c.amount.currency} on "
+                f"{c.credited_on} is {now}",
+                reason_zh=f"{was} 按 {c.credited_on} 汇率 {rate:f} 折合 {now}",
+            )
+        )
+        out.append(c.model_copy(update={"amount": converted}))
+    return out, tuple(done)
+
+
+def convert_minor_frame(
+    amount: npt.NDArray[np.float64],
+    currency: npt.NDArray[np.object_],
+    days: npt.NDArray[np.datetime64],
+    to: str,
+    fx: FxRates | None,
+    rounding: str,
+) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.bool_]], npt.NDArray[np.float64]]:
+    """Credits of a frame in minor units of ``to``, converting foreign rows with ``fx``.
+
+    Returns the minor units (``to``'s), masks of rows to reject by reason
+    (``currency_mismatch`` without ``fx``, ``missing_rate``, ``not_minor_unit``
+    in the row's own currency) and each row's display rate (1 in ``to``).
+    """
+    mu = minor_unit(to)
+    minor = np.zeros(len(amount), dtype=np.int64)
+    not_minor = np.zeros(len(amount), dtype=bool)
+    rate = np.ones(len(amount), dtype=np.float64)
+    foreign = np.asarray(currency != to, dtype=bool)
+    home = ~foreign
+    if home.any():
+        minor[home] = floats_to_minor_units(amount[home], mu)
+        not_minor[home] = minor[home] / 10.0**mu != amount[home]
+    reasons = {
+        "not_minor_unit": not_minor,
+        "currency_mismatch": foreign if fx is None else np.zeros(len(amount), dtype=bool),
+        "missing_rate": np.zeros(len(amount), dtype=bool),
+    }
+    if fx is None or not foreign.any():
+        return minor, reasons, rate
+    where = np.flatnonzero(foreign)
+    source = np.zeros(len(where), dtype=np.int64)
+    codes = currency[where]
+    for code in pd.unique(codes).tolist():
+        mine = codes == code
+        places = minor_unit(str(code))
+        values = amount[where[mine]]
+        source[mine] = floats_to_minor_units(values, places)
+        not_minor[where[mine]] = source[mine] / 10.0**places != values
+    converted, missing = fx.convert_minor(
+        source, codes.astype(str), days[where], to, rounding=rounding
+    )
+    minor[where] = converted
+    reasons["missing_rate"][where] = missing
+    ok = where[~missing]
+    if len(ok):
+        rate[ok] = fx.factors(currency[ok], days[ok], to)
+    return minor, reasons, rate
