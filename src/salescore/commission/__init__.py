@@ -8,6 +8,8 @@
   shared pool.
 * :mod:`.statement` — :func:`statement`: one rep's lines, subtotals, total,
   settlement against the draw, and the :class:`Carry` to the next period.
+* :mod:`.conversion` — :class:`Conversion`: credits in another currency
+  converted into the plan's with ``fx=`` (an :class:`~salescore.money.FxRates`).
 * :mod:`.quota` — :func:`prorated_quota`: quotas prorated by days employed and ramp.
 * :mod:`.splits` — :func:`split_credit`: a deal's credit split exactly to the cent.
 * :mod:`.crediting` — :func:`credit_deals` / :func:`credit_frame`: who gets credit
@@ -35,6 +37,7 @@ from salescore.commission.clawbacks import (
     clawback,
     clawbacks_frame,
 )
+from salescore.commission.conversion import Conversion
 from salescore.commission.cost import PlanCost, plan_cost
 from salescore.commission.crediting import (
     ASSIGNMENTS,
@@ -127,6 +130,7 @@ __all__ = [
     "Carry",
     "Clawback",
     "ClawbackRate",
+    "Conversion",
     "CommissionPlan",
     "Credit",
     "Draw",
