@@ -221,10 +221,20 @@ def test_statement_rounding_modes(rounding: str, total: str):
     assert s.total == Decimal(total)
 
 
+@pytest.mark.parametrize(
+    ("amount", "total"),
+    [("0.50", "0.02"), ("0.70", "0.03"), ("1.01", "0.06"), ("2.01", "0.11"), ("1.00", "0.05")],
+)
+def test_statement_round_05up(amount: str, total: str):
+    # ROUND_05UP truncates, then steps away from zero only when the kept digit is 0 or 5:
+    # 0.025 -> 0.02; 0.035 -> 0.03; 0.0505 -> 0.05 -> 0.06; 0.1005 -> 0.10 -> 0.11; 0.05 exact.
+    comp = TieredComponent(name="c", tiers=[Tier(lower=0, rate="0.05")])
+    s = statement(plan(comp), "R1", [credit("D1", amount)], period=JAN, rounding="ROUND_05UP")
+    assert s.total == Decimal(total)
+
+
 def test_statement_unsupported_rounding():
     comp = TieredComponent(name="c", tiers=[Tier(lower=0, rate="0.05")])
-    with pytest.raises(InvalidInputError, match="'ROUND_05UP' is not supported for commission"):
-        statement(plan(comp), "R1", [credit("D1", "1")], period=JAN, rounding="ROUND_05UP")
     with pytest.raises(InvalidInputError, match="'nearest' is not a decimal rounding mode"):
         statement(plan(comp), "R1", [credit("D1", "1")], period=JAN, rounding="nearest")
 

@@ -22,9 +22,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from salescore._numeric import DECIMAL_CONTEXT, check_rounding
+from salescore._numeric import DECIMAL_CONTEXT, check_rounding, round_div
 from salescore.commission.plan import CommissionPlan, TieredComponent
-from salescore.errors import InvalidInputError
 from salescore.money import minor_unit
 
 Array = npt.NDArray[Any]
@@ -208,42 +207,6 @@ def _group_cumsum(values: Array, group: IntArray) -> Array:
     start = np.searchsorted(group, group, side="left")
     offset = cs[start] - values[start]
     result: Array = cs - offset
-    return result
-
-
-def round_div(num: Array, den: int | Array, rounding: str) -> Array:
-    """Round ``num / den`` to an integer with a :mod:`decimal` rounding mode, exactly.
-
-    ``den`` is positive: one for all, or one per element of ``num``.
-    """
-    q = num // den
-    r = num % den  # in [0, den): floor semantics for negatives too
-    pos = num > 0
-    up = r > 0
-    twice = 2 * r
-    if rounding == "ROUND_FLOOR":
-        bump = np.zeros(len(num), dtype=bool)
-    elif rounding == "ROUND_CEILING":
-        bump = up
-    elif rounding == "ROUND_DOWN":
-        bump = up & ~pos
-    elif rounding == "ROUND_UP":
-        bump = up & pos
-    else:
-        tie = twice == den
-        if rounding == "ROUND_HALF_UP":
-            tie_up = pos
-        elif rounding == "ROUND_HALF_DOWN":
-            tie_up = ~pos
-        elif rounding == "ROUND_HALF_EVEN":
-            tie_up = (q % 2) == 1
-        else:
-            raise InvalidInputError(
-                f"rounding {rounding!r} is not supported for commission; use ROUND_HALF_EVEN, "
-                "ROUND_HALF_UP, ROUND_HALF_DOWN, ROUND_UP, ROUND_DOWN, ROUND_CEILING or ROUND_FLOOR"
-            )
-        bump = (twice > den) | (tie & tie_up)
-    result: Array = q + np.asarray(bump, dtype=np.int64)
     return result
 
 
