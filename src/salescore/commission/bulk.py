@@ -20,7 +20,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import DECIMAL_CONTEXT, floats_to_minor_units, to_decimal, to_minor_units
+from salescore._numeric import (
+    DECIMAL_CONTEXT,
+    floats_to_minor_units,
+    round_div,
+    to_decimal,
+    to_minor_units,
+)
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
 from salescore.commission.bonuses import bonus_matrix, read_achievements
@@ -947,9 +953,7 @@ def settle_minor(
         a = a + adv
     share = draw.recovery if draw is not None else Decimal(1)
     places = max(0, -int(share.normalize().as_tuple().exponent))
-    due = _kernel.round_div(
-        int(share.scaleb(places)) * np.maximum(e - g, zero), 10**places, rounding
-    )
+    due = round_div(int(share.scaleb(places)) * np.maximum(e - g, zero), 10**places, rounding)
     rec = np.where(rest & ~low, np.minimum(a, due), zero)
     a = a - rec
     payable = np.where(paid_negative, e, np.where(low, g, e - rec))

@@ -26,9 +26,8 @@ from decimal import ROUND_HALF_EVEN
 import numpy as np
 import numpy.typing as npt
 
-from salescore._numeric import check_rounding
+from salescore._numeric import check_rounding, round_div
 from salescore.calendar import Period, WorkCalendar
-from salescore.commission import _kernel
 from salescore.errors import InvalidInputError
 from salescore.goals.allocate import working_time_units
 from salescore.models import Rep
@@ -64,7 +63,7 @@ def prorate_minor(
     """``round(quota_minor * worked / length)`` exactly, element-wise [minor units]."""
     q = np.asarray(quota_minor, dtype=np.int64).astype(object)
     w = np.asarray(worked, dtype=np.int64).astype(object)
-    out = _kernel.round_div(q * w, length, rounding)
+    out = round_div(q * w, length, rounding)
     return np.asarray(out, dtype=np.int64)
 
 
