@@ -17,7 +17,8 @@
   invoice, payment).
 * :mod:`.bulk` — :func:`statements_frame`: every rep at once on a DataFrame.
 * :mod:`.draws` — :func:`settle`: draws, recoveries and balances carried forward.
-* :mod:`.clawbacks` — :func:`clawback`: a refund reverses the commission paid.
+* :mod:`.clawbacks` — :func:`clawback`: a refund reverses the commission paid;
+  :func:`refund_clawbacks`: every refund of a frame at once.
 * :mod:`.versions` — :class:`PlanSchedule`: plan versions applied by credit date.
 * :mod:`.cost` — :func:`plan_cost`: the payout distribution under sampled attainments.
 """
@@ -31,11 +32,14 @@ from salescore.commission.bulk import (
     statements_frame,
 )
 from salescore.commission.clawbacks import (
+    REFUNDS,
     Clawback,
+    ClawbackFrames,
     ClawbackRate,
     Refund,
     clawback,
     clawbacks_frame,
+    refund_clawbacks,
 )
 from salescore.commission.conversion import Conversion
 from salescore.commission.cost import PlanCost, plan_cost
@@ -128,7 +132,9 @@ __all__ = [
     "Basis",
     "Boundary",
     "Carry",
+    "REFUNDS",
     "Clawback",
+    "ClawbackFrames",
     "ClawbackRate",
     "Conversion",
     "CommissionPlan",
@@ -154,6 +160,7 @@ __all__ = [
     "clawbacks_frame",
     "plan_cost",
     "prorated_quota",
+    "refund_clawbacks",
     "settle",
     "settle_periods",
     "split_credit",
