@@ -19,12 +19,15 @@ from salescore.commission import (
     Credit,
     PlanSchedule,
     PlanVersion,
+    Refund,
     Tier,
     TieredComponent,
+    clawback,
+    refund_clawbacks,
     statement,
     statements_frame,
 )
-from salescore.errors import CurrencyMismatchError, MissingRateError
+from salescore.errors import CurrencyMismatchError, InvalidInputError, MissingRateError
 from salescore.money import FxRates, Money
 
 #: USD base: 7.10 CNY and 150 JPY to the dollar in January, 7.20 CNY from 16 January.
@@ -217,3 +220,105 @@ def test_statements_frame_agrees_with_statement_on_foreign_credits(p, fx, roundi
             )
             assert abs(Fraction(c.amount) - exact) < Fraction(1, 100)
     assert np.all(out.conversions["currency"] != "CNY")
+
+
+def test_a_foreign_refund_is_converted_at_the_credit_date():
+    s = statement(FLAT, "R1", [cr("D1", "10000.00", "USD", day=5)], period=JAN, fx=FX)
+    on = date(2026, 2, 10)  # the rate has moved to 7.20 since the credit
+    part = clawback(
+        s,
+        Refund(deal_id="D1", amount=Money("2500.00", "USD"), refunded_on=on),
+        window_days=90,
+        fx=FX,
+    )
+    # 2,500 USD at the credit date's 7.10 is 17,750.00 CNY: a quarter of 71,000, so a
+    # quarter of the 3,550.00 paid.
+    assert (part.refunded, part.amount) == (Decimal("17750.00"), Decimal("-887.50"))
+    full = clawback(
+        s,
+        Refund(deal_id="D1", amount=Money("10000.00", "USD"), refunded_on=on),
+        window_days=90,
+        fx=FX,
+    )
+    assert full.amount == Decimal("-3550.00")
+    with pytest.raises(CurrencyMismatchError, match="pass fx="):
+        clawback(
+            s,
+            Refund(deal_id="D1", amount=Money("1", "USD"), refunded_on=on),
+            window_days=90,
+        )
+    with pytest.raises(MissingRateError, match="GBP"):
+        clawback(
+            s,
+            Refund(deal_id="D1", amount=Money("1", "GBP"), refunded_on=on),
+            window_days=90,
+            fx=FX,
+        )
+
+
+def test_refund_clawbacks_convert_foreign_refunds_or_report_them():
+    jan = statements_frame(FLAT, _to_frame([cr("D1", "10000.00", "USD", day=5)]), period=JAN, fx=FX)
+    refunds = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D1", "D1"],
+            "rep_id": "R1",
+            "amount": [2500.0, 1.0, 2.5],
+            "currency": ["USD", "GBP", "JPY"],
+            "refunded_on": pd.Timestamp("2026-02-10"),
+        }
+    )
+    out = refund_clawbacks(jan.lines, refunds, currency="CNY", window_days=90, fx=FX)
+    assert out.clawbacks[["row", "refunded_minor", "amount_minor"]].values.tolist() == [
+        [0, 1_775_000, -88_750]
+    ]
+    assert out.errors[["row", "reason"]].values.tolist() == [
+        [1, "missing_rate"],
+        [2, "not_minor_unit"],
+    ]
+    plain = refund_clawbacks(jan.lines, refunds, currency="CNY", window_days=90)
+    assert plain.errors["reason"].tolist() == ["currency_mismatch"] * 3
+
+
+@given(p=plans(), fx=tables(), data=st.data())
+def test_refund_clawbacks_agree_with_clawback_on_foreign_refunds(p, fx, data):
+    credits = data.draw(foreign_credits("R1"))
+    quota = Money("50000", "CNY")
+    s = statement(p, "R1", credits, period=JAN, quota=quota, fx=fx)
+    out = statements_frame(
+        p, _to_frame(credits), period=JAN, quotas=pd.Series({"R1": 50000.0}), fx=fx
+    )
+    rows = []
+    for c in credits:
+        if not data.draw(st.booleans()):
+            continue
+        places = {"JPY": 0, "KWD": 3}.get(c.amount.currency, 2)
+        whole = int(c.amount.amount.scaleb(places))
+        part = Decimal(data.draw(st.integers(1, max(whole, 1)))).scaleb(-places)
+        rows.append((c.deal_id, part, c.amount.currency))
+    refunds = pd.DataFrame(
+        {
+            "deal_id": [r[0] for r in rows],
+            "rep_id": "R1",
+            "amount": [float(r[1]) for r in rows],
+            "currency": [r[2] for r in rows],
+            "refunded_on": pd.Timestamp("2026-02-03"),
+        }
+    )
+    bulk = refund_clawbacks(out.lines, refunds, currency="CNY", window_days=60, fx=fx)
+    got = {r["row"]: r for r in bulk.clawbacks.to_dict("records")}
+    bad = dict(zip(bulk.errors["row"], bulk.errors["reason"], strict=True))
+    assert set(got) | set(bad) == set(refunds.index)
+    for i, (deal, part, code) in enumerate(rows):
+        refund = Refund(deal_id=deal, amount=Money(part, code), refunded_on=date(2026, 2, 3))
+        try:
+            cb = clawback(s, refund, window_days=60, fx=fx)
+        except InvalidInputError:
+            assert i in bad  # e.g. a credit no table pays in whole, or a refund converting to 0
+            continue
+        if bad.get(i) == "credit_too_large":  # the bulk path's limit: 2**46 minor units
+            assert cb.credited >= Decimal(2**46).scaleb(-2)
+            continue
+        assert i in got, bad.get(i)
+        assert cb.amount == Decimal(int(got[i]["amount_minor"])).scaleb(-2)
+        assert cb.refunded == Decimal(int(got[i]["refunded_minor"])).scaleb(-2)
+        assert cb.reason_en == got[i]["reason_en"]

@@ -39,7 +39,7 @@ from salescore.commission.bulk import StatementsFrames
 from salescore.commission.statement import Statement, StatementLine
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import Column, FrameContract, empty_failures, partition_frame
-from salescore.money import Money, minor_unit
+from salescore.money import FxRates, Money, minor_unit
 
 __all__ = [
     "REFUNDS",
@@ -144,6 +144,7 @@ def clawback(
     current: Statement | None = None,
     reduce_attainment: bool = False,
     rounding: str = ROUND_HALF_EVEN,
+    fx: FxRates | None = None,
 ) -> Clawback:
     """Reverse the commission a refunded deal earned on ``original``, pro rata.
 
@@ -170,7 +171,13 @@ def clawback(
         the period are placed in lower tiers. Outside the window nothing is
         reduced.
     rounding : str
-        Rounding mode of the amount, default ``ROUND_HALF_EVEN``.
+        Rounding mode of the amount (and of a converted refund), default
+        ``ROUND_HALF_EVEN``.
+    fx : FxRates, optional
+        Converts a refund in another currency (a deal credited in USD on a CNY
+        statement) at the rates in force on the deal's credit date, the rates
+        its credit was converted at, rounded once: a full refund reverses
+        exactly the converted credit.
 
     Returns
     -------
@@ -183,7 +190,9 @@ def clawback(
         credit or predates it; ``window_days`` is negative; ``rate="current"``
         without a ``current`` statement of the same rep holding the refund date.
     CurrencyMismatchError
-        The refund is not in the statement's currency.
+        The refund is not in the statement's currency and no ``fx`` is given.
+    MissingRateError
+        ``fx`` has no rate to convert the refund on the credit date.
 
     Examples
     --------
@@ -213,10 +222,16 @@ def clawback(
             f"clawback of unknown deal {refund.deal_id!r}: it is not on the statement of rep "
             f"{original.rep_id!r} for {original.period}"
         )
-    if refund.amount.currency != original.currency:
-        raise CurrencyMismatchError(
-            f"refund of deal {refund.deal_id!r} is in {refund.amount.currency}, not the "
-            f"statement currency {original.currency}"
+    given = refund.amount
+    if given.currency != original.currency:
+        if fx is None:
+            raise CurrencyMismatchError(
+                f"refund of deal {refund.deal_id!r} is in {given.currency}, not the statement "
+                f"currency {original.currency}; pass fx= (an FxRates table) to convert it"
+            )
+        assert lines[0].credited_on is not None  # deal lines carry their credit date
+        given = fx.convert_rounded(
+            given, original.currency, on=lines[0].credited_on, rounding=rounding
         )
     credited = credited_of(lines)
     if credited is None:
@@ -226,15 +241,16 @@ def clawback(
         )
     paid = functools.reduce(DECIMAL_CONTEXT.add, (x.amount for x in lines), Decimal(0))
     unit = Decimal(1).scaleb(-minor_unit(original.currency))
-    refunded = refund.amount.amount.quantize(unit, context=DECIMAL_CONTEXT)
-    if refunded != refund.amount.amount:
+    refunded = given.amount.quantize(unit, context=DECIMAL_CONTEXT)
+    if refund.amount.quantize().amount != refund.amount.amount:
         raise InvalidInputError(
             f"refund {refund.amount} of deal {refund.deal_id!r} has more decimal places than "
-            f"{original.currency} allows"
+            f"{refund.amount.currency} allows"
         )
     if refunded <= 0 or refunded > credited:
+        shown = f"{refund.amount}" + (f" ({given})" if given is not refund.amount else "")
         raise InvalidInputError(
-            f"refund {refund.amount} of deal {refund.deal_id!r} is outside (0, {credited}]; "
+            f"refund {shown} of deal {refund.deal_id!r} is outside (0, {credited}]; "
             "a refund must be positive and at most the credit"
         )
     credited_on = lines[0].credited_on
@@ -458,6 +474,7 @@ def refund_clawbacks(
     current: StatementsFrames | None = None,
     reduce_attainment: bool = False,
     rounding: str = ROUND_HALF_EVEN,
+    fx: FxRates | None = None,
 ) -> ClawbackFrames:
     """Clawbacks of every refund in a frame, vectorised: :func:`clawback` row by row.
 
@@ -505,7 +522,13 @@ def refund_clawbacks(
         Mark the clawbacks inside the window to lower the measure of the
         refund's period (see :func:`clawback`).
     rounding : str
-        Rounding mode of each amount, default ``ROUND_HALF_EVEN``.
+        Rounding mode of each amount (and converted refund), default
+        ``ROUND_HALF_EVEN``.
+    fx : FxRates, optional
+        Converts refunds in another currency at the rates in force on each
+        deal's credit date, as :func:`clawback` does; a refund without such
+        a rate goes to ``errors`` (``missing_rate``). Without it they are
+        ``currency_mismatch`` errors.
 
     Returns
     -------
@@ -578,11 +601,31 @@ def refund_clawbacks(
     credited = deals.credited[g]
     r_amount = valid["amount"].to_numpy(dtype=np.float64)
     r_minor, off, huge = _refund_minor(r_amount, mu)
+    r_cur = valid["currency"].astype(object).to_numpy()
+    foreign = np.asarray(r_cur != currency, dtype=bool)
+    no_rate = np.zeros(n, dtype=bool)
+    if fx is not None and foreign.any():
+        # In the refund's own minor units first, then converted at the credit date.
+        for code in pd.unique(r_cur[foreign]).tolist():
+            mine = np.flatnonzero(r_cur == code)
+            r_minor[mine], off[mine], huge[mine] = _refund_minor(
+                r_amount[mine], minor_unit(str(code))
+            )
+        convert = np.flatnonzero(foreign & ~huge & deals.known[g])
+        converted, no_rate[convert] = fx.convert_minor(
+            r_minor[convert],
+            r_cur[convert].astype(str),
+            deals.day[g[convert]].astype("datetime64[D]"),
+            currency,
+            rounding=rounding,
+        )
+        r_minor[convert] = converted
     r_day = valid["refunded_on"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     checks: list[tuple[str, str, npt.NDArray[np.bool_]]] = [
         ("deal_id", "unknown_deal", ~deals.known[g]),
         ("deal_id", "ambiguous_deal", deals.ambiguous[g]),
-        ("currency", "currency_mismatch", valid["currency"].astype(object).to_numpy() != currency),
+        ("currency", "currency_mismatch", foreign & (fx is None)),
+        ("currency", "missing_rate", no_rate),
         ("deal_id", "spiff_only", ~deals.has_credit[g]),
         ("deal_id", "credit_too_large", deals.too_large[g]),
         ("amount", "not_minor_unit", off),
