@@ -19,6 +19,8 @@ from salescore._numeric import ROUNDING_MODES
 from salescore.calendar import Period
 from salescore.commission import (
     CLAWBACKS,
+    REFUNDS,
+    ClawbackFrames,
     CommissionPlan,
     Credit,
     Refund,
@@ -28,10 +30,10 @@ from salescore.commission import (
     TieredComponent,
     clawback,
     clawbacks_frame,
+    refund_clawbacks,
     statement,
     statements_frame,
 )
-from salescore.commission.clawbacks import REFUNDS, ClawbackFrames, refund_clawbacks
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
 from salescore.money import Money, minor_unit
 
