@@ -29,8 +29,13 @@ from salescore.commission.crediting import (
     credit_deals,
     credit_frame,
 )
-from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
-from salescore.models import Channel, Opportunity, Organization, Rep
+from salescore.errors import (
+    CurrencyMismatchError,
+    FrameValidationError,
+    InvalidInputError,
+    UnknownStageError,
+)
+from salescore.models import Channel, Opportunity, Organization, Pipeline, Rep, Stage
 from salescore.money import Money
 
 CLOSE = date(2026, 1, 20)
@@ -852,3 +857,63 @@ def test_credit_frame_empty_inputs():
     ]
     date_shift = timedelta(days=0)
     assert date_shift.days == 0
+
+
+PIPELINE = Pipeline(
+    stages=[
+        Stage(name="Qualify", order=1, probability=0.2),
+        Stage(name="Won", order=2, probability=1.0, kind="won"),
+        Stage(name="Lost", order=3, probability=0.0, kind="lost"),
+    ]
+)
+
+
+def test_credit_deals_with_a_pipeline_credits_only_won_deals():
+    won = deal("D1")
+    assert amounts(credit_deals([won], CreditingRules(), pipeline=PIPELINE).lines) == amounts(
+        credit_deals([won], CreditingRules()).lines
+    )
+    lost = won.model_copy(update={"stage": "Lost"})
+    with pytest.raises(InvalidInputError, match="stage 'Lost', not a won stage \\(Won\\)"):
+        credit_deals([lost], CreditingRules(), pipeline=PIPELINE)
+    with pytest.raises(UnknownStageError, match="deal 'D1' stage 'Closed' is not in the pipeline"):
+        credit_deals(
+            [won.model_copy(update={"stage": "Closed"})], CreditingRules(), pipeline=PIPELINE
+        )
+
+
+def test_credit_frame_with_a_pipeline_reports_deals_not_won():
+    deals = [deal("D1"), deal("D2", owner="R1"), deal("D3", owner="R2")]
+    df = _deals_frame(deals).assign(stage=["Won", "Lost", "Closed"])
+    out = credit_frame(df, CreditingRules(), pipeline=PIPELINE)
+    assert sorted(out.lines["deal_id"].astype(str)) == ["D1"]
+    assert out.errors[["deal_id", "column", "reason"]].values.tolist() == [
+        ["D3", "stage", "unknown_stage"],
+        ["D2", "stage", "not_won"],
+    ]
+    # Without a pipeline the stage column is not read: all three are credited.
+    assert len(credit_frame(df, CreditingRules()).lines) == 3
+    with pytest.raises(InvalidInputError, match="needs a stage column"):
+        credit_frame(_deals_frame(deals), CreditingRules(), pipeline=PIPELINE)
+
+
+@given(
+    stages=st.lists(st.sampled_from(["Qualify", "Won", "Lost", "Nope"]), min_size=1, max_size=8),
+    cents=st.lists(st.integers(0, 10**9), min_size=8, max_size=8),
+)
+def test_credit_frame_with_a_pipeline_equals_crediting_the_won_deals(stages, cents):
+    deals = [
+        deal(f"D{i}", str(Decimal(c).scaleb(-2)), owner=f"R{i % 3}")
+        for i, c in zip(range(len(stages)), cents, strict=False)
+    ]
+    df = _deals_frame(deals).assign(stage=stages)
+    out = credit_frame(df, CreditingRules(), pipeline=PIPELINE)
+    won = [d for d, s in zip(deals, stages, strict=True) if s == "Won"]
+    alone = credit_frame(_deals_frame(won), CreditingRules())
+    cols = ["deal_id", "recipient_id", "amount_minor"]
+    got = out.lines[cols].astype({"deal_id": str, "recipient_id": str})
+    want = alone.lines[cols].astype({"deal_id": str, "recipient_id": str})
+    assert got.values.tolist() == want.values.tolist()
+    assert sorted(out.errors["deal_id"]) == sorted(
+        d.id for d, s in zip(deals, stages, strict=True) if s != "Won"
+    )

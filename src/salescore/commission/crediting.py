@@ -50,7 +50,7 @@ from salescore.commission.splits import split_credit
 from salescore.commission.statement import Credit
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import Column, FrameContract, partition_frame
-from salescore.models import Channel, Opportunity, Organization, check_unique_ids
+from salescore.models import Channel, Opportunity, Organization, Pipeline, check_unique_ids
 from salescore.models._fields import Identifier
 from salescore.money import Money, minor_unit
 
@@ -678,6 +678,7 @@ def credit_deals(
     invoices: Iterable[Invoice] = (),
     payments: Iterable[Payment] = (),
     rounding: str = ROUND_HALF_EVEN,
+    pipeline: Pipeline | None = None,
 ) -> Crediting:
     """Credit won deals to reps (and channel partners) under ``rules``.
 
@@ -708,6 +709,9 @@ def credit_deals(
         currency; an invoice's payments add up to at most its amount.
     rounding : str
         Rounding of overlay, override and partner lines, default ``ROUND_HALF_EVEN``.
+    pipeline : Pipeline, optional
+        The deals' pipeline: then every deal's stage must be one of its won
+        stages. Without it the deals are taken as won.
 
     Returns
     -------
@@ -749,6 +753,14 @@ def credit_deals(
                 )
     for d in deal_list:
         _check_minor(d.money, f"deal {d.id!r}")
+        if pipeline is not None and (
+            pipeline.check_stage(d.stage, what=f"deal {d.id!r} stage") not in pipeline.won_stages
+        ):
+            won = ", ".join(x.name for x in pipeline.won_stages)
+            raise InvalidInputError(
+                f"deal {d.id!r} is in stage {d.stage!r}, not a won stage ({won}); only won "
+                "deals are credited"
+            )
     chains = None
     if rules.override is not None:
         if org is None:
@@ -914,6 +926,13 @@ DEALS: Final = FrameContract(
         ),
         Column("channel_id", "string", required=False, nullable=True, description="channel"),
         Column("product", "string", required=False, nullable=True, description="product"),
+        Column(
+            "stage",
+            "string",
+            required=False,
+            nullable=True,
+            description="stage, checked to be won when a pipeline is given",
+        ),
     ),
     description="one won deal",
 )
@@ -1538,6 +1557,7 @@ def credit_frame(
     invoices: pd.DataFrame | None = None,
     payments: pd.DataFrame | None = None,
     rounding: str = ROUND_HALF_EVEN,
+    pipeline: Pipeline | None = None,
 ) -> CreditingFrames:
     """Credit a frame of won deals under ``rules``, vectorised: the twin of :func:`credit_deals`.
 
@@ -1560,6 +1580,11 @@ def credit_frame(
         and payment timings.
     rounding : str
         Rounding of overlay, override and partner lines, default ``ROUND_HALF_EVEN``.
+    pipeline : Pipeline, optional
+        The deals' pipeline: then ``deals`` needs a ``stage`` column, and a
+        deal whose stage is not in the pipeline (``unknown_stage``) or not a
+        won stage (``not_won``) is an error row. Without it the deals are
+        taken as won.
 
     Returns
     -------
@@ -1615,9 +1640,22 @@ def credit_frame(
     if has_channel.any():
         ch_code[has_channel] = ch_index.get_indexer(pd.Index(channel[has_channel]))
     unknown_channel = has_channel & (ch_code < 0) & rules.partner
+    unknown_stage = np.zeros(len(d_ids), dtype=bool)
+    not_won = np.zeros(len(d_ids), dtype=bool)
+    if pipeline is not None:
+        if "stage" not in deals.columns:
+            raise InvalidInputError(
+                "pipeline= needs a stage column in deals to check deals are won"
+            )
+        stage = d_valid["stage"].astype(object).to_numpy()
+        known_stage = pd.Index(pipeline.names).get_indexer(pd.Index(stage)) >= 0
+        unknown_stage = ~known_stage
+        not_won = known_stage & ~np.isin(stage, [x.name for x in pipeline.won_stages])
     for column, reason, mask in (
         ("amount", "not_minor_unit", d_off),
         ("channel_id", "unknown_channel", unknown_channel),
+        ("stage", "unknown_stage", unknown_stage),
+        ("stage", "not_won", not_won),
     ):
         errors.add(
             "deals",
