@@ -5,7 +5,10 @@ The plan is tiered (5 percent to quota, 8 percent above), with an accelerator
 baseline is the plain-Python loop an analyst would write: per rep, sort the
 deals, walk the tiers in ``Decimal``, apply the caps, round each line.
 
-Four more rows: the same 1,000,000 credits under the tiered plan with two
+Five more rows: the same 1,000,000 credits with 30 percent of them booked in
+USD and EUR and converted with an ``FxRates`` table of daily rates, against the
+Decimal loop after converting each foreign credit with ``convert_rounded``;
+the same 1,000,000 credits under the tiered plan with two
 target bonuses (a fixed new-customer bonus and a pool shared by actual) on
 10,000 reps' achievements, against the Decimal loop plus a Python bonus loop;
 the same 1,000,000 credits under an interpolated table with a
@@ -44,7 +47,7 @@ from salescore.commission import (
     statement,
     statements_frame,
 )
-from salescore.money import Money
+from salescore.money import FxRates, Money
 
 SEED = 7
 N_REPS = 10_000
@@ -165,6 +168,39 @@ def _baseline(df: pd.DataFrame, quotas: pd.Series) -> dict[str, Decimal]:
             running += amount
         totals[rep] = paid
     return totals
+
+
+def _rates() -> FxRates:
+    """CNY per USD and EUR, a rate for every day of 2026."""
+    rng = np.random.default_rng(SEED + 7)
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(365)]
+    return FxRates.from_mapping(
+        "CNY",
+        {
+            day: {
+                "USD": f"{0.14 + 0.005 * rng.random():.6f}",
+                "EUR": f"{0.13 + 0.005 * rng.random():.6f}",
+            }
+            for day in days
+        },
+    )
+
+
+def _foreign(df: pd.DataFrame) -> pd.DataFrame:
+    """A third of the credits booked in USD or EUR, amounts scaled to about the same value."""
+    rng = np.random.default_rng(SEED + 9)
+    code = rng.choice(np.array(["CNY", "USD", "EUR"]), len(df), p=[0.7, 0.15, 0.15])
+    scale = np.select([code == "USD", code == "EUR"], [0.14, 0.13], 1.0)
+    return df.assign(currency=code, amount=np.round(df["amount"].to_numpy() * scale, 2))
+
+
+def _baseline_fx(df: pd.DataFrame, fx: FxRates, quotas: pd.Series) -> dict[str, Decimal]:
+    """Each foreign credit converted exactly and rounded once, then the Decimal loop."""
+    converted = [
+        float(fx.convert_rounded(Money(repr(a), c), "CNY", on=d.date()).amount) if c != "CNY" else a
+        for a, c, d in zip(df["amount"], df["currency"], df["credited_on"], strict=True)
+    ]
+    return _baseline(df.assign(amount=converted, currency="CNY"), quotas)
 
 
 def _achievements(reps: pd.Index) -> pd.DataFrame:
@@ -343,6 +379,9 @@ def run() -> list[Row]:
     rules_sample = rules_df[rules_df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
     sample = df[df["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
     achieved = _achievements(quotas.index)
+    fx = _rates()
+    foreign = _foreign(df)
+    foreign_sample = foreign[foreign["rep_id"].isin(quotas.index[:SAMPLE_REPS])]
     att = _attainments()
     cost_quota = 300_000.0
     return [
@@ -351,6 +390,15 @@ def run() -> list[Row]:
             f"{N_REPS:,} reps, {N_CREDITS:,} credits",
             lambda: statements_frame(PLAN, df, period=YEAR, quotas=quotas),
             lambda: _baseline(sample, quotas),
+            repeat=1,
+            baseline_scale=N_REPS / SAMPLE_REPS,
+        ),
+        row(
+            "statements_frame, 30% of credits in USD/EUR converted with fx "
+            f"(baseline: convert_rounded + Python Decimal loop on {SAMPLE_REPS} reps, scaled)",
+            f"{N_REPS:,} reps, {N_CREDITS:,} credits, 365 days of rates",
+            lambda: statements_frame(PLAN, foreign, period=YEAR, quotas=quotas, fx=fx),
+            lambda: _baseline_fx(foreign_sample, fx, quotas),
             repeat=1,
             baseline_scale=N_REPS / SAMPLE_REPS,
         ),
