@@ -947,3 +947,12 @@ def test_partition_frame_with_repeated_and_multi_index():
     assert _reasons(failures) == [(2, "parent_id", "same_value")]
     multi = df.set_axis(pd.MultiIndex.from_tuples([("x", 1), ("y", 2), ("z", 3)]))
     assert _reasons(_failures(multi, TEAMS)) == [(("z", 3), "parent_id", "same_value")]
+
+
+def test_blank_names_fail_the_reps_teams_and_channels_contracts():
+    reps = pd.DataFrame({"id": ["R1", "R2"], "name": ["Li Wei", "  "]})
+    valid, failures = partition_frame(reps, REPS)
+    assert list(valid["id"]) == ["R1"]
+    assert failures[["row", "column"]].values.tolist() == [[1, "name"]]
+    teams = pd.DataFrame({"id": ["T"], "name": [""]})
+    assert len(partition_frame(teams, TEAMS)[1]) == 1

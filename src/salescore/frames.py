@@ -521,7 +521,7 @@ REPS: Final = FrameContract(
     "reps",
     (
         _id("id", "unique rep id", unique=True),
-        Column("name", "string", description="display name"),
+        Column("name", "string", nonblank=True, description="display name"),
         _text("team_id", "the team they belong to"),
         _text("manager_id", "the rep who manages them"),
         Column("hire_date", "date", required=False, nullable=True, description="first day"),
@@ -546,7 +546,7 @@ TEAMS: Final = FrameContract(
     "teams",
     (
         _id("id", "unique team id", unique=True),
-        Column("name", "string", description="display name"),
+        Column("name", "string", nonblank=True, description="display name"),
         _text("parent_id", "the team above; null at the top"),
     ),
     (DistinctCheck("id", "parent_id"),),
@@ -558,7 +558,7 @@ CHANNELS: Final = FrameContract(
     "channels",
     (
         _id("id", "unique channel id", unique=True),
-        Column("name", "string", description="display name"),
+        Column("name", "string", nonblank=True, description="display name"),
         Column("kind", "category", allowed=_enum_values(ChannelKind), description="how it sells"),
         Column("segment", "category", allowed=_enum_values(Segment), description="B2B or B2C"),
         Column(

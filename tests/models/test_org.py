@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 
 from salescore.errors import InvalidInputError
-from salescore.models import Organization, Rep, Team, check_team_tree
+from salescore.models import Channel, Organization, Rep, Team, check_team_tree
 from salescore.testing import organizations
 
 
@@ -82,3 +82,19 @@ def test_organization_round_trip_and_tree(org):
         assert team.id not in chain
         assert all(team.id in org.subtree(a) for a in chain)
     assert set(org.subtree("T0")) == {t.id for t in org.teams}
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t"])
+def test_blank_names_are_rejected(name):
+    with pytest.raises(InvalidInputError, match="is blank; a non-blank name is required"):
+        Rep(id="R", name=name)
+    with pytest.raises(InvalidInputError, match=r"Team\.name: name"):
+        Team(id="T", name=name)
+    with pytest.raises(InvalidInputError, match=r"Channel\.name: name"):
+        Channel(id="c", name=name, kind="direct", segment="B2B")
+
+
+def test_names_are_stripped():
+    assert Rep(id="R", name="  Li Wei ").name == "Li Wei"
+    with pytest.raises(InvalidInputError, match="must be a string"):
+        Rep(id="R", name=7)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BeforeValidator
 from salescore._numeric import check_fraction, to_decimal
 from salescore.errors import InvalidInputError
 
-__all__ = ["Fraction01", "Identifier", "NonNegativeAmount", "Number", "OptionalText"]
+__all__ = ["Fraction01", "Identifier", "Name", "NonNegativeAmount", "Number", "OptionalText"]
 
 
 def _identifier(value: object) -> str:
@@ -19,6 +19,15 @@ def _identifier(value: object) -> str:
     text = str(value).strip()
     if not text:
         raise InvalidInputError(f"id {value!r} is empty; a non-empty string is required")
+    return text
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"name {value!r} must be a string")
+    text = value.strip()
+    if not text:
+        raise InvalidInputError(f"name {value!r} is blank; a non-blank name is required")
     return text
 
 
@@ -38,6 +47,8 @@ def _text(value: str | None) -> str | None:
 
 #: A non-empty identifier; integers are accepted and read as strings.
 Identifier = Annotated[str, BeforeValidator(_identifier)]
+#: A display name: surrounding blanks stripped, blank rejected.
+Name = Annotated[str, BeforeValidator(_name)]
 #: A finite, non-negative Decimal amount [currency]; floats read via shortest repr.
 NonNegativeAmount = Annotated[Decimal, BeforeValidator(_non_negative_amount)]
 #: A finite Decimal of any sign.

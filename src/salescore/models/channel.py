@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from salescore._base import FrozenModel
-from salescore.models._fields import Fraction01, Identifier
+from salescore.models._fields import Fraction01, Identifier, Name
 
 __all__ = ["Channel", "ChannelKind", "Segment"]
 
@@ -39,7 +39,7 @@ class Channel(FrozenModel):
     Parameters
     ----------
     id, name : str
-        Identifier and display name.
+        Identifier and display name (surrounding blanks stripped; not blank).
     kind : ChannelKind
         Direct, distributor, reseller, partner, marketplace, online store, ...
     segment : Segment
@@ -54,7 +54,7 @@ class Channel(FrozenModel):
     """
 
     id: Identifier
-    name: str
+    name: Name
     kind: ChannelKind
     segment: Segment
     partner_commission_rate: Fraction01 | None = None

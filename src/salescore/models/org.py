@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from salescore._base import FrozenModel
 from salescore._numeric import check_fraction
 from salescore.errors import InvalidInputError
-from salescore.models._fields import Fraction01, Identifier, OptionalText
+from salescore.models._fields import Fraction01, Identifier, Name, OptionalText
 from salescore.models.opportunity import check_unique_ids
 
 __all__ = ["Organization", "Rep", "Team", "check_team_tree"]
@@ -27,7 +27,7 @@ class Team(FrozenModel):
     """
 
     id: Identifier
-    name: str
+    name: Name
     parent_id: OptionalText = None
 
 
@@ -37,7 +37,7 @@ class Rep(FrozenModel):
     Parameters
     ----------
     id, name : str
-        Identifier and display name.
+        Identifier and display name (surrounding blanks stripped; not blank).
     team_id, manager_id : str, optional
         The team they belong to and the rep who manages them.
     hire_date : date, optional
@@ -62,7 +62,7 @@ class Rep(FrozenModel):
     """
 
     id: Identifier
-    name: str
+    name: Name
     team_id: OptionalText = None
     manager_id: OptionalText = None
     hire_date: date | None = None
