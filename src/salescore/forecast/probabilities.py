@@ -153,7 +153,7 @@ class StageWinRates:
              stage  reached_closed  won   rate  source
     0      Qualify              23    9  0.391  pooled
     1     Proposal              19    9  0.474  pooled
-    2  Negotiation              18    9    0.5  pooled
+    2  Negotiation              18    9  0.500  pooled
     >>> {k: round(v, 3) for k, v in rates.probabilities().items()}
     {'Qualify': 0.391, 'Proposal': 0.474, 'Negotiation': 0.5}
     """
@@ -442,7 +442,7 @@ def stage_win_rates(
               stage  reached_closed  won  raw_rate   rate  source
     6       Qualify               3    2     0.667  0.391  pooled
     7      Proposal               3    2     0.667  0.474  pooled
-    8   Negotiation               3    2     0.667    0.5  pooled
+    8   Negotiation               3    2     0.667  0.500  pooled
     """
     m, floor = _check_options(smoothing, min_sample)
     keys = _keys(by)

@@ -321,11 +321,11 @@ def plan_matrix(
     >>> reps = [Owner(kind="rep", id=i) for i in ("R1", "R2", "R3")]
     >>> m = plan_matrix(t, reps, "month")
     >>> m.map(str)
-    period  2026-01 2026-02 2026-03
+    period   2026-01 2026-02 2026-03
     owner_id
-    R1        11.11   11.11   11.12
-    R2        11.11   11.11   11.11
-    R3        11.12   11.11   11.11
+    R1         11.12   11.11   11.11
+    R2         11.11   11.11   11.11
+    R3         11.11   11.11   11.11
     >>> [str(v) for v in m.sum(axis=1)], [str(v) for v in m.sum(axis=0)]
     (['33.34', '33.33', '33.33'], ['33.34', '33.33', '33.33'])
     """
