@@ -26,6 +26,15 @@ def test_floats_to_minor_units_agrees_with_decimal_path(amounts, minor_unit):
     assert floats_to_minor_units(amounts, minor_unit).tolist() == exact.tolist()
 
 
+@pytest.mark.parametrize(
+    ("amount", "places", "minor"),
+    [(77309411.48549986, 3, 77309411485), (2.675, 2, 268), (2.665, 2, 266), (-0.005, 2, 0)],
+)
+def test_floats_to_minor_units_near_ties(amount, places, minor):
+    # 77309411.48549986 x 1000 is 77309411485.49986: a few ulps from a tie, not one.
+    assert floats_to_minor_units([amount], places).tolist() == [minor]
+
+
 @given(
     st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=30),
     st.sampled_from([0, 2, 3]),

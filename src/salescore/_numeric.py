@@ -304,9 +304,17 @@ def floats_to_minor_units(
     # A float whose shortest repr ends in 5 at the next decimal place lands
     # within a few ulps of .5 once scaled: that is an exact decimal tie.
     tie = np.abs(frac - 0.5) <= 8 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(scaled))
-    rounded = np.where(frac > 0.5, floor + 1.0, floor)
-    rounded = np.where(tie, floor + (np.mod(floor, 2.0) == 1.0), rounded)
-    return rounded.astype(np.int64)
+    rounded = np.where(frac > 0.5, floor + 1.0, floor).astype(np.int64)
+    # Near a tie the float product cannot tell a decimal tie from a value a few
+    # ulps off it (77309411.48549986 at 3 places is not one): decide those few
+    # exactly from the shortest repr.
+    near = np.flatnonzero(tie.reshape(-1))
+    if len(near):
+        flat = rounded.reshape(-1)
+        exact = to_minor_units([to_decimal(float(x)) for x in arr.reshape(-1)[near]], minor_unit)
+        flat[near] = exact
+        rounded = flat.reshape(rounded.shape)
+    return rounded
 
 
 def from_minor_units(units: npt.ArrayLike, minor_unit: int) -> list[Decimal]:
