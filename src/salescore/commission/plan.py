@@ -519,8 +519,9 @@ class TargetBonus(FrozenModel):
 class Floor(FrozenModel):
     """A minimum payout per period: a statement earning less is topped up to ``amount``.
 
-    The floor applies to the period's total from every rate table and SPIFF
-    (after caps and gates), on a line of its own that belongs to no deal.
+    The floor applies to the period's total from every rate table, SPIFF and
+    target bonus (after caps and gates), on a line of its own that belongs to
+    no deal.
 
     Parameters
     ----------
