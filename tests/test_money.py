@@ -307,3 +307,12 @@ def test_fxrates_factors_errors():
         FX.factors(["CNY"], [date(2025, 1, 1)], "USD")
     with pytest.raises(InvalidInputError, match="one date per row"):
         FX.factors(["CNY", "USD"], [date(2026, 2, 1)], "USD")
+
+
+def test_minor_units_ignore_the_ambient_decimal_context():
+    with localcontext() as ctx:
+        ctx.prec = 5
+        big = 12345678901234567890123456789012
+        money = Money.from_minor(big, "CNY")
+        assert money.amount == Decimal("123456789012345678901234567890.12")
+        assert money.to_minor() == big

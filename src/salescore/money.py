@@ -177,7 +177,10 @@ class Money(FrozenModel):
         >>> Money.from_minor(1234, "USD")
         Money(amount=Decimal('12.34'), currency='USD')
         """
-        return cls(Decimal(int(units)).scaleb(-minor_unit(currency)), currency)
+        # The plan-wide context, not the ambient one: no digit is lost at any size.
+        return cls(
+            Decimal(int(units)).scaleb(-minor_unit(currency), context=DECIMAL_CONTEXT), currency
+        )
 
     # -- inspection -----------------------------------------------------------
     @property
@@ -193,7 +196,7 @@ class Money(FrozenModel):
         >>> Money("12.345", "USD").to_minor()
         1234
         """
-        return int(self.quantize(rounding).amount.scaleb(self.minor_unit))
+        return int(self.quantize(rounding).amount.scaleb(self.minor_unit, context=DECIMAL_CONTEXT))
 
     def quantize(self, rounding: str = ROUND_HALF_EVEN) -> Money:
         """Round to the currency's minor unit with an explicit rounding mode.
