@@ -7,8 +7,9 @@ kernels that every exact split in salescore runs on.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
@@ -16,20 +17,25 @@ from decimal import (
     DivisionByZero,
     InvalidOperation,
     Overflow,
+    localcontext,
 )
 from fractions import Fraction
-from typing import Any, Final, overload
+from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from salescore.errors import InvalidInputError
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 __all__ = [
     "DECIMAL_CONTEXT",
     "ROUNDING_MODES",
     "check_fraction",
     "check_rounding",
+    "exact_decimals",
     "floats_to_minor_units",
     "from_minor_units",
     "largest_remainder",
@@ -71,6 +77,33 @@ def check_rounding(rounding: str) -> str:
             f"allowed: {', '.join(sorted(ROUNDING_MODES))}"
         )
     return rounding
+
+
+def exact_decimals(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` under :data:`DECIMAL_CONTEXT`, whatever the caller's decimal context is.
+
+    Every public calculator is wrapped: a notebook that lowered
+    ``decimal.getcontext().prec`` (or trapped ``Inexact``) must not change a
+    statement, a plan or a forecast. The caller's context is restored on return.
+
+    Examples
+    --------
+    >>> import decimal
+    >>> @exact_decimals
+    ... def third() -> Decimal:
+    ...     return Decimal(1) / Decimal(3)
+    >>> with decimal.localcontext() as ctx:
+    ...     ctx.prec = 3
+    ...     len(str(third())) > 40
+    True
+    """
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(DECIMAL_CONTEXT):
+            return func(*args, **kwargs)
+
+    return run
 
 
 def _away(q: Any, r: Any, den: Any, negative: Any, rounding: str) -> Any:

@@ -35,6 +35,7 @@ from pydantic import model_validator
 
 from salescore._base import FrozenModel
 from salescore._numeric import (
+    exact_decimals,
     floats_to_minor_units,
     from_minor_units,
     to_decimal,
@@ -227,6 +228,7 @@ def _deal_table(deals: _Deals, periods: list[Period], codes: IntArray, n: int) -
     }
 
 
+@exact_decimals
 def sales_amount(
     opportunities: Sequence[Opportunity], pipeline: Pipeline, period: Period, *, currency: str
 ) -> Money:
@@ -278,6 +280,7 @@ def _zeros(n: int) -> IntArray:
     return np.zeros(n, np.int64)
 
 
+@exact_decimals
 def average_deal_size(
     opportunities: Sequence[Opportunity], pipeline: Pipeline, period: Period, *, currency: str
 ) -> float:
@@ -311,6 +314,7 @@ def average_deal_size(
     return float(_ratio(table["won_minor"][0, 0] / scale, table["won"][0, 0]))
 
 
+@exact_decimals
 def win_rate(opportunities: Sequence[Opportunity], pipeline: Pipeline, period: Period) -> float:
     """Win rate: won ÷ (won + lost) among deals closed in ``period`` [fraction].
 
@@ -336,6 +340,7 @@ def win_rate(opportunities: Sequence[Opportunity], pipeline: Pipeline, period: P
     return float(_ratio(won, won + lost))
 
 
+@exact_decimals
 def conversion_rate(
     opportunities: Sequence[Opportunity], pipeline: Pipeline, period: Period
 ) -> float:
@@ -362,6 +367,7 @@ def conversion_rate(
     return float(_ratio(table["created_won"][0, 0], table["created"][0, 0]))
 
 
+@exact_decimals
 def deal_kpis(
     df: pd.DataFrame,
     pipeline: Pipeline,
@@ -554,6 +560,7 @@ def new_customers(customers: Sequence[CustomerSpan], period: Period) -> int:
     return int(_customer_table(since, until, [period], _zeros(len(customers)), 1)["new"][0, 0])
 
 
+@exact_decimals
 def churn_rate(customers: Sequence[CustomerSpan], period: Period) -> float:
     """Churn rate: customers lost in ``period`` ÷ customers at its start [fraction].
 
@@ -577,6 +584,7 @@ def churn_rate(customers: Sequence[CustomerSpan], period: Period) -> float:
     return float(_ratio(t["lost"][0, 0], t["start"][0, 0]))
 
 
+@exact_decimals
 def retention_rate(customers: Sequence[CustomerSpan], period: Period) -> float:
     """Retention: share of the customers at the start of ``period`` still customers at its end.
 
@@ -626,6 +634,7 @@ def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         )
 
 
+@exact_decimals
 def customer_kpis(
     df: pd.DataFrame, periods: Period | Sequence[Period], *, by: Sequence[str] = ()
 ) -> pd.DataFrame:
@@ -705,6 +714,7 @@ def _number(value: object, what: str) -> float:
     return float(to_decimal(value, what=what))
 
 
+@exact_decimals
 def growth_rate(current: object, previous: object) -> float:
     """Growth from ``previous`` to ``current``: ``(current − previous) ÷ |previous|`` [fraction].
 
@@ -733,6 +743,7 @@ def growth_rate(current: object, previous: object) -> float:
 _LAGS: Final[dict[str, int]] = {"M": 12, "Q": 4, "Y": 1}
 
 
+@exact_decimals
 def growth_rates(values: pd.Series[Any], *, lag: Literal["pop", "yoy"] = "pop") -> pd.DataFrame:
     """Period-over-period or year-over-year growth of a series indexed by periods.
 
@@ -793,6 +804,7 @@ def growth_rates(values: pd.Series[Any], *, lag: Literal["pop", "yoy"] = "pop") 
     )
 
 
+@exact_decimals
 def market_share(sales: object, market_size: object) -> float:
     """Market share: sales ÷ market size, both in one currency or unit [fraction].
 
@@ -819,6 +831,7 @@ def market_share(sales: object, market_size: object) -> float:
     return float(share.iloc[0])
 
 
+@exact_decimals
 def market_share_frame(sales: pd.Series[Any], market_size: pd.Series[Any]) -> pd.Series[float]:
     """Vectorised market share of aligned series: ``sales ÷ market_size`` [fraction].
 
@@ -1053,6 +1066,7 @@ def _attainment_stats(ratio: FloatArray) -> dict[str, float]:
     }
 
 
+@exact_decimals
 def quota_attainment(
     achieved: Mapping[str, object], quota: Mapping[str, object]
 ) -> AttainmentDistribution:
@@ -1104,6 +1118,7 @@ def quota_attainment(
     )
 
 
+@exact_decimals
 def quota_attainment_frame(df: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:
     """Quota attainment distribution per segment (team, period, ...), vectorised.
 

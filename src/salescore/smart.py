@@ -29,7 +29,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import DECIMAL_CONTEXT, check_fraction, to_decimal
+from salescore._numeric import DECIMAL_CONTEXT, check_fraction, exact_decimals, to_decimal
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
 from salescore.frames import from_frame
@@ -1345,6 +1345,7 @@ def _assess(
     return out.result()
 
 
+@exact_decimals
 def assess_smart(
     target: Target,
     *,
@@ -1435,6 +1436,7 @@ def assess_smart(
     return _assess(target, policy, stats, pipeline, capacity, parent, group, organization, as_of)
 
 
+@exact_decimals
 def assess_tree(
     targets: Sequence[Target] | pd.DataFrame,
     *,

@@ -29,6 +29,7 @@ from pydantic import field_validator
 from salescore._base import FrozenModel
 from salescore._numeric import (
     DECIMAL_CONTEXT,
+    exact_decimals,
     floats_to_minor_units,
     largest_remainder,
     to_decimal,
@@ -142,6 +143,7 @@ def pool_split(
     return out
 
 
+@exact_decimals
 def bonus_pool_shares(
     plan: CommissionPlan, achievements: Mapping[str, Mapping[str, Achievement]]
 ) -> dict[str, dict[str, Decimal]]:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from salescore._numeric import (
     DECIMAL_CONTEXT,
+    exact_decimals,
     floats_to_minor_units,
     round_div,
     to_decimal,
@@ -180,6 +181,7 @@ def _quota_minor(quotas: pd.Series | None, mu: int) -> pd.Series:
     return pd.Series(minor, index=quotas.index.astype(object), dtype=np.int64)
 
 
+@exact_decimals
 def statements_frame(
     plan: CommissionPlan | PlanSchedule,
     credits: pd.DataFrame,

@@ -32,6 +32,7 @@ from salescore._base import FrozenModel
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
+    exact_decimals,
     floats_to_minor_units,
     round_div,
 )
@@ -135,6 +136,7 @@ class Clawback(FrozenModel):
     reason_zh: str
 
 
+@exact_decimals
 def clawback(
     original: Statement,
     refund: Refund,
@@ -374,6 +376,7 @@ def _table_pay(lines: Iterable[StatementLine]) -> Decimal:
     return sum((x.amount for x in lines if x.kind in kinds), Decimal(0))
 
 
+@exact_decimals
 def clawbacks_frame(clawbacks: Iterable[Clawback]) -> pd.DataFrame:
     """Clawbacks as a frame for :func:`~salescore.commission.statements_frame` (``CLAWBACKS``).
 
@@ -464,6 +467,7 @@ class ClawbackFrames:
     errors: pd.DataFrame
 
 
+@exact_decimals
 def refund_clawbacks(
     lines: pd.DataFrame,
     refunds: pd.DataFrame,

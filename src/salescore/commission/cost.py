@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import numpy.typing as npt
 
-from salescore._numeric import DECIMAL_CONTEXT, check_fraction, check_rounding
+from salescore._numeric import DECIMAL_CONTEXT, check_fraction, check_rounding, exact_decimals
 from salescore.commission import _kernel
 from salescore.commission.plan import CommissionPlan
 from salescore.errors import CurrencyMismatchError, InvalidInputError
@@ -212,6 +212,7 @@ def _credited(
     return credited, quota_minor
 
 
+@exact_decimals
 def plan_cost(
     plan: CommissionPlan,
     attainment_samples: npt.ArrayLike | Simulation | Sequence[Simulation],

@@ -45,7 +45,13 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import DECIMAL_CONTEXT, check_rounding, floats_to_minor_units, to_fraction
+from salescore._numeric import (
+    DECIMAL_CONTEXT,
+    check_rounding,
+    exact_decimals,
+    floats_to_minor_units,
+    to_fraction,
+)
 from salescore.commission.splits import split_credit
 from salescore.commission.statement import Credit
 from salescore.errors import CurrencyMismatchError, InvalidInputError
@@ -667,6 +673,7 @@ def _events(
     return events
 
 
+@exact_decimals
 def credit_deals(
     deals: Iterable[Opportunity],
     rules: CreditingRules,
@@ -1547,6 +1554,7 @@ def _lines_frame(
     )
 
 
+@exact_decimals
 def credit_frame(
     deals: pd.DataFrame,
     rules: CreditingRules,

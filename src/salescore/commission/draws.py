@@ -17,7 +17,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import DECIMAL_CONTEXT, check_rounding
+from salescore._numeric import DECIMAL_CONTEXT, check_rounding, exact_decimals
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.money import CurrencyCode, Money, minor_unit
@@ -140,6 +140,7 @@ class Settlement(FrozenModel):
     balance: Balance
 
 
+@exact_decimals
 def settle(
     earned: Money,
     *,
@@ -250,6 +251,7 @@ def settle(
     )
 
 
+@exact_decimals
 def settle_periods(
     earnings: Sequence[tuple[Period, Money]],
     *,

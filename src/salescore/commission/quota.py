@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_EVEN
 import numpy as np
 import numpy.typing as npt
 
-from salescore._numeric import check_rounding, round_div
+from salescore._numeric import check_rounding, exact_decimals, round_div
 from salescore.calendar import Period, WorkCalendar
 from salescore.errors import InvalidInputError
 from salescore.goals.allocate import working_time_units
@@ -67,6 +67,7 @@ def prorate_minor(
     return np.asarray(out, dtype=np.int64)
 
 
+@exact_decimals
 def prorated_quota(
     quota: Money,
     rep: Rep,

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from salescore._numeric import DECIMAL_CONTEXT, largest_remainder, to_fraction
+from salescore._numeric import DECIMAL_CONTEXT, exact_decimals, largest_remainder, to_fraction
 from salescore.commission.statement import Credit
 from salescore.errors import InvalidInputError
 from salescore.money import Money
@@ -20,6 +20,7 @@ from salescore.money import Money
 __all__ = ["split_credit"]
 
 
+@exact_decimals
 def split_credit(
     deal_id: str, amount: Money, credited_on: date, shares: Mapping[str, object]
 ) -> tuple[Credit, ...]:

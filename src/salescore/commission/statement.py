@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import DECIMAL_CONTEXT
+from salescore._numeric import DECIMAL_CONTEXT, exact_decimals
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
 from salescore.commission.bonuses import Achievement, statement_bonuses
@@ -432,6 +432,7 @@ def _quota_minor(plan: CommissionPlan, quota: Money | None) -> int:
     return quota.to_minor()
 
 
+@exact_decimals
 def statement(
     plan: CommissionPlan | PlanSchedule,
     rep: Rep | str,

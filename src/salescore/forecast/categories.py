@@ -45,7 +45,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import check_rounding
+from salescore._numeric import check_rounding, exact_decimals
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast.weighted import (
@@ -295,6 +295,7 @@ def _tree_nodes(
     return ids, kinds, parents
 
 
+@exact_decimals
 def rollup(
     by_owner: pd.DataFrame,
     *,
@@ -432,6 +433,7 @@ def _totals(tree: pd.DataFrame) -> pd.Series[Any]:
     )
 
 
+@exact_decimals
 def forecast_categories(
     opportunities: Sequence[Opportunity] | pd.DataFrame,
     pipeline: Pipeline,

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import check_fraction
+from salescore._numeric import check_fraction, exact_decimals
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast.markov import _opportunities_frame, _stage_codes
@@ -232,6 +232,7 @@ def _runs(amount: FloatArray, pi: FloatArray, n: int, seed: int, chunk_mib: floa
     return totals
 
 
+@exact_decimals
 def simulate(
     opportunities: Sequence[Opportunity] | pd.DataFrame,
     pipeline: Pipeline,

@@ -47,6 +47,7 @@ from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_fraction,
     check_rounding,
+    exact_decimals,
     floats_to_minor_units,
 )
 from salescore.calendar import Period
@@ -542,6 +543,7 @@ def _breakdown(
     return pd.DataFrame(columns, index=index, columns=list(_BREAKDOWN_COLUMNS))
 
 
+@exact_decimals
 def weighted(
     opportunities: Sequence[Opportunity] | pd.DataFrame,
     pipeline: Pipeline,

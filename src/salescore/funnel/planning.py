@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from salescore._base import FrozenModel
-from salescore._numeric import DECIMAL_CONTEXT, check_fraction, check_rounding, to_decimal
+from salescore._numeric import (
+    DECIMAL_CONTEXT,
+    check_fraction,
+    check_rounding,
+    exact_decimals,
+    to_decimal,
+)
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.funnel.report import FunnelReport
@@ -98,6 +104,7 @@ def _rates(
     return stages, [to_decimal(float(r)) for r in rates], [float(d) for d in days]
 
 
+@exact_decimals
 def required_pipeline(
     target_amount: Money,
     report_or_rates: FunnelReport | Mapping[str, float],
@@ -271,6 +278,7 @@ class Coverage(FrozenModel):
     sufficient: bool
 
 
+@exact_decimals
 def pipeline_coverage(
     open_pipeline: Money,
     remaining_target: Money,
@@ -323,6 +331,7 @@ def pipeline_coverage(
     return Coverage(coverage=coverage, needed=needed, gap=gap, sufficient=coverage >= needed)
 
 
+@exact_decimals
 def sales_velocity(
     open_deals: int,
     win_rate: float,

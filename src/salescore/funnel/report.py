@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import check_rounding, from_minor_units
+from salescore._numeric import check_rounding, exact_decimals, from_minor_units
 from salescore.calendar import Period
 from salescore.errors import InvalidInputError
 from salescore.funnel.counts import (
@@ -382,6 +382,7 @@ def report_from_counts(counts: FunnelCounts, *, rounding: str = ROUND_HALF_EVEN)
     )
 
 
+@exact_decimals
 def funnel(
     opportunities: Sequence[Opportunity],
     pipeline: Pipeline,
@@ -444,6 +445,7 @@ def funnel(
     return report_from_counts(counts, rounding=rounding)
 
 
+@exact_decimals
 def funnel_frame(
     opportunities: pd.DataFrame,
     pipeline: Pipeline,

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import to_fraction
+from salescore._numeric import exact_decimals, to_fraction
 from salescore.calendar import Period, WorkCalendar
 from salescore.errors import InvalidInputError
 from salescore.goals._split import child_target, split_unit, split_value
@@ -288,6 +288,7 @@ def canonical_split(ids: Sequence[str], unit_split: Any, weights: Sequence[Fract
     return result
 
 
+@exact_decimals
 def allocate(
     target: Target,
     owners: Sequence[OwnerLike],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from salescore._numeric import exact_decimals
 from salescore.calendar import FiscalCalendar, Grain, WorkCalendar
 from salescore.goals._split import child_target, require_period, split_unit, split_value
 from salescore.goals.weights import TimeWeights, time_weights
@@ -10,6 +11,7 @@ from salescore.models import Target
 __all__ = ["decompose"]
 
 
+@exact_decimals
 def decompose(
     target: Target,
     grain: Grain,

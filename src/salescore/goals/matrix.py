@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import largest_remainder
+from salescore._numeric import exact_decimals, largest_remainder
 from salescore.calendar import FiscalCalendar, Grain, WorkCalendar
 from salescore.errors import InvalidInputError
 from salescore.goals._split import require_period, split_unit
@@ -254,6 +254,7 @@ def controlled_round(
     return result
 
 
+@exact_decimals
 def plan_matrix(
     target: Target,
     owners: Sequence[OwnerLike],

@@ -42,6 +42,7 @@ import pandas as pd
 from salescore._base import FrozenModel
 from salescore._numeric import (
     DECIMAL_CONTEXT,
+    exact_decimals,
     floats_to_minor_units,
     largest_remainder,
     to_decimal,
@@ -165,6 +166,7 @@ def _actual_value(target: Target, kind: MetricKind, actual: object) -> Decimal:
     return value
 
 
+@exact_decimals
 def attainment(target: Target, actual: Money | Decimal | int | float | str) -> Attainment:
     """How far ``actual`` went towards ``target``, honouring its direction.
 
@@ -347,6 +349,7 @@ def _elapsed(
     return Fraction((as_of - child.start).days, child.days)
 
 
+@exact_decimals
 def pace(
     target: Target,
     actuals: pd.Series[Any],
@@ -767,6 +770,7 @@ _OUT_COLUMNS: Final = (
 )
 
 
+@exact_decimals
 def variance_frame(
     targets: Sequence[Target] | pd.DataFrame,
     actuals: pd.DataFrame,

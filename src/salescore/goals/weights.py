@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from salescore._base import FrozenModel
-from salescore._numeric import to_fraction
+from salescore._numeric import exact_decimals, to_fraction
 from salescore.calendar import GRAINS, FiscalCalendar, Grain, Period, WorkCalendar, check_grain
 from salescore.errors import InvalidInputError
 from salescore.goals._series import series_days, series_values
@@ -138,6 +138,7 @@ def _year_and_position(
     return years[inverse], positions[inverse]
 
 
+@exact_decimals
 def seasonality(
     actuals: pd.Series[Any],
     grain: SeasonalGrain,
@@ -338,6 +339,7 @@ def _explicit(
     )
 
 
+@exact_decimals
 def time_weights(
     period: Period,
     grain: Grain,
