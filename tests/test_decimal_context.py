@@ -21,6 +21,7 @@ from salescore.commission import (
     statement,
     statements_frame,
 )
+from salescore.errors import InvalidInputError
 from salescore.goals import allocate, decompose, plan_matrix
 from salescore.models import Owner, Rep, Target
 from salescore.money import Money
@@ -94,3 +95,23 @@ def test_a_low_precision_caller_gets_the_same_result(name):
         got = CALLS[name]()
         assert decimal.getcontext().prec == 4  # the caller's context is back
     assert got == expected
+
+
+def test_plan_checks_count_decimal_places_exactly_under_a_low_precision_caller():
+    def table(bound: str) -> CommissionPlan:
+        return CommissionPlan(
+            id="P",
+            currency="CNY",
+            components=[
+                TieredComponent(
+                    name="b",
+                    tiers=[Tier(lower=0, upper=bound, rate="0.05"), Tier(lower=bound, rate="0.08")],
+                )
+            ],
+        )
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 4
+        assert table("1234567.89").components[0].tiers[0].upper == decimal.Decimal("1234567.89")
+        with pytest.raises(InvalidInputError, match=r"boundary 1234567\.891 has more decimal"):
+            table("1234567.891")

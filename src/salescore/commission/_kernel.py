@@ -59,7 +59,7 @@ _LIMIT: Final = 2.0**62
 
 
 def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
+    exponent = value.normalize(DECIMAL_CONTEXT).as_tuple().exponent
     assert isinstance(exponent, int)
     return max(0, -exponent)
 

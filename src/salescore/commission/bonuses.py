@@ -96,7 +96,7 @@ class Achievement(FrozenModel):
     @property
     def attainment(self) -> Decimal:
         """``actual / target`` [fraction]."""
-        return DECIMAL_CONTEXT.divide(self.actual, self.target).normalize()
+        return DECIMAL_CONTEXT.divide(self.actual, self.target).normalize(DECIMAL_CONTEXT)
 
 
 def scaled(value: Decimal) -> int:
@@ -222,10 +222,16 @@ def bonus_reason(
     bonus: TargetBonus, achievement: Achievement, met: bool, currency: str
 ) -> tuple[str, str]:
     """A bonus line's reason in English and Simplified Chinese."""
-    a, t = achievement.actual.normalize(), achievement.target.normalize()
+    a, t = (
+        achievement.actual.normalize(DECIMAL_CONTEXT),
+        achievement.target.normalize(DECIMAL_CONTEXT),
+    )
     hundred = DECIMAL_CONTEXT.multiply(achievement.attainment, Decimal(100))
-    pct = f"{hundred.quantize(Decimal('0.01'), context=DECIMAL_CONTEXT).normalize():f}%"
-    need = f"{DECIMAL_CONTEXT.multiply(bonus.threshold, Decimal(100)).normalize():f}%"
+    shown = hundred.quantize(Decimal("0.01"), context=DECIMAL_CONTEXT)
+    pct = f"{shown.normalize(DECIMAL_CONTEXT):f}%"
+    need = (
+        f"{DECIMAL_CONTEXT.multiply(bonus.threshold, Decimal(100)).normalize(DECIMAL_CONTEXT):f}%"
+    )
     head_en = f"{bonus.metric} {a:f} of target {t:f} ({pct})"
     head_zh = f"{bonus.metric} 完成 {a:f} / 目标 {t:f}（{pct}）"
     if not met:

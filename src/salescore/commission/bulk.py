@@ -954,7 +954,7 @@ def settle_minor(
     if draw is not None and draw.kind == "recoverable":
         a = a + adv
     share = draw.recovery if draw is not None else Decimal(1)
-    places = max(0, -int(share.normalize().as_tuple().exponent))
+    places = max(0, -int(share.normalize(DECIMAL_CONTEXT).as_tuple().exponent))
     due = round_div(int(share.scaleb(places)) * np.maximum(e - g, zero), 10**places, rounding)
     rec = np.where(rest & ~low, np.minimum(a, due), zero)
     a = a - rec

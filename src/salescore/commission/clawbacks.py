@@ -319,11 +319,11 @@ _PLACES = Decimal("1e-8")
 
 def _shown(rate: Fraction) -> Decimal:
     value = DECIMAL_CONTEXT.divide(Decimal(rate.numerator), Decimal(rate.denominator))
-    return value.quantize(_PLACES, context=DECIMAL_CONTEXT).normalize()
+    return value.quantize(_PLACES, context=DECIMAL_CONTEXT).normalize(DECIMAL_CONTEXT)
 
 
 def _pct(value: Decimal) -> str:
-    return f"{DECIMAL_CONTEXT.multiply(value, Decimal(100)).normalize():f}%"
+    return f"{DECIMAL_CONTEXT.multiply(value, Decimal(100)).normalize(DECIMAL_CONTEXT):f}%"
 
 
 def _current_rate(

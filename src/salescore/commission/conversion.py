@@ -101,7 +101,7 @@ def convert_credits(
         converted = fx.convert_rounded(c.amount, currency, on=c.credited_on, rounding=rounding)
         factor = fx.factor(c.amount.currency, currency, on=c.credited_on)
         shown = DECIMAL_CONTEXT.divide(Decimal(factor.numerator), Decimal(factor.denominator))
-        rate = shown.quantize(_SHOWN, context=DECIMAL_CONTEXT).normalize()
+        rate = shown.quantize(_SHOWN, context=DECIMAL_CONTEXT).normalize(DECIMAL_CONTEXT)
         was = f"{c.amount.amount:,} {c.amount.currency}"
         now = f"{converted.amount:,} {currency}"
         done.append(

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import to_decimal
+from salescore._numeric import DECIMAL_CONTEXT, to_decimal
 from salescore.commission.draws import Draw
 from salescore.errors import InvalidInputError
 from salescore.money import CurrencyCode, minor_unit
@@ -77,7 +77,7 @@ _MAX_PLACES = 8
 
 
 def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
+    exponent = value.normalize(DECIMAL_CONTEXT).as_tuple().exponent
     assert isinstance(exponent, int)  # finite by construction
     return max(0, -exponent)
 

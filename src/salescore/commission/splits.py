@@ -73,8 +73,9 @@ def split_credit(
     total = sum(fractions, Fraction(0))
     if total != 1:
         text = DECIMAL_CONTEXT.divide(Decimal(total.numerator), Decimal(total.denominator))
+        shown = text.normalize(DECIMAL_CONTEXT)
         raise InvalidInputError(
-            f"deal {deal_id!r} split shares add up to {text.normalize()}, not 1 (100 percent)"
+            f"deal {deal_id!r} split shares add up to {shown}, not 1 (100 percent)"
         )
     whole = Credit(
         deal_id=deal_id, rep_id=next(iter(shares)), amount=amount, credited_on=credited_on

@@ -324,7 +324,7 @@ class Statement(FrozenModel):
 
 
 def _pct(value: Decimal) -> str:
-    return f"{DECIMAL_CONTEXT.multiply(value, Decimal(100)).normalize():f}%"
+    return f"{DECIMAL_CONTEXT.multiply(value, Decimal(100)).normalize(DECIMAL_CONTEXT):f}%"
 
 
 def reasons(
@@ -357,8 +357,8 @@ def reasons(
         )
     if kind == "multiplier":
         return (
-            f"x {multiplier.normalize():f} for deal attributes {label}",
-            f"按交易属性 {label} 乘以系数 {multiplier.normalize():f}",
+            f"x {multiplier.normalize(DECIMAL_CONTEXT):f} for deal attributes {label}",
+            f"按交易属性 {label} 乘以系数 {multiplier.normalize(DECIMAL_CONTEXT):f}",
         )
     if kind == "deal_cap":
         return "capped at the per-deal cap", "超过单笔上限，按上限封顶"
@@ -373,8 +373,10 @@ def reasons(
         return "capped at the period cap", "超过本期上限，按上限封顶"
     if kind == "year_cap":
         return "capped at the per-year cap", "超过年度上限，按上限封顶"
-    accel_en = f" x {multiplier.normalize():f} accelerator" if multiplier != 1 else ""
-    accel_zh = f" × 加速系数 {multiplier.normalize():f}" if multiplier != 1 else ""
+    accel_en = (
+        f" x {multiplier.normalize(DECIMAL_CONTEXT):f} accelerator" if multiplier != 1 else ""
+    )
+    accel_zh = f" × 加速系数 {multiplier.normalize(DECIMAL_CONTEXT):f}" if multiplier != 1 else ""
     label_en = f"in tier {tier}" if tier else "above the top tier"
     label_zh = f"第{tier}档" if tier else "超出最高档"
     if per != "fraction":
@@ -409,7 +411,7 @@ def _rate_at(seg: _kernel.Segments, j: int, position: int, scale: int) -> Decima
     share = Fraction(position - lower, scale * seg.w_k[j])
     rate = Fraction(seg.rate[j]) + (Fraction(seg.end_rate[j]) - Fraction(seg.rate[j])) * share
     value = DECIMAL_CONTEXT.divide(Decimal(rate.numerator), Decimal(rate.denominator))
-    return value.quantize(_RATE_PLACES, context=DECIMAL_CONTEXT).normalize()
+    return value.quantize(_RATE_PLACES, context=DECIMAL_CONTEXT).normalize(DECIMAL_CONTEXT)
 
 
 def _quota_minor(plan: CommissionPlan, quota: Money | None) -> int:
