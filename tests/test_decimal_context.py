@@ -115,3 +115,20 @@ def test_plan_checks_count_decimal_places_exactly_under_a_low_precision_caller()
         assert table("1234567.89").components[0].tiers[0].upper == decimal.Decimal("1234567.89")
         with pytest.raises(InvalidInputError, match=r"boundary 1234567\.891 has more decimal"):
             table("1234567.891")
+
+
+def test_models_and_results_read_outside_a_call_use_the_library_context():
+    from salescore.commission import Draw, plan_cost
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 4
+        draw = Draw(kind="recoverable", currency="CNY", amount="1234567.89", start=date(2026, 1, 1))
+        assert draw.amount == decimal.Decimal("1234567.89")
+        with pytest.raises(InvalidInputError, match="more decimal places"):
+            Draw(kind="recoverable", currency="CNY", amount="1234567.891", start=date(2026, 1, 1))
+    cost = plan_cost(PLAN, [0.5, 1.0, 1.5], quota=Money("123456789", "CNY"))
+    expected = cost.expected
+    with decimal.localcontext() as ctx:
+        ctx.prec = 4
+        assert cost.expected == expected
+        assert cost.p90 == cost.quantile(0.9)

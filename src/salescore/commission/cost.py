@@ -73,7 +73,7 @@ class PlanCost:
         return minor_unit(self.currency)
 
     def _money(self, minor: int) -> Decimal:
-        return Decimal(minor).scaleb(-self._mu)
+        return Decimal(minor).scaleb(-self._mu, context=DECIMAL_CONTEXT)
 
     @property
     def n(self) -> int:
@@ -99,7 +99,8 @@ class PlanCost:
             return self._money(0)
         total = sum(self.cost.tolist())
         mean = DECIMAL_CONTEXT.divide(Decimal(total), Decimal(self.n))
-        return mean.quantize(Decimal(1), rounding=self.rounding).scaleb(-self._mu)
+        whole = mean.quantize(Decimal(1), rounding=self.rounding, context=DECIMAL_CONTEXT)
+        return whole.scaleb(-self._mu, context=DECIMAL_CONTEXT)
 
     def quantile(self, q: float) -> Decimal:
         """The ``q`` quantile of the cost [currency].

@@ -30,7 +30,8 @@ DrawKind = Literal["recoverable", "non_recoverable"]
 
 
 def _whole(value: Decimal, currency: str, what: str) -> None:
-    if value.quantize(Decimal(1).scaleb(-minor_unit(currency))) != value:
+    unit = Decimal(1).scaleb(-minor_unit(currency))
+    if value.quantize(unit, context=DECIMAL_CONTEXT) != value:
         raise InvalidInputError(
             f"{what} {value} has more decimal places than {currency} allows "
             f"({minor_unit(currency)})"
