@@ -28,12 +28,14 @@ from typing import Annotated, Any, Final, Self
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from salescore._base import FrozenModel
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
+    floats_to_minor_units,
     largest_remainder,
     round_div,
     round_fraction,
@@ -54,6 +56,7 @@ __all__ = [
     "FxRates",
     "Money",
     "check_currency",
+    "floats_to_minor_units_by_currency",
     "minor_unit",
 ]
 
@@ -110,6 +113,32 @@ def minor_unit(currency: str) -> int:
     (3, 0)
     """
     return CURRENCIES[check_currency(currency)]
+
+
+def floats_to_minor_units_by_currency(
+    amounts: npt.NDArray[np.float64], currencies: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Float amounts in minor units of each row's own currency, and which are not whole.
+
+    The bulk reading of an ``amount`` / ``currency`` column pair: one
+    :func:`~salescore._numeric.floats_to_minor_units` per distinct currency.
+
+    Examples
+    --------
+    >>> minor, off = floats_to_minor_units_by_currency(
+    ...     np.array([12.34, 1000.0, 10.5]), ["CNY", "JPY", "JPY"])
+    >>> minor.tolist(), off.tolist()
+    ([1234, 1000, 10], [False, False, True])
+    """
+    codes, uniques = pd.factorize(pd.Series(np.asarray(currencies, dtype=object), dtype=object))
+    minor = np.zeros(len(amounts), dtype=np.int64)
+    off = np.zeros(len(amounts), dtype=bool)
+    for ci, code in enumerate(uniques):
+        at = codes == ci
+        mu = minor_unit(str(code))
+        minor[at] = floats_to_minor_units(amounts[at], mu)
+        off[at] = minor[at] / 10.0**mu != amounts[at]
+    return minor, off
 
 
 #: A validated ISO 4217 currency code, usable as a pydantic field type.

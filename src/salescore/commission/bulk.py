@@ -379,15 +379,17 @@ def statements_frame(
     errors = pd.concat([failures, *extra], ignore_index=True) if extra else failures
     used = valid[~reject]
     minor = minor[~reject]
+    # Converted rows: positions among the rows used, and among all valid rows.
     moved = np.flatnonzero(currencies[~reject] != plan.currency)
+    moved_valid = np.flatnonzero(~reject)[moved]
     conversions = pd.DataFrame(
         {
             "row": used.index[moved].to_numpy(dtype=object),
             "deal_id": used["deal_id"].astype(object).to_numpy()[moved],
             "rep_id": used["rep_id"].astype(object).to_numpy()[moved],
-            "currency": currencies[~reject][moved],
-            "amount": amount[~reject][moved],
-            "rate": fx_rate[~reject][moved],
+            "currency": currencies[moved_valid],
+            "amount": amount[moved_valid],
+            "rate": fx_rate[moved_valid],
             "amount_minor": minor[moved],
         }
     )

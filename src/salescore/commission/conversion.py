@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from salescore._base import FrozenModel
-from salescore._numeric import DECIMAL_CONTEXT, floats_to_minor_units
+from salescore._numeric import DECIMAL_CONTEXT
 from salescore.errors import CurrencyMismatchError
-from salescore.money import FxRates, Money, minor_unit
+from salescore.money import FxRates, Money, floats_to_minor_units_by_currency
 
 if TYPE_CHECKING:
     from salescore.commission.statement import Credit
@@ -134,15 +133,13 @@ def convert_minor_frame(
     (``currency_mismatch`` without ``fx``, ``missing_rate``, ``not_minor_unit``
     in the row's own currency) and each row's display rate (1 in ``to``).
     """
-    mu = minor_unit(to)
-    minor = np.zeros(len(amount), dtype=np.int64)
-    not_minor = np.zeros(len(amount), dtype=bool)
     rate = np.ones(len(amount), dtype=np.float64)
     foreign = np.asarray(currency != to, dtype=bool)
-    home = ~foreign
-    if home.any():
-        minor[home] = floats_to_minor_units(amount[home], mu)
-        not_minor[home] = minor[home] / 10.0**mu != amount[home]
+    # Without a table a foreign row is a currency mismatch, and only that: not read.
+    read = np.flatnonzero(~foreign) if fx is None else np.arange(len(amount))
+    minor = np.zeros(len(amount), dtype=np.int64)
+    not_minor = np.zeros(len(amount), dtype=bool)
+    minor[read], not_minor[read] = floats_to_minor_units_by_currency(amount[read], currency[read])
     reasons = {
         "not_minor_unit": not_minor,
         "currency_mismatch": foreign if fx is None else np.zeros(len(amount), dtype=bool),
@@ -151,16 +148,9 @@ def convert_minor_frame(
     if fx is None or not foreign.any():
         return minor, reasons, rate
     where = np.flatnonzero(foreign)
-    source = np.zeros(len(where), dtype=np.int64)
     codes = currency[where]
-    for code in pd.unique(codes).tolist():
-        mine = codes == code
-        places = minor_unit(str(code))
-        values = amount[where[mine]]
-        source[mine] = floats_to_minor_units(values, places)
-        not_minor[where[mine]] = source[mine] / 10.0**places != values
     converted, missing = fx.convert_minor(
-        source, codes.astype(str), days[where], to, rounding=rounding
+        minor[where], codes.astype(str), days[where], to, rounding=rounding
     )
     minor[where] = converted
     reasons["missing_rate"][where] = missing

@@ -49,7 +49,6 @@ from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
     exact_decimals,
-    floats_to_minor_units,
     to_fraction,
 )
 from salescore.commission.splits import split_credit
@@ -58,7 +57,7 @@ from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import Column, FrameContract, partition_frame
 from salescore.models import Channel, Opportunity, Organization, Pipeline, check_unique_ids
 from salescore.models._fields import Identifier
-from salescore.money import Money, minor_unit
+from salescore.money import Money, floats_to_minor_units_by_currency, minor_unit
 
 __all__ = [
     "ASSIGNMENTS",
@@ -1070,21 +1069,6 @@ def _scales(currencies: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
     return out
 
 
-def _to_minor(
-    amounts: npt.NDArray[np.float64], currencies: npt.NDArray[Any]
-) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """Amounts in minor units of their currency, and where they are not whole minor units."""
-    codes, uniques = pd.factorize(pd.Series(currencies, dtype=object))
-    minor = np.zeros(len(amounts), dtype=np.int64)
-    off = np.zeros(len(amounts), dtype=bool)
-    for ci, code in enumerate(uniques):
-        at = codes == ci
-        mu = minor_unit(str(code))
-        minor[at] = floats_to_minor_units(amounts[at], mu)
-        off[at] = minor[at] / 10.0**mu != amounts[at]
-    return minor, off
-
-
 def _decimals(values: npt.NDArray[np.float64]) -> IntArray:
     """Fewest decimal places that write each value exactly (16 when more than 15 are needed)."""
     places = np.full(len(values), 16, dtype=np.int64)
@@ -1269,7 +1253,7 @@ def _invoices(
     label = frame.index.take(valid.index.to_numpy())
     name = valid["deal_id"].astype(object).to_numpy()
     cur = valid["currency"].astype(object).to_numpy()
-    minor, off = _to_minor(valid["amount"].to_numpy(dtype=np.float64), cur)
+    minor, off = floats_to_minor_units_by_currency(valid["amount"].to_numpy(dtype=np.float64), cur)
     di = deals.codes(name)
     unknown = deals.unknown(name, di)
     mismatch = np.zeros(len(di), dtype=bool)
@@ -1340,7 +1324,7 @@ def _payments(
     unknown = (ii < 0) & ~pd.Index(invoice).isin(list(inv.failing))
     unusable = ~unknown & ((ii < 0) | ~(inv.ok[at] if len(inv.ok) else False))
     cur = valid["currency"].astype(object).to_numpy()
-    minor, off = _to_minor(valid["amount"].to_numpy(dtype=np.float64), cur)
+    minor, off = floats_to_minor_units_by_currency(valid["amount"].to_numpy(dtype=np.float64), cur)
     mismatch = np.zeros(len(ii), dtype=bool)
     if len(inv.ok):
         i_cur = inv.valid["currency"].astype(object).to_numpy()
@@ -1639,7 +1623,9 @@ def credit_frame(
     d_ids = d_valid["deal_id"].astype(object).to_numpy()
     known = _Deals(d_ids, failing)
     d_cur = d_valid["currency"].astype(object).to_numpy()
-    d_amount, d_off = _to_minor(d_valid["amount"].to_numpy(dtype=np.float64), d_cur)
+    d_amount, d_off = floats_to_minor_units_by_currency(
+        d_valid["amount"].to_numpy(dtype=np.float64), d_cur
+    )
     channel = d_valid["channel_id"].astype(object).to_numpy()
     has_channel = d_valid["channel_id"].notna().to_numpy()
     partner_rates = _partner_rates(channels)
