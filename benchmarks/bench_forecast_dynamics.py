@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Row, row
+from benchmarks._walks import stage_walks
 from salescore.calendar import Period
 from salescore.forecast.markov import MarkovModel
 from salescore.forecast.montecarlo import simulate
@@ -44,29 +45,14 @@ def bench_pipeline() -> Pipeline:
 
 def make_changes(n_deals: int, per_deal: int = 5, seed: int = SEED) -> pd.DataFrame:
     """A STAGE_CHANGES frame sorted by time: ``per_deal`` moves per deal, some won or lost."""
-    rng = np.random.default_rng(seed)
-    names = np.array([*OPEN, "Won", "Lost"], dtype=object)
-    walk = rng.integers(1, 3, size=(n_deals, per_deal))  # +1 or +2 (mod 3): always moves
-    walk[:, 0] = 0
-    pos = np.cumsum(walk, axis=1) % 3
-    outcome = rng.choice([0, 3, 4], size=n_deals, p=[0.4, 0.25, 0.35])
-    pos[:, -1] = np.where(outcome > 0, outcome, pos[:, -1])
-    stage = names[pos]
-    previous = np.empty_like(stage)
-    previous[:, 1:] = stage[:, :-1]
-    previous[:, 0] = None
-    start = rng.integers(0, 500 * 86_400, n_deals) * 1_000_000 + 1_735_689_600_000_000
-    gaps = rng.integers(3_600, 40 * 86_400, size=(n_deals, per_deal)) * 1_000_000
-    gaps[:, 0] = 0
-    at = start[:, None] + np.cumsum(gaps, axis=1)
-    ids = pd.Series(np.arange(n_deals)).map("D{:07d}".format).to_numpy(dtype=object)
-    order = np.argsort(at.ravel(), kind="stable")  # an audit log: sorted by time
+    w = stage_walks(n_deals, per_deal, seed, OPEN, whole_days=False)
+    order = np.argsort(w.at_us.ravel(), kind="stable")  # an audit log: sorted by time
     return pd.DataFrame(
         {
-            "opportunity_id": np.repeat(ids, per_deal)[order],
-            "from_stage": previous.ravel()[order],
-            "to_stage": stage.ravel()[order],
-            "changed_at": pd.to_datetime(at.ravel()[order], unit="us", utc=True),
+            "opportunity_id": np.repeat(w.ids, per_deal)[order],
+            "from_stage": w.previous.ravel()[order],
+            "to_stage": w.stage.ravel()[order],
+            "changed_at": pd.to_datetime(w.at_us.ravel()[order], unit="us", utc=True),
         }
     )
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from benchmarks._harness import Row, row
+from benchmarks._walks import stage_walks
 from salescore.forecast.probabilities import NaiveBayesScorer, stage_win_rates
 from salescore.models import Pipeline, Stage
 
@@ -43,29 +44,14 @@ def make_history(
     n_deals: int, per_deal: int = 5, seed: int = SEED
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """An OPPORTUNITIES frame and its STAGE_CHANGES frame: ``per_deal`` moves per deal."""
-    rng = np.random.default_rng(seed)
-    names = np.array([*OPEN, "Won", "Lost"], dtype=object)
-    walk = rng.integers(1, 3, size=(n_deals, per_deal))  # +1 or +2 (mod 3): always moves
-    walk[:, 0] = 0
-    pos = np.cumsum(walk, axis=1) % 3
-    outcome = rng.choice([0, 3, 4], size=n_deals, p=[0.4, 0.25, 0.35])
-    pos[:, -1] = np.where(outcome > 0, outcome, pos[:, -1])
-    stage = names[pos]
-    previous = np.empty_like(stage)
-    previous[:, 1:] = stage[:, :-1]
-    previous[:, 0] = None
-    start_day = rng.integers(0, 500, n_deals)
-    start = start_day * 86_400_000_000 + 1_735_689_600_000_000
-    gaps = rng.integers(3_600, 40 * 86_400, size=(n_deals, per_deal)) * 1_000_000
-    gaps[:, 0] = 0
-    at = start[:, None] + np.cumsum(gaps, axis=1)
-    ids = pd.Series(np.arange(n_deals)).map("D{:07d}".format).to_numpy(dtype=object)
+    w = stage_walks(n_deals, per_deal, seed, OPEN, whole_days=True)
+    rng, ids, stage, start_day = w.rng, w.ids, w.stage, w.start_day
     changes = pd.DataFrame(
         {
             "opportunity_id": np.repeat(ids, per_deal),
-            "from_stage": previous.ravel(),
+            "from_stage": w.previous.ravel(),
             "to_stage": stage.ravel(),
-            "changed_at": pd.to_datetime(at.ravel(), unit="us", utc=True),
+            "changed_at": pd.to_datetime(w.at_us.ravel(), unit="us", utc=True),
         }
     )
     created = (np.datetime64("2025-01-01") + start_day.astype("timedelta64[D]")).astype(
