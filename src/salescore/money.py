@@ -130,7 +130,12 @@ def floats_to_minor_units_by_currency(
     >>> minor.tolist(), off.tolist()
     ([1234, 1000, 10], [False, False, True])
     """
-    codes, uniques = pd.factorize(pd.Series(np.asarray(currencies, dtype=object), dtype=object))
+    cur = np.asarray(currencies, dtype=object)
+    if len(cur) and bool((cur == cur[0]).all()):  # one currency, the usual case: no factorize
+        mu = minor_unit(str(cur[0]))
+        whole = floats_to_minor_units(amounts, mu)
+        return whole, whole / 10.0**mu != amounts
+    codes, uniques = pd.factorize(pd.Series(cur, dtype=object))
     minor = np.zeros(len(amounts), dtype=np.int64)
     off = np.zeros(len(amounts), dtype=bool)
     for ci, code in enumerate(uniques):
