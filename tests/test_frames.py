@@ -956,3 +956,25 @@ def test_blank_names_fail_the_reps_teams_and_channels_contracts():
     assert failures[["row", "column"]].values.tolist() == [[1, "name"]]
     teams = pd.DataFrame({"id": ["T"], "name": [""]})
     assert len(partition_frame(teams, TEAMS)[1]) == 1
+
+
+def test_check_stage_column_refuses_one_string_for_the_stage_names():
+    from salescore.frames import check_stage_column
+
+    series = pd.Series(["Q", "u"])
+    # Read as letters, "Qualify" would allow "Q" and "u" and pass silently.
+    with pytest.raises(InvalidInputError, match="stage names 'Qualify' is a single string"):
+        check_stage_column(series, "Qualify")
+    with pytest.raises(InvalidInputError, match="hold 3, which is not a string name"):
+        check_stage_column(series, ["Q", 3])  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="is not a collection of names"):
+        check_stage_column(series, 7)  # type: ignore[arg-type]
+    assert check_stage_column(series, ("Q", "u")) is series
+
+
+def test_column_allowed_refuses_one_string():
+    from salescore.frames import Column
+
+    with pytest.raises(InvalidInputError, match="column 'stage' allowed 'Won' is a single string"):
+        Column("stage", "category", allowed="Won")  # type: ignore[arg-type]
+    assert Column("stage", "category", allowed=["Won", "Lost"]).allowed == ("Won", "Lost")  # type: ignore[arg-type]

@@ -99,3 +99,15 @@ def test_largest_remainder_rows_float_weights_sum_and_stay_close(totals, weights
     assert rows.sum(axis=1).tolist() == totals
     shares = np.asarray(totals, dtype=float)[:, None] * np.asarray(weights) / sum(weights)
     assert np.all(np.abs(rows - shares) <= 1 + 1e-6 * np.abs(shares))
+
+
+def test_check_units_reads_whole_numbers_and_refuses_the_rest():
+    from salescore._numeric import MAX_UNITS, check_units
+
+    assert check_units([1, 2.0, Decimal("3"), np.int32(4)], what="w") == [1, 2, 3, 4]
+    assert check_units([-MAX_UNITS, MAX_UNITS], what="w") == [-(10**18), 10**18]
+    for bad in (True, 1.5, float("inf"), Decimal("0.1"), "7", None):
+        with pytest.raises(InvalidInputError, match=r"w value .* is not a whole number"):
+            check_units([bad], what="w")
+    with pytest.raises(InvalidInputError, match=f"above the largest magnitude allowed, {10**18}"):
+        check_units([MAX_UNITS + 1], what="w")

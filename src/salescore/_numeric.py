@@ -32,9 +32,11 @@ R = TypeVar("R")
 
 __all__ = [
     "DECIMAL_CONTEXT",
+    "MAX_UNITS",
     "ROUNDING_MODES",
     "check_fraction",
     "check_rounding",
+    "check_units",
     "exact_decimals",
     "floats_to_minor_units",
     "from_minor_units",
@@ -67,6 +69,60 @@ ROUNDING_MODES: Final = frozenset(
 )
 
 Number = Decimal | int | float | str | Fraction
+
+
+#: The largest magnitude [minor units, or whole counts] that the int64 kernels hold
+#: exactly with room for their sums: 10**18, ten quadrillion yuan at two places.
+MAX_UNITS: Final = 10**18
+
+
+def check_units(values: object, *, what: str, limit: int = MAX_UNITS) -> list[int]:
+    """Read whole numbers of units, refusing fractions and magnitudes above ``limit``.
+
+    Parameters
+    ----------
+    values : array_like of int
+        Integers, or floats and Decimals with whole values [units].
+    what : str
+        What the values are, for the error message.
+    limit : int
+        The largest magnitude allowed [units].
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    InvalidInputError
+        A value is not a whole number, or its magnitude is above ``limit``.
+
+    Examples
+    --------
+    >>> check_units([3, 4.0], what="row totals")
+    [3, 4]
+    >>> check_units([10**19], what="row totals")
+    Traceback (most recent call last):
+    ...
+    salescore.errors.InvalidInputError: row totals value 10000000000000000000 is above the \
+largest magnitude allowed, 1000000000000000000 units
+    """
+    items = np.asarray(values, dtype=object).ravel().tolist()
+    result = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int | float | Decimal | np.number):
+            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
+        if isinstance(item, float | np.floating) and not math.isfinite(item):
+            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
+        whole = int(item)
+        if whole != item:
+            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
+        if abs(whole) > limit:
+            raise InvalidInputError(
+                f"{what} value {whole} is above the largest magnitude allowed, {limit} units"
+            )
+        result.append(whole)
+    return result
 
 
 def check_rounding(rounding: str) -> str:

@@ -68,6 +68,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salescore._base import FrozenModel
+from salescore._names import as_names
 from salescore.errors import FrameValidationError, InvalidInputError, UnknownStageError
 from salescore.models import (
     Channel,
@@ -207,6 +208,8 @@ class Column:
         where = f"column {self.name!r}"
         if not isinstance(self.name, str) or not self.name:
             raise InvalidInputError(f"column name {self.name!r} must be a non-empty string")
+        if self.allowed is not None:
+            object.__setattr__(self, "allowed", as_names(self.allowed, what=f"{where} allowed"))
         if self.kind not in KINDS:
             raise InvalidInputError(
                 f"{where} kind {self.kind!r} is not one of {', '.join(sorted(KINDS))}"
@@ -1208,7 +1211,9 @@ def check_stage_column(
     salescore.frames.UnknownStageValuesError: column 'stage' names stages not in the pipeline:
     'Demo' (2 rows); known stages: Won, Lost
     """
-    names = pipeline.names if isinstance(pipeline, Pipeline) else tuple(pipeline)
+    names = (
+        pipeline.names if isinstance(pipeline, Pipeline) else as_names(pipeline, what="stage names")
+    )
     if not isinstance(series, pd.Series):
         raise InvalidInputError(
             f"expected a pandas Series of stage names, got {type(series).__name__}"

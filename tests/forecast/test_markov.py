@@ -436,3 +436,12 @@ def test_markov_model_closes_only_through_later_stages():
     m = MarkovModel.from_counts(TransitionCounts(pipeline.names, WEEK, raw, 2), pipeline)
     assert m.win_probability.tolist()[:3] == pytest.approx([0.5, 0.5, 0.5])
     assert m.expected_steps.tolist()[:3] == pytest.approx([4.5, 2.5, 1.5])
+
+
+def test_transition_counts_refuse_one_string_for_the_stages():
+    from datetime import timedelta
+
+    from salescore.forecast import TransitionCounts
+
+    with pytest.raises(InvalidInputError, match="stages 'Won' is a single string"):
+        TransitionCounts("Won", timedelta(weeks=1), np.zeros((3, 3)), 0)  # type: ignore[arg-type]

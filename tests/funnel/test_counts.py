@@ -262,3 +262,12 @@ def test_funnel_counts_long_stays_use_sparse_histogram() -> None:
     assert counts.durations[["stage", "hours", "count"]].values.tolist() == [
         ["Qualify", 41 * 8766, 1]
     ]
+
+
+def test_funnel_counts_refuse_one_string_for_the_stages():
+    import dataclasses
+
+    fields: dict[str, object] = {f.name: None for f in dataclasses.fields(FunnelCounts)}
+    fields.update(stages="Qualify", keys=())
+    with pytest.raises(InvalidInputError, match="funnel count stages 'Qualify' is a single string"):
+        FunnelCounts(**fields)  # type: ignore[arg-type]

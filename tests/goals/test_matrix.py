@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 import math
-from datetime import date
-from decimal import Decimal
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from salescore._numeric import largest_remainder
 from salescore.calendar import Period
 from salescore.errors import InvalidInputError
 from salescore.goals import allocate, controlled_round, decompose, plan_matrix
+from salescore.goals.allocate import working_time_units
 from salescore.models import Owner, Rep, Target
 
 YEAR = Period.year(2026)
@@ -44,7 +45,7 @@ def test_controlled_round_degenerate_margins():
     assert controlled_round([-3, -1], [-2, -2]).tolist() == [[-2, -1], [0, -1]] or (
         controlled_round([-3, -1], [-2, -2]).sum(axis=1).tolist() == [-3, -1]
     )
-    with pytest.raises(ValueError, match="sum to"):
+    with pytest.raises(InvalidInputError, match="sum to 3 and column totals to 4"):
         controlled_round([1, 2], [4])
 
 
@@ -85,7 +86,7 @@ def test_long_form_and_minor_units():
     units = plan_matrix(target("100.00"), reps(2), "quarter", minor_units=True)
     assert units.to_numpy().dtype == np.int64
     assert int(units.to_numpy().sum()) == 10000
-    with pytest.raises(ValueError, match="form"):
+    with pytest.raises(InvalidInputError, match="form 'tall' is not one of 'wide', 'long'"):
         plan_matrix(target(), reps(2), "quarter", form="tall")  # type: ignore[arg-type]
 
 
@@ -227,3 +228,233 @@ def test_a_team_hired_after_the_first_quarter_cannot_carry_it():
         target(), team, "quarter", owner_method="capacity", time_weights=[0, 30, 30, 40]
     )
     assert m["2026-Q1"].sum() == 0
+
+
+# --- Large magnitudes: an independent check of the seeded (capacity) rounding ---------------
+#
+# The ideal is fitted again here in 50-digit Decimal arithmetic, and the existence of a valid
+# rounding is decided by a plain max-flow, so neither depends on the library's float fit.
+
+
+def _ideal_by_decimal_ras(
+    seed: np.ndarray, rows: list[int], cols: list[int]
+) -> list[list[Decimal]]:
+    with localcontext() as ctx:
+        ctx.prec = 50
+        x = [[Decimal(repr(float(v))) if v > 0 else Decimal(0) for v in line] for line in seed]
+        for _ in range(20_000):
+            for i, r in enumerate(rows):
+                s = sum(x[i])
+                x[i] = [v * r / s if s else v for v in x[i]]
+            for j, c in enumerate(cols):
+                s = sum(line[j] for line in x)
+                for line in x:
+                    line[j] = line[j] * c / s if s else line[j]
+            gap = sum(abs(sum(line) - r) for line, r in zip(x, rows, strict=True))  # type: ignore[misc]
+            if gap < Decimal("1e-30"):
+                return x
+    raise AssertionError("the Decimal fit did not converge")
+
+
+def _max_flow(capacity: list[list[int]], source: int, sink: int) -> int:
+    """Edmonds-Karp on a dense capacity matrix (small graphs only)."""
+    n = len(capacity)
+    residual = [row[:] for row in capacity]
+    flow = 0
+    while True:
+        parent = [-1] * n
+        parent[source] = source
+        queue = [source]
+        for u in queue:
+            for v in range(n):
+                if parent[v] < 0 and residual[u][v] > 0:
+                    parent[v] = u
+                    queue.append(v)
+        if parent[sink] < 0:
+            return flow
+        push, v = math.inf, sink
+        while v != source:
+            push = min(push, residual[parent[v]][v])
+            v = parent[v]
+        v = sink
+        while v != source:
+            residual[parent[v]][v] -= int(push)
+            residual[v][parent[v]] += int(push)
+            v = parent[v]
+        flow += int(push)
+
+
+def _fits_in_pattern(support: np.ndarray, rows: list[int], cols: list[int], *, strictly: bool):
+    """Whether a real matrix on ``support`` meets the margins (every support cell > 0 if strictly).
+
+    Strict positivity is decided on margins scaled by ``cells + 1`` with one unit reserved in
+    every support cell: if no cut is tight, each cut has a unit of slack, which the scaling
+    makes room for the reserve; a tight cut forces a support cell to zero at every scale.
+    """
+    n, k = support.shape
+    scale = int(support.sum()) + 1 if strictly else 1
+    reserve = 1 if strictly else 0
+    need_rows = [scale * r - reserve * int(support[i].sum()) for i, r in enumerate(rows)]
+    need_cols = [scale * c - reserve * int(support[:, j].sum()) for j, c in enumerate(cols)]
+    if min(need_rows + need_cols) < 0:
+        return False
+    source, sink = n + k, n + k + 1
+    capacity = [[0] * (n + k + 2) for _ in range(n + k + 2)]
+    for i in range(n):
+        capacity[source][i] = need_rows[i]
+        for j in range(k):
+            capacity[i][n + j] = scale * sum(rows) if support[i, j] else 0
+    for j in range(k):
+        capacity[n + j][sink] = need_cols[j]
+    return _max_flow(capacity, source, sink) == sum(need_rows)
+
+
+def _rounding_exists(ideal: list[list[Decimal]], rows: list[int], cols: list[int]) -> bool:
+    """Whether an integer matrix with these margins has every cell at floor or ceil of ideal."""
+    n, k = len(rows), len(cols)
+    floors = [[math.floor(v) for v in line] for line in ideal]
+    source, sink = n + k, n + k + 1
+    capacity = [[0] * (n + k + 2) for _ in range(n + k + 2)]
+    for i in range(n):
+        capacity[source][i] = rows[i] - sum(floors[i])
+        for j in range(k):
+            capacity[i][n + j] = int(ideal[i][j] != floors[i][j])
+    for j in range(k):
+        capacity[n + j][sink] = cols[j] - sum(floors[i][j] for i in range(n))
+    if any(c < 0 for c in capacity[source]) or any(capacity[n + j][sink] < 0 for j in range(k)):
+        return False
+    return _max_flow(capacity, source, sink) == sum(capacity[source])
+
+
+def _assert_valid_rounding(m: np.ndarray, ideal: list[list[Decimal]], rows, cols) -> None:
+    assert m.sum(axis=1).tolist() == list(rows)
+    assert m.sum(axis=0).tolist() == list(cols)
+    for i, line in enumerate(ideal):
+        for j, v in enumerate(line):
+            assert math.floor(v) <= int(m[i, j]) <= math.ceil(v), (i, j, v, m[i, j])
+
+
+@given(
+    st.integers(1, 4),
+    st.integers(1, 12),
+    st.integers(2, 15),
+    st.integers(0, 2**32 - 1),
+)
+def test_controlled_round_with_a_seed_is_exact_for_magnitudes_up_to_1e15(n, k, exponent, seed):
+    rng = np.random.default_rng(seed)
+    # A ragged zero pattern (joiners and leavers), every line with a working cell.
+    mask = rng.random((n, k)) < 0.7
+    mask[np.arange(n), rng.integers(0, k, n)] = True
+    mask[rng.integers(0, n, k), np.arange(k)] = True
+    # Margins of an integer matrix that is positive exactly on the pattern: a valid
+    # rounding exists (that matrix is one), and the fit has an interior solution.
+    scale = max(1, 10**exponent // (n * k))
+    reachable = np.where(mask, rng.integers(1, scale + 1, (n, k)), 0)
+    rows, cols = reachable.sum(axis=1).tolist(), reachable.sum(axis=0).tolist()
+    weights = np.where(mask, rng.uniform(0.05, 20.0, (n, k)), 0.0)
+    m = controlled_round(rows, cols, seed=weights)
+    ideal = _ideal_by_decimal_ras(weights, rows, cols)
+    assert _rounding_exists(ideal, rows, cols)
+    _assert_valid_rounding(m, ideal, rows, cols)
+    assert (m[~mask] == 0).all()
+
+
+ramps = st.lists(st.floats(0.05, 1.0), max_size=3).map(tuple)
+
+
+@st.composite
+def capacity_teams(draw: st.DrawFn) -> list[Rep]:
+    team = [Rep(id="A", name="A", capacity=draw(st.floats(0.5, 1.0)))]
+    for i in range(draw(st.integers(1, 3))):
+        hire = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 240)))
+        stay = draw(st.none() | st.integers(60, 500))
+        leave = None if stay is None else hire + timedelta(days=stay)
+        team.append(
+            Rep(
+                id=f"R{i}",
+                name=f"R{i}",
+                hire_date=hire,
+                leave_date=leave,
+                ramp=draw(ramps),
+                capacity=draw(st.floats(0.2, 1.0)),
+            )
+        )
+    return team
+
+
+@given(capacity_teams(), st.integers(2, 15), st.integers(1, 9))
+def test_plan_matrix_capacity_is_exact_for_magnitudes_up_to_1e15(team, exponent, lead):
+    minor = lead * 10**exponent
+    goal = target(str(Decimal(minor).scaleb(-2)))
+    rows = [int(Decimal(str(t.value)).scaleb(2)) for t in allocate(goal, team, method="capacity")]
+    cols = [int(Decimal(str(t.value)).scaleb(2)) for t in decompose(goal, "month")]
+    seed = working_time_units(team, YEAR.split("month")).astype(np.float64)
+    support = seed > 0
+    if _fits_in_pattern(support, rows, cols, strictly=True):
+        event("interior")
+        # The fit has an interior solution: a valid rounding exists and must be found.
+        m = plan_matrix(goal, team, "month", owner_method="capacity", minor_units=True)
+        ideal = _ideal_by_decimal_ras(seed, rows, cols)
+        assert _rounding_exists(ideal, rows, cols)
+        _assert_valid_rounding(m.to_numpy(), ideal, rows, cols)
+    elif not _fits_in_pattern(support, rows, cols, strictly=False):
+        event("infeasible")
+        # Joiners hold more of the year than the months they work in: no matrix exists.
+        with pytest.raises(InvalidInputError, match="cannot meet both"):
+            plan_matrix(goal, team, "month", owner_method="capacity", minor_units=True)
+    else:
+        # Only a matrix with some working cells at zero meets the margins (a tight cut):
+        # the fit converges only in the limit, so either answer is exact or it is refused.
+        refused = None
+        try:
+            m = plan_matrix(goal, team, "month", owner_method="capacity", minor_units=True)
+        except InvalidInputError as exc:
+            refused = str(exc)
+        if refused is None:
+            assert m.sum(axis=1).tolist() == rows and m.sum(axis=0).tolist() == cols
+        else:
+            assert "cannot meet both" in refused
+
+
+def test_plan_matrix_capacity_splits_a_billion_yuan_between_a_rep_and_a_joiner():
+    # Refused before: the fit stopped 50 units from the margins at this size.
+    team = [Rep(id="A", name="A"), Rep(id="B", name="B", hire_date=date(2026, 2, 15))]
+    goal = target("1000000000")
+    m = plan_matrix(goal, team, "month", owner_method="capacity", minor_units=True)
+    # A works 365 days and B 320 (15 Feb to 31 Dec): 365 : 320 of 10**11 minor units.
+    assert m.sum(axis=1).tolist() == [53_284_671_533, 46_715_328_467]
+    assert m.sum(axis=0).tolist() == [8_333_333_334] * 4 + [8_333_333_333] * 8
+    # January is A's alone; B, hired mid-February, takes less of February than of March.
+    assert m["2026-01"].tolist() == [8_333_333_334, 0]
+    share_b = m.loc["B"] / m.sum(axis=0)
+    assert 0 < share_b["2026-02"] < share_b["2026-03"]
+    # Each cell is the floor or ceiling of the ideal fitted in 50-digit arithmetic.
+    seed = working_time_units(team, YEAR.split("month")).astype(np.float64)
+    rows, cols = m.sum(axis=1).tolist(), m.sum(axis=0).tolist()
+    _assert_valid_rounding(m.to_numpy(), _ideal_by_decimal_ras(seed, rows, cols), rows, cols)
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "message"),
+    [
+        ([3, -1], [1, 1], r"mixed sign \(-1 and 3\)"),
+        ([2.5, 0.5], [3], "row totals value 2.5 is not a whole number"),
+        ([10**19, 0], [10**19], "row totals value 10000000000000000000 is above"),
+        ([6 * 10**17, 6 * 10**17], [6 * 10**17, 6 * 10**17], "the total of the margins value"),
+        (["3"], [3], "row totals value '3' is not a whole number"),
+        ([float("nan")], [0], "row totals value nan is not a whole number"),
+    ],
+)
+def test_controlled_round_refuses_margins_it_cannot_meet(rows, cols, message):
+    with pytest.raises(InvalidInputError, match=message):
+        controlled_round(rows, cols)
+
+
+def test_plan_matrix_names_a_target_above_the_largest_magnitude():
+    huge = target("1" + "0" * 30)
+    with pytest.raises(InvalidInputError, match=r"target 'FY' in minor units value 1000+ is above"):
+        plan_matrix(huge, reps(2), "month")
+    # The documented limit itself still splits exactly: 10**18 minor units.
+    m = plan_matrix(target(str(Decimal(10**16))), reps(3), "month", minor_units=True)
+    assert int(m.to_numpy().sum()) == 10**18
+    assert m.sum(axis=0).tolist() == [83_333_333_333_333_334] * 4 + [83_333_333_333_333_333] * 8

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._names import as_names
 from salescore.calendar import Period
 from salescore.errors import InvalidInputError
 from salescore.frames import (
@@ -139,6 +140,7 @@ class TransitionCounts:
     deals: int
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "stages", as_names(self.stages, what="transition count stages"))
         counts = np.asarray(self.counts, dtype=np.int64)
         size = len(self.stages)
         if counts.shape != (size, size):

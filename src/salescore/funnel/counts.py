@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._names import as_names
 from salescore._numeric import floats_to_minor_units, to_minor_units
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
@@ -163,6 +164,10 @@ class FunnelCounts:
     by_stage: pd.DataFrame
     by_group: pd.DataFrame
     durations: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stages", as_names(self.stages, what="funnel count stages"))
+        object.__setattr__(self, "keys", as_names(self.keys, what="funnel count keys"))
 
     def _compatible(self, other: FunnelCounts) -> None:
         for name in ("stages", "keys", "inference", "reopen"):

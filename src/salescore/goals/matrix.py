@@ -36,16 +36,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import exact_decimals, largest_remainder
+from salescore._numeric import check_units, exact_decimals, largest_remainder
 from salescore.calendar import FiscalCalendar, Grain, WorkCalendar
 from salescore.errors import InvalidInputError
-from salescore.goals._split import require_period, split_unit
+from salescore.goals._split import SplitUnit, require_period, split_unit
 from salescore.goals.allocate import (
     AllocationMethod,
     OwnerLike,
@@ -84,12 +84,20 @@ def _floor_product(rows: IntMatrix, cols: IntMatrix, total: int) -> tuple[IntMat
 
 def _fit(
     seed: npt.NDArray[np.float64], rows: IntMatrix, cols: IntMatrix, labels: Sequence[str]
-) -> npt.NDArray[np.float64]:
+) -> tuple[IntMatrix, npt.NDArray[np.float64]]:
     """Scale ``seed`` to the margins by iterative proportional fitting (RAS).
 
     Zero cells stay zero, so an owner who does not work in a period gets
     nothing in it; the fit fails when the zero pattern makes the margins
     impossible (every owner away in a period the time weights fill).
+
+    The fitted matrix is returned as ``whole + fraction`` (int64 and float64
+    in [0, 1)). A float64 cell of 10¹¹ minor units is known only to about
+    10⁻⁵ of a unit, and its row and column sums drift by more than a unit at
+    10¹⁵, which is enough to make the rounding infeasible. Kept as whole
+    units plus a small fraction, each scaling step is an increment computed
+    from the exact integer gap to the margin, so the cells are fitted to about
+    10⁻¹² of a unit whatever the magnitude.
     """
     x = np.where(seed > 0, seed, 0.0)
     empty_cols = np.flatnonzero((x.sum(axis=0) == 0) & (cols != 0))
@@ -101,19 +109,64 @@ def _fit(
     empty_rows = np.flatnonzero((x.sum(axis=1) == 0) & (rows != 0))
     if empty_rows.size:
         raise InvalidInputError(f"owner {int(empty_rows[0])} has a share but no working time")
-    tolerance = 1e-9 * max(1.0, float(np.abs(rows).max()))
-    for _ in range(5000):
-        row_sum = x.sum(axis=1)
-        x *= np.divide(rows, row_sum, out=np.zeros_like(row_sum), where=row_sum > 0)[:, None]
-        col_sum = x.sum(axis=0)
-        x *= np.divide(cols, col_sum, out=np.zeros_like(col_sum), where=col_sum > 0)[None, :]
-        if np.abs(x.sum(axis=1) - rows).max() <= tolerance:
-            return x
-    raise InvalidInputError(
-        "the owners' working time cannot meet both the allocation and the time weights: "
-        "too many owners are away in the same periods; use even owner weights or time "
-        "weights that follow the team's working time"
-    )
+    row_sum = x.sum(axis=1)
+    x *= np.divide(rows, row_sum, out=np.zeros_like(row_sum), where=row_sum > 0)[:, None]
+    whole = np.floor(x).astype(np.int64)
+    fraction: npt.NDArray[np.float64] = x - whole
+    for _ in range(_FIT_ROUNDS):
+        row_gap = _scale_to(whole, fraction, rows, axis=1)
+        col_gap = _scale_to(whole, fraction, cols, axis=0)
+        if float(np.abs(row_gap).sum() + np.abs(col_gap).sum()) <= _FIT_TOLERANCE:
+            break
+    # What the rounding needs: every cut of the flow network off by less than
+    # one unit, so the integral flow theorem still applies to the residuals.
+    row_gap, col_gap = _gap(whole, fraction, rows, 1), _gap(whole, fraction, cols, 0)
+    if float(np.abs(row_gap).sum() + np.abs(col_gap).sum()) > _ROUNDING_SLACK:
+        raise InvalidInputError(
+            "the owners' working time cannot meet both the allocation and the time weights: "
+            "too many owners are away in the same periods; use even owner weights or time "
+            "weights that follow the team's working time"
+        )
+    return whole, fraction
+
+
+#: Scaling rounds, the total margin gap [units] that ends them, and the largest
+#: total gap the rounding tolerates (below one unit, with room for snapping).
+_FIT_ROUNDS: Final = 5000
+_FIT_TOLERANCE: Final = 1e-7
+_ROUNDING_SLACK: Final = 0.25
+#: Fractions this close to 0 or 1 [units] are the whole number they are next to.
+_SNAP: Final = 1e-9
+
+
+def _gap(
+    whole: IntMatrix, fraction: npt.NDArray[np.float64], margins: IntMatrix, axis: int
+) -> npt.NDArray[np.float64]:
+    """``margins - (whole + fraction).sum(axis)``, the integer part exactly."""
+    gap: npt.NDArray[np.float64] = (margins - whole.sum(axis=axis)).astype(
+        np.float64
+    ) - fraction.sum(axis=axis)
+    return gap
+
+
+def _scale_to(
+    whole: IntMatrix, fraction: npt.NDArray[np.float64], margins: IntMatrix, axis: int
+) -> npt.NDArray[np.float64]:
+    """Scale rows (``axis=1``) or columns (``axis=0``) onto ``margins``, in place.
+
+    Returns the gap before scaling. Multiplying a line by ``margin / sum`` is
+    adding ``cell * gap / sum`` to each cell: a small increment, added to the
+    fraction, whose whole units are then carried into ``whole``.
+    """
+    gap = _gap(whole, fraction, margins, axis)
+    size = whole.sum(axis=axis).astype(np.float64) + fraction.sum(axis=axis)
+    factor = np.divide(gap, size, out=np.zeros_like(gap), where=size > 0)
+    factor = factor[:, None] if axis == 1 else factor[None, :]
+    fraction += (whole + fraction) * factor
+    carry = np.floor(fraction)
+    whole += carry.astype(np.int64)
+    fraction -= carry
+    return gap
 
 
 def _greedy(
@@ -197,7 +250,8 @@ def controlled_round(
     Parameters
     ----------
     row_totals, col_totals : array_like of int
-        The margins [units]; all of one sign, with equal sums ``T``.
+        The margins [units]; all of one sign, with equal sums ``T``, and
+        ``|T|`` at most ``10**18`` units.
     seed : array_like of float, shape (rows, columns), optional
         Non-negative relative sizes of the cells, such as each owner's working
         time in each period.
@@ -212,10 +266,10 @@ def controlled_round(
 
     Raises
     ------
-    ValueError
-        The margins have different sums.
     InvalidInputError
-        The seed's zero cells make the margins impossible.
+        The margins have different sums or mixed signs, are not whole numbers
+        or exceed the largest magnitude; or the seed's zero cells make the
+        margins impossible.
 
     Examples
     --------
@@ -225,11 +279,23 @@ def controlled_round(
     >>> controlled_round([6, 4], [5, 5], seed=[[1, 1], [0, 1]]).tolist()
     [[5, 1], [0, 4]]
     """
-    rows = np.asarray(row_totals, dtype=np.int64)
-    cols = np.asarray(col_totals, dtype=np.int64)
-    total = int(rows.sum())
-    if total != int(cols.sum()):
-        raise ValueError(f"row totals sum to {total} and column totals to {int(cols.sum())}")
+    row_list = check_units(row_totals, what="row totals")
+    col_list = check_units(col_totals, what="column totals")
+    total = sum(row_list)
+    if total != sum(col_list):
+        raise InvalidInputError(
+            f"row totals sum to {total} and column totals to {sum(col_list)}; they must be equal"
+        )
+    check_units([total], what="the total of the margins")
+    signs = {v > 0 for v in (*row_list, *col_list) if v != 0}
+    if len(signs) > 1:
+        raise InvalidInputError(
+            f"margins of mixed sign ({min(*row_list, *col_list)} and "
+            f"{max(*row_list, *col_list)}) have no matrix whose cells all lie between 0 and "
+            "their ideal; give margins that are all >= 0 or all <= 0"
+        )
+    rows = np.asarray(row_list, dtype=np.int64)
+    cols = np.asarray(col_list, dtype=np.int64)
     if total == 0:
         return np.zeros((rows.size, cols.size), dtype=np.int64)
     if total < 0:
@@ -240,11 +306,13 @@ def controlled_round(
         eligible = remainder > 0
     else:
         labels = list(col_labels) if col_labels is not None else [str(j) for j in range(cols.size)]
-        fitted = _fit(np.asarray(seed, dtype=np.float64), rows, cols, labels)
-        # Values within float noise of a whole number are that number.
-        quotient = np.floor(fitted + 1e-7).astype(np.int64)
-        frac = np.clip(fitted - quotient, 0.0, None)
-        eligible = frac > 1e-7
+        quotient, frac = _fit(np.asarray(seed, dtype=np.float64), rows, cols, labels)
+        # A fraction within float noise of 0 or 1: the cell is that whole number,
+        # which is the floor or the ceiling of its ideal either way.
+        up = frac > 1 - _SNAP
+        quotient = quotient + up
+        frac = np.where(up | (frac < _SNAP), 0.0, frac)
+        eligible = frac > 0
     need = rows - quotient.sum(axis=1)
     room = cols - quotient.sum(axis=0)
     add = _greedy(frac, eligible, need, room)
@@ -311,7 +379,9 @@ def plan_matrix(
     Raises
     ------
     InvalidInputError
-        As :func:`~salescore.goals.decompose` and :func:`~salescore.goals.allocate`.
+        As :func:`~salescore.goals.decompose` and :func:`~salescore.goals.allocate`;
+        an unknown ``form``; a target above ``10**18`` minor units (whole units
+        for counts), the largest that splits exactly.
 
     Examples
     --------
@@ -330,8 +400,12 @@ def plan_matrix(
     >>> [str(v) for v in m.sum(axis=1)], [str(v) for v in m.sum(axis=0)]
     (['33.34', '33.33', '33.33'], ['33.34', '33.33', '33.33'])
     """
+    if form not in ("wide", "long"):
+        raise InvalidInputError(f"form {form!r} is not one of 'wide', 'long'")
     period = require_period(target)
     unit = split_unit(target)
+    if unit.additive:
+        check_units([unit.total], what=f"target {target.id!r} in {_unit_name(unit)}")
     ids = _owner_ids(owners)
     periods, period_shares = _time_weights(
         period, grain, time_weights, calendar=calendar, work_calendar=work_calendar
@@ -377,8 +451,6 @@ def plan_matrix(
     )
     if form == "wide":
         return frame
-    if form != "long":
-        raise ValueError(f"form {form!r} is not 'wide' or 'long'")
     n, k = len(ids), len(periods)
     return pd.DataFrame(
         {
@@ -389,6 +461,10 @@ def plan_matrix(
             "value": values.reshape(-1),
         }
     )
+
+
+def _unit_name(unit: SplitUnit) -> str:
+    return "minor units" if unit.scale else "whole units"
 
 
 def _decimals(units: IntMatrix, scale: int) -> npt.NDArray[Any]:
