@@ -11,6 +11,7 @@ import pandas as pd
 from benchmarks._harness import Row, row
 from salescore.calendar import Period
 from salescore.goals import allocate, decompose, plan_matrix
+from salescore.goals.allocate import working_time_units
 from salescore.models import Rep, Target
 from salescore.money import Money
 
@@ -61,12 +62,27 @@ def _baseline(target: Target, reps: list[Rep]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def _numpy_bound(seed: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The least work a capacity matrix needs: one proportional pass and a floor.
+
+    Rows are scaled to their totals; columns are not met and nothing is exact.
+    """
+    shares = seed * (rows / seed.sum(axis=1))[:, None]
+    return np.floor(shares).astype(np.int64)
+
+
 def run() -> list[Row]:
     reps = _reps(N_REPS)
     target = _target(N_REPS)
     sample = 1_000
     sample_reps, sample_target = reps[:sample], _target(sample)
     size = f"{N_REPS:,} reps x 53 weeks"
+    weeks = Period.year(2026).split("week")
+    seed = working_time_units(reps, weeks).astype(np.float64)
+    huge = _target(N_REPS).model_copy(update={"value": Decimal(10**15)})
+    huge_rows = np.array(
+        [int(Decimal(str(t.value)).scaleb(2)) for t in allocate(huge, reps, method="capacity")]
+    )
     return [
         row(
             "plan_matrix even owners (baseline: allocate + per-rep Money.allocate, scaled x10)",
@@ -88,5 +104,12 @@ def run() -> list[Row]:
             lambda: plan_matrix(target, reps, "week", owner_method="capacity"),
             lambda: _baseline(sample_target, sample_reps),
             baseline_scale=N_REPS / sample,
+        ),
+        row(
+            "plan_matrix by capacity, 10^17 minor units, both margins exact (baseline: numpy "
+            "bound, one proportional pass + floor)",
+            size,
+            lambda: plan_matrix(huge, reps, "week", owner_method="capacity", minor_units=True),
+            lambda: _numpy_bound(seed, huge_rows),
         ),
     ]
