@@ -284,18 +284,16 @@ def _max_flow(capacity: list[list[int]], source: int, sink: int) -> int:
         flow += int(push)
 
 
-def _fits_in_pattern(support: np.ndarray, rows: list[int], cols: list[int], *, strictly: bool):
-    """Whether a real matrix on ``support`` meets the margins (every support cell > 0 if strictly).
+def _fits_in_pattern(support: np.ndarray, rows: list[int], cols: list[int], *, floor: int = 0):
+    """Whether a matrix on ``support`` meets the margins with every support cell >= ``floor``.
 
-    Strict positivity is decided on margins scaled by ``cells + 1`` with one unit reserved in
-    every support cell: if no cut is tight, each cut has a unit of slack, which the scaling
-    makes room for the reserve; a tight cut forces a support cell to zero at every scale.
+    A max-flow with ``floor`` units reserved in every support cell. With ``floor=0`` it decides
+    whether any matrix exists; with a positive floor, whether one stays clear of the boundary,
+    where the fit converges quickly.
     """
     n, k = support.shape
-    scale = int(support.sum()) + 1 if strictly else 1
-    reserve = 1 if strictly else 0
-    need_rows = [scale * r - reserve * int(support[i].sum()) for i, r in enumerate(rows)]
-    need_cols = [scale * c - reserve * int(support[:, j].sum()) for j, c in enumerate(cols)]
+    need_rows = [r - floor * int(support[i].sum()) for i, r in enumerate(rows)]
+    need_cols = [c - floor * int(support[:, j].sum()) for j, c in enumerate(cols)]
     if min(need_rows + need_cols) < 0:
         return False
     source, sink = n + k, n + k + 1
@@ -303,7 +301,7 @@ def _fits_in_pattern(support: np.ndarray, rows: list[int], cols: list[int], *, s
     for i in range(n):
         capacity[source][i] = need_rows[i]
         for j in range(k):
-            capacity[i][n + j] = scale * sum(rows) if support[i, j] else 0
+            capacity[i][n + j] = sum(rows) if support[i, j] else 0
     for j in range(k):
         capacity[n + j][sink] = need_cols[j]
     return _max_flow(capacity, source, sink) == sum(need_rows)
@@ -390,21 +388,25 @@ def test_plan_matrix_capacity_is_exact_for_magnitudes_up_to_1e15(team, exponent,
     cols = [int(Decimal(str(t.value)).scaleb(2)) for t in decompose(goal, "month")]
     seed = working_time_units(team, YEAR.split("month")).astype(np.float64)
     support = seed > 0
-    if _fits_in_pattern(support, rows, cols, strictly=True):
+    # Clear of the boundary: a matrix exists whose every working cell holds 1/20 of an even
+    # share of the total.
+    clear = sum(rows) // (20 * int(support.sum()))
+    if clear > 0 and _fits_in_pattern(support, rows, cols, floor=clear):
         event("interior")
         # The fit has an interior solution: a valid rounding exists and must be found.
         m = plan_matrix(goal, team, "month", owner_method="capacity", minor_units=True)
         ideal = _ideal_by_decimal_ras(seed, rows, cols)
         assert _rounding_exists(ideal, rows, cols)
         _assert_valid_rounding(m.to_numpy(), ideal, rows, cols)
-    elif not _fits_in_pattern(support, rows, cols, strictly=False):
+    elif not _fits_in_pattern(support, rows, cols):
         event("infeasible")
         # Joiners hold more of the year than the months they work in: no matrix exists.
         with pytest.raises(InvalidInputError, match="cannot meet both"):
             plan_matrix(goal, team, "month", owner_method="capacity", minor_units=True)
     else:
-        # Only a matrix with some working cells at zero meets the margins (a tight cut):
-        # the fit converges only in the limit, so either answer is exact or it is refused.
+        # Only matrices with some working cells at or near zero meet the margins (a tight or
+        # nearly tight cut): the fit converges slowly or only in the limit, so the answer is
+        # exact or it is refused.
         refused = None
         try:
             m = plan_matrix(goal, team, "month", owner_method="capacity", minor_units=True)
