@@ -68,7 +68,8 @@ def _numpy_bound(seed: np.ndarray, rows: np.ndarray) -> np.ndarray:
     Rows are scaled to their totals; columns are not met and nothing is exact.
     """
     shares = seed * (rows / seed.sum(axis=1))[:, None]
-    return np.floor(shares).astype(np.int64)
+    floors: np.ndarray = np.floor(shares).astype(np.int64)
+    return floors
 
 
 def run() -> list[Row]:
