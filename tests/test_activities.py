@@ -61,3 +61,32 @@ def test_activity_counts_bad_kind_reports_failure_table():
     with pytest.raises(FrameValidationError) as info:
         activity_counts(df)
     assert list(info.value.failures["column"]) == ["kind"]
+
+
+def test_stale_accounts_hand_checked_models_and_frame():
+    from salescore.activities import stale_accounts
+
+    pairs = [("r1", "visit"), ("r1", "call"), ("r2", "demo")]
+    models = [
+        Activity(id="a0", rep_id="r1", kind="visit", occurred_at=T0, account_id="C1"),
+        Activity(
+            id="a1", rep_id="r1", kind="call", occurred_at=T0 + timedelta(days=10), account_id="C2"
+        ),
+        Activity(
+            id="a2", rep_id="r2", kind="demo", occurred_at=T0 + timedelta(days=40), account_id="C3"
+        ),
+    ]
+    frame = _frame(pairs)
+    frame["account_id"] = ["C1", "C2", "C3"]
+    frame["occurred_at"] = pd.to_datetime([m.occurred_at for m in models])
+    as_of = T0 + timedelta(days=30, hours=1)
+    # C1: 30 days, C2: 20 days, C3 is after as_of (ignored)
+    for source in (models, frame):
+        out = stale_accounts(source, as_of=as_of, days=20)
+        assert list(out["account_id"]) == ["C1", "C2"]
+        assert list(out["days_since"]) == [30, 20]
+    assert list(stale_accounts(models, as_of=as_of, days=21)["account_id"]) == ["C1"]
+    with pytest.raises(ValueError, match="naive"):
+        stale_accounts(models, as_of=datetime(2026, 4, 1), days=1)
+    with pytest.raises(ValueError, match="days"):
+        stale_accounts(models, as_of=as_of, days=-1)

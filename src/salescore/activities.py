@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from salescore.errors import InvalidInputError
 from salescore.frames import Column, FrameContract, validate_frame
 from salescore.models import Activity, ActivityKind
 
-__all__ = ["ACTIVITIES", "ActivityCounts", "activity_counts"]
+__all__ = ["ACTIVITIES", "ActivityCounts", "activity_counts", "stale_accounts"]
 
 _KINDS: Final = tuple(k.value for k in ActivityKind)
 
@@ -121,3 +123,69 @@ def activity_counts(activities: Sequence[Activity] | pd.DataFrame) -> ActivityCo
         rep = np.array([a.rep_id for a in activities], dtype=object)
         kind = np.array([a.kind.value for a in activities], dtype=object)
     return _kernel(rep, kind)
+
+
+def stale_accounts(
+    activities: Sequence[Activity] | pd.DataFrame, *, as_of: datetime, days: int
+) -> pd.DataFrame:
+    """Accounts whose last activity is ``days`` or more days before ``as_of``.
+
+    Only accounts that appear in ``activities`` are known; activities after
+    ``as_of`` are ignored (they had not happened yet).
+
+    Parameters
+    ----------
+    activities : sequence of Activity or pandas.DataFrame
+        Models, or a frame under :data:`ACTIVITIES`.
+    as_of : datetime
+        The moment of the check, timezone-aware.
+    days : int
+        Threshold [days], >= 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``last_activity_at`` (UTC) and ``days_since`` (whole
+        days, floored), oldest first; ties by account id.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> t = lambda d: datetime(2026, 3, d, 9, tzinfo=timezone.utc)
+    >>> acts = [Activity(id="a", rep_id="r1", kind="visit", occurred_at=t(1), account_id="C1"),
+    ...         Activity(id="b", rep_id="r1", kind="call", occurred_at=t(20), account_id="C2")]
+    >>> stale_accounts(acts, as_of=t(25), days=14)[["account_id", "days_since"]]
+      account_id  days_since
+    0         C1          24
+    """
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise InvalidInputError(
+            f"as_of {as_of.isoformat()} is naive; a timezone-aware time is required"
+        )
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise InvalidInputError(f"days {days!r} must be a whole number >= 0")
+    if isinstance(activities, pd.DataFrame):
+        df = validate_frame(activities, ACTIVITIES)
+        account = df["account_id"].astype(str).to_numpy(dtype=object)
+        when = pd.DatetimeIndex(df["occurred_at"]).tz_convert("UTC")
+    else:
+        account = np.array([a.account_id for a in activities], dtype=object)
+        when = pd.DatetimeIndex([a.occurred_at for a in activities], tz="UTC")
+    cutoff = pd.Timestamp(as_of).tz_convert("UTC")
+    keep = np.asarray(when <= cutoff)
+    last = (
+        pd.Series(when[keep], index=pd.Index(account[keep], name="account_id"))
+        .groupby(level=0)
+        .max()
+    )
+    last_at = pd.DatetimeIndex(last.array).tz_convert("UTC")
+    since = (cutoff - last_at).days.to_numpy()
+    out = pd.DataFrame(
+        {
+            "account_id": last.index.astype(str).to_numpy(dtype=object),
+            "last_activity_at": last_at,
+            "days_since": since.astype(np.int64),
+        }
+    )
+    out = out[out["days_since"] >= days]
+    return out.sort_values(["last_activity_at", "account_id"], kind="stable").reset_index(drop=True)
