@@ -5,6 +5,7 @@ Every model is immutable, rejects unknown fields, exports a JSON Schema
 ``model_dump(mode="json")``. This package never imports numpy or pandas.
 """
 
+from salescore.models.activity import Activity, ActivityKind
 from salescore.models.channel import Channel, ChannelKind, Segment
 from salescore.models.opportunity import (
     Opportunity,
@@ -26,6 +27,8 @@ from salescore.models.target import (
 
 __all__ = [
     "METRIC_KINDS",
+    "Activity",
+    "ActivityKind",
     "Channel",
     "ChannelKind",
     "Direction",
