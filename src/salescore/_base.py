@@ -11,6 +11,7 @@ lists every failure with the value given.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -80,3 +81,17 @@ class FrozenModel(BaseModel):
             return super().model_validate_json(json_data, **kwargs)
         except ValidationError as exc:
             raise translate_validation_error(exc, cls.__name__) from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as JSON-ready Python (Decimals as strings, ISO dates)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild the model from :meth:`to_dict`'s output, validating it."""
+        return cls.model_validate(dict(data))
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema of :meth:`to_dict`'s output."""
+        return cls.model_json_schema(mode="serialization")

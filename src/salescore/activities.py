@@ -18,6 +18,7 @@ import pandas as pd
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, FrameContract, validate_frame
 from salescore.models import Activity, ActivityKind
+from salescore.serialization import Result
 
 __all__ = ["ACTIVITIES", "ActivityCounts", "activity_counts", "stale_accounts"]
 
@@ -46,7 +47,7 @@ ACTIVITIES: Final = FrameContract(
 
 
 @dataclass(frozen=True)
-class ActivityCounts:
+class ActivityCounts(Result):
     """Activity counts by ``(rep_id, kind)``: a partial that adds up.
 
     ``activity_counts(a) + activity_counts(b) == activity_counts(a ∪ b)``

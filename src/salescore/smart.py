@@ -43,6 +43,7 @@ from salescore.models import (
     Target,
 )
 from salescore.money import Money, check_currency, minor_unit
+from salescore.serialization import Result
 
 __all__ = [
     "CODES",
@@ -623,7 +624,7 @@ class SmartAssessment(FrozenModel):
 
 
 @dataclass(frozen=True)
-class TreeAssessment:
+class TreeAssessment(Result):
     """The assessment of a whole target tree.
 
     Attributes

@@ -39,6 +39,7 @@ from salescore.errors import InvalidInputError
 from salescore.frames import Column, FrameContract, partition_frame
 from salescore.models import Rep
 from salescore.money import FxRates, minor_unit
+from salescore.serialization import Result
 
 __all__ = [
     "ATTRIBUTES",
@@ -98,7 +99,7 @@ CARRY_COLUMNS: Final = ("advances_minor", "deficit_minor", "year")
 
 
 @dataclass(frozen=True)
-class StatementsFrames:
+class StatementsFrames(Result):
     """Result of :func:`statements_frame`.
 
     Attributes

@@ -41,6 +41,7 @@ from salescore.commission.statement import Statement, StatementLine
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import Column, FrameContract, empty_failures, partition_frame
 from salescore.money import FxRates, Money, minor_unit
+from salescore.serialization import Result
 
 __all__ = [
     "REFUNDS",
@@ -432,7 +433,7 @@ _RATE_SCALE: Final = 10**8  # the current rate is shown to 8 decimal places
 
 
 @dataclass(frozen=True)
-class ClawbackFrames:
+class ClawbackFrames(Result):
     """Result of :func:`refund_clawbacks`.
 
     Attributes

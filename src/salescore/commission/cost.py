@@ -26,6 +26,7 @@ from salescore.commission.plan import CommissionPlan
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast.montecarlo import Simulation
 from salescore.money import Money, minor_unit
+from salescore.serialization import Result
 
 __all__ = ["PlanCost", "plan_cost"]
 
@@ -34,7 +35,7 @@ _LIMIT = 2.0**53
 
 
 @dataclass(frozen=True, eq=False)
-class PlanCost:
+class PlanCost(Result):
     """The distribution of a plan's payout over sampled periods.
 
     Attributes

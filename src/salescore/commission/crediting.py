@@ -58,6 +58,7 @@ from salescore.frames import Column, FrameContract, partition_frame
 from salescore.models import Channel, Opportunity, Organization, Pipeline, check_unique_ids
 from salescore.models._fields import Identifier
 from salescore.money import Money, floats_to_minor_units_by_currency, minor_unit
+from salescore.serialization import Result
 
 __all__ = [
     "ASSIGNMENTS",
@@ -997,7 +998,7 @@ _ERROR_COLUMNS: Final = ("table", "row", "deal_id", "column", "value", "reason")
 
 
 @dataclass(frozen=True)
-class CreditingFrames:
+class CreditingFrames(Result):
     """Result of :func:`credit_frame`.
 
     Attributes

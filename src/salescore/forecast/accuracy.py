@@ -40,6 +40,7 @@ import pandas as pd
 from salescore._base import FrozenModel
 from salescore.errors import InvalidInputError
 from salescore.forecast.timeseries import TimeSeriesForecast, _regularise
+from salescore.serialization import Result
 
 __all__ = [
     "Accuracy",
@@ -364,7 +365,7 @@ def accuracy(
 
 
 @dataclass(frozen=True)
-class Backtest:
+class Backtest(Result):
     """A rolling-origin evaluation.
 
     Attributes

@@ -66,6 +66,7 @@ from salescore.models import (
 )
 from salescore.models._fields import Identifier, OptionalText
 from salescore.money import CURRENCIES, FxRates, Money, check_currency
+from salescore.serialization import Result
 
 __all__ = [
     "CATEGORIES",
@@ -155,7 +156,7 @@ class Adjustment(FrozenModel):
 
 
 @dataclass(frozen=True, eq=False)
-class CategoryForecast:
+class CategoryForecast(Result):
     """Forecast category amounts by owner and rolled up the team tree.
 
     All amounts are integers of minor units of ``currency``.

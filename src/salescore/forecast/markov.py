@@ -48,6 +48,7 @@ from salescore.frames import (
     validate_frame,
 )
 from salescore.models import Opportunity, Pipeline, StageChange, StageKind, check_opportunities
+from salescore.serialization import Result
 
 __all__ = ["STEPS", "MarkovModel", "TransitionCounts", "step_length", "transition_counts"]
 
@@ -109,7 +110,7 @@ def _as_of_us(as_of: datetime | date) -> int:
 
 # --------------------------------------------------------------------------- counting
 @dataclass(frozen=True, eq=False)
-class TransitionCounts:
+class TransitionCounts(Result):
     """Counted one-step transitions between the stages of a pipeline (a mergeable partial).
 
     Attributes
@@ -388,7 +389,7 @@ def _closing_states(q: FloatArray, r: FloatArray) -> BoolArray:
 
 
 @dataclass(frozen=True, eq=False)
-class MarkovModel:
+class MarkovModel(Result):
     """An absorbing Markov chain of a pipeline, per time step.
 
     Build it with :meth:`fit` (from stage histories) or :meth:`from_counts`.

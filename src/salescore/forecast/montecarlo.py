@@ -44,6 +44,7 @@ from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast.markov import _opportunities_frame, _stage_codes
 from salescore.models import Opportunity, Pipeline, StageKind
+from salescore.serialization import Result
 
 __all__ = ["Simulation", "simulate"]
 
@@ -54,7 +55,7 @@ _DAY = np.timedelta64(1, "D")
 
 
 @dataclass(frozen=True, eq=False)
-class Simulation:
+class Simulation(Result):
     r"""The simulated distribution of a period's bookings.
 
     Attributes

@@ -64,6 +64,7 @@ from salescore.errors import InvalidInputError
 from salescore.frames import history_frame, to_frame
 from salescore.funnel import FunnelCounts, funnel_counts_frame
 from salescore.models import Opportunity, Pipeline, check_opportunities
+from salescore.serialization import Result
 
 __all__ = [
     "AttributeCounts",
@@ -113,7 +114,7 @@ def _is_missing(value: object) -> bool:
 
 
 @dataclass(frozen=True, eq=False)
-class StageWinRates:
+class StageWinRates(Result):
     r"""Learned win rate per open stage (and segment), ready to use as ``probabilities=``.
 
     Build it with :func:`stage_win_rates`.
@@ -591,7 +592,7 @@ def _lookup(values: npt.NDArray[np.object_], column: pd.Series[Any]) -> IntArray
 
 
 @dataclass(frozen=True, eq=False)
-class AttributeCounts:
+class AttributeCounts(Result):
     """Won and lost deals per attribute value: the mergeable partial of the scorer.
 
     ``attribute_counts(a) + attribute_counts(b) == attribute_counts(a ∪ b)``
@@ -814,7 +815,7 @@ def attribute_counts(
 
 
 @dataclass(frozen=True, eq=False)
-class NaiveBayesScorer:
+class NaiveBayesScorer(Result):
     r"""Naive-Bayes win probability of open deals from their attributes (Odoo-style).
 
     .. math::

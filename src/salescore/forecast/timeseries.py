@@ -45,6 +45,7 @@ import pandas as pd
 
 from salescore._base import FrozenModel
 from salescore.errors import InvalidInputError
+from salescore.serialization import Result
 
 __all__ = [
     "HoltWintersFrame",
@@ -131,7 +132,7 @@ class HoltWintersParams(FrozenModel):
 
 
 @dataclass(frozen=True)
-class TimeSeriesForecast:
+class TimeSeriesForecast(Result):
     """A point forecast with Gaussian prediction intervals.
 
     Attributes
@@ -189,7 +190,7 @@ class TimeSeriesForecast:
 
 
 @dataclass(frozen=True)
-class HoltWintersFrame:
+class HoltWintersFrame(Result):
     """Holt-Winters fitted to every column of a wide frame.
 
     Attributes

@@ -55,6 +55,7 @@ from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import OPPORTUNITIES, empty_failures, partition_frame, to_frame
 from salescore.models import Opportunity, Pipeline, StageKind, check_opportunities
 from salescore.money import CURRENCIES, FxRates, Money, check_currency
+from salescore.serialization import Result
 
 __all__ = ["PROBABILITY_PLACES", "WeightedForecast", "weighted"]
 
@@ -438,7 +439,7 @@ def _stage_probabilities(
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class WeightedForecast:
+class WeightedForecast(Result):
     """A weighted pipeline forecast of one period, in one reporting currency.
 
     Attributes

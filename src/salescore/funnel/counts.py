@@ -58,6 +58,7 @@ from salescore.funnel._kernel import (
 )
 from salescore.models import Opportunity, Pipeline, check_opportunities
 from salescore.money import minor_unit
+from salescore.serialization import Result
 
 __all__ = ["FunnelCounts", "funnel_counts", "funnel_counts_frame"]
 
@@ -102,7 +103,7 @@ def _frame_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 @dataclass(frozen=True, eq=False)
-class FunnelCounts:
+class FunnelCounts(Result):
     """Additive counts from which a :class:`~salescore.funnel.FunnelReport` is finished.
 
     Build one with :func:`funnel_counts` (models) or :func:`funnel_counts_frame`

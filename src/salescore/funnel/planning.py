@@ -23,6 +23,7 @@ from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.funnel.report import FunnelReport
 from salescore.money import Money
+from salescore.serialization import Result
 
 __all__ = [
     "Coverage",
@@ -34,7 +35,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, eq=False)
-class RequiredPipeline:
+class RequiredPipeline(Result):
     """The reverse funnel: what must enter each stage to close a target.
 
     Attributes

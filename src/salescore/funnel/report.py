@@ -25,6 +25,7 @@ from salescore.funnel.counts import (
 )
 from salescore.models import Opportunity, Pipeline
 from salescore.money import Money
+from salescore.serialization import Result
 
 __all__ = ["FunnelReport", "funnel", "funnel_frame", "hours_quantile", "report_from_counts"]
 
@@ -101,7 +102,7 @@ def hours_quantile(hours: npt.ArrayLike, counts: npt.ArrayLike, q: float) -> flo
 
 
 @dataclass(frozen=True, eq=False)
-class FunnelReport:
+class FunnelReport(Result):
     """A finished funnel: one row per segment and open stage, plus overall measures.
 
     Attributes

@@ -56,6 +56,7 @@ from salescore.goals.weights import TimeWeights, time_weights
 from salescore.models import Direction, Target
 from salescore.models.target import METRIC_KINDS, Metric, MetricKind
 from salescore.money import Money, minor_unit
+from salescore.serialization import Result
 
 __all__ = [
     "Attainment",
@@ -527,7 +528,7 @@ def pace(
 
 # --------------------------------------------------------------------------- variance frame
 @dataclass(frozen=True, eq=False)
-class VarianceFrames:
+class VarianceFrames(Result):
     """Result of :func:`variance_frame`.
 
     Attributes
