@@ -145,7 +145,7 @@ def run() -> list[Row]:
         row(
             "funnel_frame snapshot (no baseline)",
             f"{n_deals:,} deals",
-            lambda: funnel_frame(opportunities, pipeline),
+            lambda: funnel_frame(opportunities, pipeline, source="snapshot"),
             None,
             repeat=1,
         ),

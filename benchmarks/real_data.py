@@ -139,7 +139,7 @@ def marketing_example(data: Path) -> None:
     print(mqls.loc[bad, ["created_on", "close_date", "origin"]].to_string())
     mqls.loc[bad, "close_date"] = pd.NaT
 
-    by_origin = funnel_frame(mqls, marketing, by=["origin"])
+    by_origin = funnel_frame(mqls, marketing, by=["origin"], source="snapshot")
     table = by_origin.table.droplevel("stage")  # one open stage: MQL
     conversion = table[["entered", "advanced", "conversion"]].rename(
         columns={"entered": "leads", "advanced": "deals"}

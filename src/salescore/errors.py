@@ -25,6 +25,7 @@ __all__ = [
     "CurrencyMismatchError",
     "FrameValidationError",
     "InvalidInputError",
+    "MissingHistoryError",
     "MissingRateError",
     "ModelValidationError",
     "SalescoreError",
@@ -54,6 +55,17 @@ class ModelValidationError(InvalidInputError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.args[0], self.errors))
+
+
+class MissingHistoryError(InvalidInputError):
+    """Stage histories are needed (or the snapshot method must be asked for) but none were given.
+
+    Raised by the funnel and the learners fed from it when the opportunities
+    carry no stage history and no ``source`` was chosen: counting them as
+    histories would place every lost deal at the first stage. The message
+    names the argument to pass (``source="snapshot"`` with ``lost_at`` /
+    ``lost_stage_column``, or the histories).
+    """
 
 
 class UnknownCurrencyError(InvalidInputError):

@@ -191,15 +191,15 @@ def test_funnel_counts_frame_bad_input() -> None:
     with pytest.raises(InvalidInputError, match="must be a DataFrame"):
         funnel_counts_frame(DEALS, P)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="column 'region' is not in the opportunities"):
-        funnel_counts_frame(frame, P, by=["region"])
+        funnel_counts_frame(frame, P, by=["region"], source="snapshot")
     with pytest.raises(InvalidInputError, match="only without stage_changes"):
         funnel_counts_frame(
             frame.assign(lost=None), P, stage_changes=history, lost_stage_column="lost"
         )
     with pytest.raises(FrameValidationError, match="amount"):
-        funnel_counts_frame(frame.assign(amount=-1.0), P)
+        funnel_counts_frame(frame.assign(amount=-1.0), P, source="snapshot")
     with pytest.raises(UnknownStageError, match="'Demo'"):
-        funnel_counts_frame(frame.assign(stage="Demo"), P)
+        funnel_counts_frame(frame.assign(stage="Demo"), P, source="snapshot")
     with pytest.raises(UnknownStageError, match="'Demo'"):
         funnel_counts_frame(frame, P, stage_changes=history.assign(to_stage="Demo"))
     with pytest.raises(UnknownStageError, match="'Demo'"):
@@ -236,7 +236,7 @@ def test_funnel_counts_frame_history_not_ending_in_current_stage() -> None:
 def test_funnel_counts_frame_mixed_currencies() -> None:
     frame = to_frame(DEALS).assign(currency=["CNY", "USD", "CNY"])
     with pytest.raises(CurrencyMismatchError, match="CNY, USD"):
-        funnel_counts_frame(frame, P)
+        funnel_counts_frame(frame, P, source="snapshot")
 
 
 def test_funnel_counts_is_unhashable_value() -> None:
@@ -251,7 +251,7 @@ def test_funnel_counts_unequal_counts() -> None:
 
 def test_funnel_counts_snapshot_with_period() -> None:
     frame = to_frame(DEALS)
-    counts = funnel_counts_frame(frame, P, period=Period.month(2026, 1))
+    counts = funnel_counts_frame(frame, P, period=Period.month(2026, 1), source="snapshot")
     assert counts == funnel_counts(DEALS, P, source="snapshot")
 
 

@@ -135,7 +135,7 @@ def test_funnel_snapshot_inference() -> None:
 
 
 def test_funnel_history_missing_counts_as_created_in_current_stage() -> None:
-    report = funnel([deal("D1", ["Qualify", "Proposal"], with_history=False)], P)
+    report = funnel([deal("D1", ["Qualify", "Proposal"], with_history=False)], P, source="history")
     assert rows(report, "entered") == [1, 1, 0]
 
 
@@ -277,10 +277,10 @@ def test_funnel_single_and_bulk_agree(
     frame = to_frame(deals, model=Opportunity)
     if option == "snapshot":
         single = funnel_counts(deals, pipe, source="snapshot", by=by)
-        bulk = funnel_counts_frame(frame, pipe, by=by)
+        bulk = funnel_counts_frame(frame, pipe, by=by, source="snapshot")
     else:
         reopen: Literal["continue", "new_pass"] = "continue" if option == "continue" else "new_pass"
-        single = funnel_counts(deals, pipe, by=by, reopen=reopen)
+        single = funnel_counts(deals, pipe, by=by, reopen=reopen, source="history")
         bulk = funnel_counts_frame(
             frame, pipe, stage_changes=history_frame(deals), by=by, reopen=reopen
         )

@@ -38,7 +38,7 @@ import pandas as pd
 
 from salescore._names import as_names
 from salescore.calendar import Period
-from salescore.errors import InvalidInputError
+from salescore.errors import InvalidInputError, MissingHistoryError
 from salescore.frames import (
     OPPORTUNITIES,
     STAGE_CHANGES,
@@ -198,7 +198,14 @@ def _changes_frame(
         )
     items = list(stage_changes)
     if items and all(isinstance(i, Opportunity) for i in items):
-        return history_frame([i for i in items if isinstance(i, Opportunity)])
+        deals = [i for i in items if isinstance(i, Opportunity)]
+        if not any(d.history for d in deals):
+            raise MissingHistoryError(
+                f"none of the {len(deals)} opportunities has a stage history; a Markov chain "
+                "is learned from stage changes: give the deals their history or pass a "
+                "STAGE_CHANGES frame"
+            )
+        return history_frame(deals)
     if all(isinstance(i, StageChange) for i in items):
         return to_frame(items, model=StageChange)
     kinds = sorted({type(i).__name__ for i in items})
@@ -485,6 +492,12 @@ class MarkovModel(Result):
         Returns
         -------
         MarkovModel
+
+        Raises
+        ------
+        MissingHistoryError
+            Opportunities none of which has a history (a CRM snapshot): a
+            chain cannot be learned from them.
 
         Examples
         --------

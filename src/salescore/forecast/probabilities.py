@@ -60,7 +60,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore.errors import InvalidInputError
+from salescore.errors import InvalidInputError, MissingHistoryError
 from salescore.frames import history_frame, to_frame
 from salescore.funnel import FunnelCounts, funnel_counts_frame
 from salescore.models import Opportunity, Pipeline, check_opportunities
@@ -281,6 +281,7 @@ def _counts_of(
                 f"the counts' stages {list(history.stages)!r} are not the pipeline's open stages "
                 f"{[s.name for s in pipeline.open_stages]!r}"
             )
+        _check_learnable(history)
         return history
     if isinstance(history, pd.DataFrame):
         if opportunities is None:
@@ -303,6 +304,13 @@ def _counts_of(
                 f"got a {bad[0]}"
             )
         check_opportunities(deals, pipeline)
+        if deals and not any(d.history for d in deals):
+            raise MissingHistoryError(
+                f"none of the {len(deals)} opportunities has a stage history, so where lost "
+                "deals were lost is unknown and no stage win rate can be learned; give the "
+                "deals their history, or pass snapshot counts whose lost stages are known: "
+                "funnel_counts(deals, pipeline, source='snapshot', lost_at=...)"
+            )
         opps = to_frame(deals, model=Opportunity)
         changes = history_frame(deals)
     if not isinstance(opps, pd.DataFrame):
@@ -344,6 +352,19 @@ def _counts_of(
         by_group=counts.by_group.rename(columns=rename),
         durations=counts.durations.rename(columns=rename),
     )
+
+
+def _check_learnable(counts: FunnelCounts) -> None:
+    """Refuse snapshot counts with lost deals at unknown stages: their rates are unknowable."""
+    if counts.inference != "snapshot" or not len(counts.by_group):
+        return
+    assumed = int(counts.by_group["lost_stage_assumed"].sum())
+    if assumed and len(counts.stages) > 1:
+        raise MissingHistoryError(
+            f"these snapshot counts hold {assumed} lost deals whose stage at loss is unknown, "
+            "so the win rates after the first stage cannot be learned; count with lost_at= / "
+            "lost_stage_column= for every lost deal, or with the stage histories"
+        )
 
 
 def _closed_arrays(counts: FunnelCounts) -> tuple[pd.DataFrame, IntArray, IntArray]:
@@ -395,7 +416,8 @@ def stage_win_rates(
         Opportunity models with their ``history``; or a stage-change frame
         (the :data:`~salescore.frames.STAGE_CHANGES` contract) together with
         ``opportunities``; or :class:`~salescore.funnel.FunnelCounts` counted
-        with history (e.g. partials summed across partitions). Both data
+        with history (e.g. partials summed across partitions), or with the
+        snapshot inference when every lost deal's stage at loss was given. Both data
         paths count with :func:`~salescore.funnel.funnel_counts_frame`, so
         they agree. Amounts and currencies are ignored.
     pipeline : Pipeline
@@ -424,6 +446,11 @@ def stage_win_rates(
 
     Raises
     ------
+    MissingHistoryError
+        Opportunity models none of which has a history, an empty stage-change
+        frame for a non-empty opportunities frame, or snapshot counts with
+        lost deals whose stage at loss is unknown: a win rate after the first
+        stage cannot be learned from them (it would read 1.0).
     InvalidInputError
         Bad options, a missing segment column, stage changes of unknown
         opportunities, or counts that do not match the pipeline.

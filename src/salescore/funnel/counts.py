@@ -39,7 +39,7 @@ import pandas as pd
 from salescore._names import as_names
 from salescore._numeric import floats_to_minor_units, to_minor_units
 from salescore.calendar import Period
-from salescore.errors import CurrencyMismatchError, InvalidInputError
+from salescore.errors import CurrencyMismatchError, InvalidInputError, MissingHistoryError
 from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, validate_frame
 from salescore.funnel._kernel import (
     LOST,
@@ -60,7 +60,7 @@ from salescore.models import Opportunity, Pipeline, check_opportunities
 from salescore.money import minor_unit
 from salescore.serialization import Result
 
-__all__ = ["FunnelCounts", "funnel_counts", "funnel_counts_frame"]
+__all__ = ["FunnelCounts", "funnel_counts", "funnel_counts_frame", "resolve_source"]
 
 BoolArray = npt.NDArray[np.bool_]
 Source = Literal["history", "snapshot"]
@@ -452,6 +452,53 @@ def check_options(
     return columns
 
 
+def resolve_source(
+    source: str | None, *, has_history: bool, has_lost_stages: bool, deals: int, frame: bool
+) -> Source:
+    """The inference to count with; never a silent guess.
+
+    ``source=None`` (the default) means: ``"history"`` when any deal has a
+    stage history (a deal without one counts as created in its current
+    stage), ``"snapshot"`` when the caller said where lost deals were lost
+    (``lost_at`` / ``lost_stage_column``) and gave no history, ``"history"``
+    for no deals at all, and otherwise a :class:`~salescore.errors.MissingHistoryError`
+    that names the argument to pass. Counting deals without histories as
+    histories would place every lost deal at the first stage.
+
+    Examples
+    --------
+    >>> resolve_source(None, has_history=True, has_lost_stages=False, deals=3, frame=False)
+    'history'
+    >>> resolve_source(None, has_history=False, has_lost_stages=True, deals=3, frame=True)
+    'snapshot'
+    >>> resolve_source(None, has_history=False, has_lost_stages=False, deals=3, frame=False)
+    Traceback (most recent call last):
+    ...
+    salescore.errors.MissingHistoryError: none of the 3 opportunities has a stage history, so ...
+    """
+    if source is not None:
+        if source not in ("history", "snapshot"):
+            raise InvalidInputError(
+                f"source {source!r} is not allowed; choose one of None, 'history', 'snapshot'"
+            )
+        return "history" if source == "history" else "snapshot"
+    if has_history or deals == 0:
+        return "history"
+    if has_lost_stages:
+        return "snapshot"
+    if frame:
+        raise MissingHistoryError(
+            f"no stage changes were given for the {deals} opportunities, so where lost deals "
+            "were lost is unknown; pass stage_changes= (the STAGE_CHANGES history), or "
+            "source='snapshot' (with lost_stage_column= to say where lost deals were lost)"
+        )
+    raise MissingHistoryError(
+        f"none of the {deals} opportunities has a stage history, so where lost deals were "
+        "lost is unknown; give the deals their history, or pass source='snapshot' (with "
+        "lost_at= to say where lost deals were lost)"
+    )
+
+
 def _cohorts(created: IntArray, cohort: Cohort) -> pd.Series[str]:
     months = created.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     if cohort == "quarter":
@@ -568,7 +615,7 @@ def funnel_counts(
     opportunities: Sequence[Opportunity],
     pipeline: Pipeline,
     *,
-    source: Source = "history",
+    source: Source | None = None,
     by: Iterable[str] = (),
     cohort: Cohort | None = None,
     period: Period | None = None,
@@ -584,12 +631,17 @@ def funnel_counts(
         The deals, checked with :func:`~salescore.models.check_opportunities`.
     pipeline : Pipeline
         Their pipeline; it needs at least one open stage.
-    source : {"history", "snapshot"}
+    source : {None, "history", "snapshot"}
         ``"history"`` reads each deal's ``history`` (a deal without one
         counts as created in its current stage); ``"snapshot"`` infers the
         stages reached from the current stage only: open deals reached it,
         won deals passed every open stage, lost deals reached the stage in
-        ``lost_at`` when given, else only the first.
+        ``lost_at`` when given, else only the first (counted in
+        ``lost_stage_assumed``; the report then gives no rate it cannot
+        know). ``None`` (default): ``"history"`` when any deal has a
+        history, ``"snapshot"`` when only ``lost_at`` is given, and a
+        :class:`~salescore.errors.MissingHistoryError` when neither is
+        (see :func:`resolve_source`).
     by : iterable of str
         Segment by these attributes (``owner_id``, ``account_id``,
         ``channel_id``, ``product``, ``currency``).
@@ -613,6 +665,8 @@ def funnel_counts(
 
     Raises
     ------
+    MissingHistoryError
+        ``source`` is ``None`` and no deal has a history or a ``lost_at``.
     InvalidInputError
         Bad options, unknown segment attributes, duplicate ids, or a lost
         stage that is not an open stage.
@@ -630,6 +684,15 @@ def funnel_counts(
     ...     "lost_stage_assumed"].sum())
     ('snapshot', 9, 14)
     """
+    opportunities = list(opportunities)
+    lost_map = dict(lost_at or {})
+    source = resolve_source(
+        source,
+        has_history=any(getattr(o, "history", None) for o in opportunities),
+        has_lost_stages=bool(lost_map),
+        deals=len(opportunities),
+        frame=False,
+    )
     keys = check_options(
         pipeline,
         source=source,
@@ -644,8 +707,7 @@ def funnel_counts(
             raise InvalidInputError(
                 f"cannot segment opportunities by {name!r}; allowed: {', '.join(SEGMENT_FIELDS)}"
             )
-    opportunities = list(check_opportunities(list(opportunities), pipeline))
-    lost_map = dict(lost_at or {})
+    opportunities = list(check_opportunities(opportunities, pipeline))
     if source == "history" and lost_map:
         raise InvalidInputError("lost_at is used only with source='snapshot'")
     known_ids = {o.id for o in opportunities}
@@ -748,6 +810,7 @@ def funnel_counts_frame(
     pipeline: Pipeline,
     *,
     stage_changes: pd.DataFrame | None = None,
+    source: Source | None = None,
     by: Iterable[str] = (),
     cohort: Cohort | None = None,
     period: Period | None = None,
@@ -769,9 +832,14 @@ def funnel_counts_frame(
     pipeline : Pipeline
         Their pipeline; it needs at least one open stage.
     stage_changes : pandas.DataFrame, optional
-        The stage history (the ``STAGE_CHANGES`` contract). Given: the
-        ``history`` inference; omitted: the ``snapshot`` inference (see
-        :func:`funnel_counts`).
+        The stage history (the ``STAGE_CHANGES`` contract), needed for the
+        ``history`` inference.
+    source : {None, "history", "snapshot"}
+        ``None`` (default): ``"history"`` when ``stage_changes`` is given,
+        ``"snapshot"`` when only ``lost_stage_column`` is, else a
+        :class:`~salescore.errors.MissingHistoryError` (an export without
+        history must ask for the snapshot inference explicitly).
+        ``"history"`` needs ``stage_changes``; ``"snapshot"`` refuses them.
     by : iterable of str
         Segment columns of ``opportunities`` (any column, e.g. ``owner_id``,
         ``channel_id``, ``product``, or a column you added); missing values
@@ -791,6 +859,9 @@ def funnel_counts_frame(
     FrameValidationError
         A frame breaks its contract (the error's ``failures`` table lists
         every bad cell), or names a stage not in the pipeline.
+    MissingHistoryError
+        ``source`` is ``None`` and neither ``stage_changes`` nor
+        ``lost_stage_column`` is given.
     InvalidInputError
         Bad options, a missing segment column, a stage change of an
         opportunity not in the frame, a history that does not end in the
@@ -808,19 +879,35 @@ def funnel_counts_frame(
     >>> counts == funnel_counts(deals, pipeline)
     True
     """
+    if not isinstance(opportunities, pd.DataFrame):
+        raise InvalidInputError(
+            f"opportunities must be a DataFrame, got {type(opportunities).__name__}"
+        )
+    if source is None and not len(opportunities):
+        source = "snapshot" if stage_changes is None else "history"
+    source = resolve_source(
+        source,
+        has_history=stage_changes is not None and len(stage_changes) > 0,
+        has_lost_stages=lost_stage_column is not None,
+        deals=len(opportunities),
+        frame=True,
+    )
+    if source == "history" and stage_changes is None:
+        raise MissingHistoryError(
+            "source='history' needs stage_changes= (the STAGE_CHANGES history); without it "
+            "pass source='snapshot'"
+        )
+    if source == "snapshot" and stage_changes is not None:
+        raise InvalidInputError("stage_changes is used only with source='history'; leave it out")
     keys = check_options(
         pipeline,
-        source="history" if stage_changes is not None else "snapshot",
+        source=source,
         reopen=reopen,
         cohort=cohort,
         period=period,
         period_basis=period_basis,
         by=by,
     )
-    if not isinstance(opportunities, pd.DataFrame):
-        raise InvalidInputError(
-            f"opportunities must be a DataFrame, got {type(opportunities).__name__}"
-        )
     missing = [c for c in (*keys, lost_stage_column) if c is not None and c not in opportunities]
     if missing:
         raise InvalidInputError(

@@ -80,8 +80,13 @@ def _rates(
         days = overall["days_mean"].tolist()
         for stage, rate in zip(stages, rates, strict=True):
             if math.isnan(rate):
+                why = (
+                    "lost deals' stages at loss are unknown in this snapshot"
+                    if "unknown" in report_or_rates.inference_note
+                    else "no deal entered it"
+                )
                 raise InvalidInputError(
-                    f"stage {stage!r} has no conversion in the report (no deal entered it); "
+                    f"stage {stage!r} has no conversion in the report ({why}); "
                     "pass the rates to use instead"
                 )
     elif isinstance(report_or_rates, Mapping):

@@ -67,6 +67,18 @@ _INFERENCE: Final = {
 }
 
 
+def _note(counts: FunnelCounts) -> str:
+    note = _INFERENCE[counts.inference]
+    assumed = int(counts.by_group["lost_stage_assumed"].sum()) if len(counts.by_group) else 0
+    if counts.inference == "snapshot" and assumed and len(counts.stages) > 1:
+        note += (
+            f"; {assumed} lost deals have no recorded stage at loss, so win rates after the "
+            "first stage and all conversions and drop-offs of their segments are unknown "
+            "(NaN): pass lost_at / lost_stage_column or the stage histories to know them"
+        )
+    return note
+
+
 def hours_quantile(hours: npt.ArrayLike, counts: npt.ArrayLike, q: float) -> float:
     """Quantile ``q`` of a value-count histogram, interpolated like ``numpy.quantile``.
 
@@ -120,7 +132,16 @@ class FunnelReport(Result):
         the stage [fraction; NaN when the denominator is 0]; ``days_median``,
         ``days_mean``, ``days_p90``: completed stays in the stage (history
         only, percentiles to the hour) [days]; ``regressions`` (moves back
-        out of the stage, history only) [count].
+        out of the stage, history only) [count]. **Snapshot with lost deals
+        whose stage at loss is unknown** (``lost_stage_assumed > 0`` in the
+        segment): those deals are counted at the first stage, so the counts
+        after it are lower bounds and every rate that depends on where they
+        were lost is NaN rather than a number the data cannot support:
+        ``win_rate`` after the first stage, and ``conversion``,
+        ``cumulative_conversion`` and ``drop_off`` at every stage. The
+        first stage's ``win_rate`` (won ÷ closed) is known and kept;
+        ``inference_note`` says so. (With one open stage every lost deal
+        was lost there, and every rate is known.)
     summary : pandas.DataFrame
         One row per segment (index ``segment = "all"`` without segments):
         ``deals`` (passes), ``won``, ``lost``, ``open`` [count], the three
@@ -226,6 +247,18 @@ def _stage_tables(counts: FunnelCounts, groups: pd.DataFrame) -> pd.DataFrame:
     advanced_amt = np.concatenate([entered_amt[:, 1:], won_amount[:, None]], axis=1)
     lost_below = from_bottom(lost)
     history = counts.inference == "history"
+    # Snapshot deals lost at an unknown stage sit at the first stage: the rates
+    # that depend on where they were lost cannot be known (NaN, never a guess).
+    unknown = np.zeros(g, dtype=bool)
+    if not history and m > 1:  # with one open stage, every lost deal was lost there
+        unknown = groups["lost_stage_assumed"].to_numpy(dtype=np.int64) > 0
+    win_rate = _ratio(np.broadcast_to(won[:, None], (g, m)), won[:, None] + lost_below)
+    win_rate[unknown, 1:] = np.nan
+    conversion = _ratio(advanced, entered)
+    cumulative = _ratio(advanced, entered[:, :1])
+    drop_off = _ratio(lost, entered)
+    for rates in (conversion, cumulative, drop_off):
+        rates[unknown] = np.nan
     visits = cells("visits")
     seconds = cells("visit_seconds")
     median = np.full((g, m), np.nan)
@@ -254,12 +287,10 @@ def _stage_tables(counts: FunnelCounts, groups: pd.DataFrame) -> pd.DataFrame:
         "lost_amount": _decimals(lost_amt, places).ravel(),
         "open": open_.ravel(),
         "open_amount": _decimals(open_amt, places).ravel(),
-        "conversion": _ratio(advanced, entered).ravel(),
-        "cumulative_conversion": _ratio(advanced, entered[:, :1]).ravel(),
-        "drop_off": _ratio(lost, entered).ravel(),
-        "win_rate": _ratio(
-            np.broadcast_to(won[:, None], (g, m)), won[:, None] + lost_below
-        ).ravel(),
+        "conversion": conversion.ravel(),
+        "cumulative_conversion": cumulative.ravel(),
+        "drop_off": drop_off.ravel(),
+        "win_rate": win_rate.ravel(),
         "days_median": median.ravel(),
         "days_mean": (_ratio(seconds, visits) / _SECONDS_PER_DAY).ravel(),
         "days_p90": p90.ravel(),
@@ -378,7 +409,7 @@ def report_from_counts(counts: FunnelCounts, *, rounding: str = ROUND_HALF_EVEN)
         lost=int(row["lost"]),
         open=int(row["open"]),
         inference=counts.inference,
-        inference_note=_INFERENCE[counts.inference],
+        inference_note=_note(counts),
         counts=counts,
     )
 
@@ -388,7 +419,7 @@ def funnel(
     opportunities: Sequence[Opportunity],
     pipeline: Pipeline,
     *,
-    source: Source = "history",
+    source: Source | None = None,
     by: Iterable[str] = (),
     cohort: Cohort | None = None,
     period: Period | None = None,
@@ -406,7 +437,9 @@ def funnel(
     Parameters
     ----------
     opportunities : sequence of Opportunity
-        The deals, with their histories for ``source="history"``.
+        The deals, with their histories for ``source="history"``. Without
+        any history and without ``source``, a
+        :class:`~salescore.errors.MissingHistoryError` says what to pass.
     pipeline : Pipeline
         Their pipeline.
     source, by, cohort, period, period_basis, reopen, lost_at
@@ -452,6 +485,7 @@ def funnel_frame(
     pipeline: Pipeline,
     *,
     stage_changes: pd.DataFrame | None = None,
+    source: Source | None = None,
     by: Iterable[str] = (),
     cohort: Cohort | None = None,
     period: Period | None = None,
@@ -463,7 +497,8 @@ def funnel_frame(
     """The sales funnel of an opportunities frame (bulk path, vectorised).
 
     Counts with :func:`~salescore.funnel.funnel_counts_frame` (history when
-    ``stage_changes`` is given, else the snapshot inference) and finishes
+    ``stage_changes`` is given; the snapshot inference only when asked for
+    with ``source="snapshot"`` or ``lost_stage_column``) and finishes
     the report with :func:`report_from_counts`; agrees with :func:`funnel`
     on the same data.
 
@@ -473,7 +508,7 @@ def funnel_frame(
         One deal per row (the ``OPPORTUNITIES`` contract); not mutated.
     pipeline : Pipeline
         Their pipeline.
-    stage_changes, by, cohort, period, period_basis, reopen, lost_stage_column
+    stage_changes, source, by, cohort, period, period_basis, reopen, lost_stage_column
         See :func:`~salescore.funnel.funnel_counts_frame`.
     rounding : str
         Decimal rounding mode for the average won deal.
@@ -487,14 +522,17 @@ def funnel_frame(
     >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
     >>> from salescore.frames import to_frame
     >>> pipeline = tour_pipeline()
-    >>> report = funnel_frame(to_frame(tour_opportunities(pipeline)), pipeline)
+    >>> report = funnel_frame(to_frame(tour_opportunities(pipeline)), pipeline, source="snapshot")
     >>> report.inference, report.table["entered"].tolist()
     ('snapshot', [40, 18, 15])
+    >>> report.table["win_rate"].round(3).tolist()   # lost deals' stages unknown
+    [0.391, nan, nan]
     """
     counts = funnel_counts_frame(
         opportunities,
         pipeline,
         stage_changes=stage_changes,
+        source=source,
         by=by,
         cohort=cohort,
         period=period,
