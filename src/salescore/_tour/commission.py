@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TextIO
 
 import numpy as np
 import pandas as pd
 
+from salescore import datasets
 from salescore._tour._common import heading
 from salescore.calendar import Period
 from salescore.commission import (
-    AcceleratorBand,
     CommissionPlan,
     Credit,
     Draw,
     Refund,
     Statement,
     TargetBonus,
-    Tier,
-    TieredComponent,
     clawback,
     settle_periods,
-    split_credit,
     statement,
     statements_frame,
 )
@@ -36,39 +33,12 @@ MONTHLY_QUOTA = Money("200000", "CNY")
 
 def tour_plan() -> CommissionPlan:
     """4 percent to quota, 7 percent above, x1.5 above 150 percent, capped at 30,000 a month."""
-    return CommissionPlan(
-        id="AE-2026",
-        currency="CNY",
-        components=[
-            TieredComponent(
-                name="base",
-                basis="attainment",
-                tiers=[Tier(lower=0, upper=1, rate="0.04"), Tier(lower=1, rate="0.07")],
-                accelerators=[AcceleratorBand(lower="1.5", multiplier="1.5")],
-                period_cap=Decimal(30000),
-            )
-        ],
-    )
+    return datasets.commission_plan()
 
 
 def tour_credits(seed: int = SEED) -> list[Credit]:
     """Rep R1's credits for January to March 2026, one deal shared 60/40 with R2."""
-    rng = np.random.default_rng(seed)
-    credits: list[Credit] = []
-    for month, n in ((1, 3), (2, 5), (3, 7)):
-        for i in range(n):
-            credits.append(
-                Credit(
-                    deal_id=f"D{month}{i}",
-                    rep_id="R1",
-                    amount=Money.from_minor(int(rng.integers(20_000_00, 90_000_00)), "CNY"),
-                    credited_on=date(2026, month, 1) + timedelta(days=int(rng.integers(0, 28))),
-                )
-            )
-    shared = split_credit(
-        "D-shared", Money("123456.78", "CNY"), date(2026, 3, 30), {"R1": "0.6", "R2": "0.4"}
-    )
-    return [*credits, shared[0]]
+    return datasets.credits(seed)
 
 
 def _write(out: TextIO, s: Statement) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-import numpy as np
 import pandas as pd
 
+from salescore import datasets
 from salescore._tour._common import heading
 from salescore.forecast.accuracy import backtest
 from salescore.forecast.timeseries import (
@@ -23,13 +23,7 @@ TITLE = "Bookings as a time series"
 
 def tour_bookings(seed: int = SEED) -> pd.Series:
     """36 months of bookings [CNY], growing, peaking at quarter ends, with one month missing."""
-    rng = np.random.default_rng(seed)
-    months = pd.period_range("2023-01", periods=36, freq="M")
-    t = np.arange(36)
-    quarter_end = np.where(months.month % 3 == 0, 1.35, 0.85)
-    values = (400_000 + 6_000 * t) * quarter_end * rng.normal(1.0, 0.04, 36)
-    series = pd.Series(values.round(-2), index=months, name="bookings")
-    return series.drop(pd.Period("2024-08", "M"))  # a month the CRM export lost
+    return datasets.bookings(seed)
 
 
 def _money(x: float) -> str:

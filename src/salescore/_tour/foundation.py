@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TextIO
-
-import numpy as np
 
 from salescore import (
     CurrencyMismatchError,
@@ -19,11 +17,10 @@ from salescore import (
     Period,
     Pipeline,
     Rep,
-    Stage,
-    StageChange,
     Target,
     Team,
     WorkCalendar,
+    datasets,
 )
 from salescore._tour._common import heading
 from salescore.frames import OPPORTUNITIES, to_frame, validate_frame
@@ -33,52 +30,12 @@ SEED = 20260101
 
 def tour_pipeline() -> Pipeline:
     """The five-stage pipeline every section of the tour uses."""
-    return Pipeline(
-        stages=(
-            Stage(name="Qualify", order=0, probability=0.1),
-            Stage(name="Proposal", order=1, probability=0.35),
-            Stage(name="Negotiation", order=2, probability=0.7, forecast_category="Commit"),
-            Stage(name="Won", order=3, probability=1.0, kind="won"),
-            Stage(name="Lost", order=4, probability=0.0, kind="lost"),
-        )
-    )
+    return datasets.pipeline()
 
 
 def tour_opportunities(pipeline: Pipeline, n: int = 40, seed: int = SEED) -> list[Opportunity]:
     """``n`` deals with consistent stage histories, generated with a fixed seed."""
-    rng = np.random.default_rng(seed)
-    open_names = [s.name for s in pipeline.open_stages]
-    deals = []
-    for i in range(n):
-        created = date(2026, 1, 5) + timedelta(days=int(rng.integers(0, 120)))
-        reached = int(rng.integers(1, len(open_names) + 1))
-        outcome = rng.choice(["open", "Won", "Lost"], p=[0.5, 0.25, 0.25])
-        path = open_names[:reached] + ([] if outcome == "open" else [str(outcome)])
-        at = datetime(created.year, created.month, created.day, 9, tzinfo=UTC)
-        history, previous = [], None
-        for name in path:
-            history.append(
-                StageChange(
-                    opportunity_id=f"D{i:03d}", from_stage=previous, to_stage=name, changed_at=at
-                )
-            )
-            previous, at = name, at + timedelta(days=int(rng.integers(3, 20)))
-        closed = outcome != "open"
-        deals.append(
-            Opportunity(
-                id=f"D{i:03d}",
-                owner_id=f"R{int(rng.integers(1, 4))}",
-                amount=int(rng.integers(20, 400)) * 1000,
-                currency="CNY",
-                stage=path[-1],
-                created_on=created,
-                expected_close_date=created + timedelta(days=int(rng.integers(30, 150))),
-                close_date=history[-1].changed_at.date() if closed else None,
-                channel_id=str(rng.choice(["direct", "partner", "online"])),
-                history=tuple(history),
-            )
-        )
-    return deals
+    return datasets.opportunities(pipeline, n=n, seed=seed)
 
 
 def section(out: TextIO) -> None:
