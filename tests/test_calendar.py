@@ -281,3 +281,13 @@ def test_period_labels_each_grain():
     assert FiscalCalendar().periods(2026, "day")[0] == Period.day(date(2026, 1, 1))
     assert FiscalCalendar().periods(2026, "year") == [Period.year(2026)]
     assert FiscalCalendar().split(Period.month(2026, 2), "day")[-1] == Period.day(date(2026, 2, 28))
+
+
+def test_period_constructors_take_numpy_integers_and_refuse_bools_and_floats():
+    import numpy as np
+
+    assert Period.year(np.int32(2020)) == Period.year(2020)
+    assert Period.month(np.int64(2026), np.int8(2)) == Period.month(2026, 2)
+    for bad in (True, np.bool_(True), 2020.0, "2020"):
+        with pytest.raises(InvalidInputError, match="is not a whole number in"):
+            Period.year(bad)  # type: ignore[arg-type]

@@ -4,10 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salescore.calendar import Period
+from salescore.errors import InvalidInputError
 from salescore.frames import (
     OPPORTUNITIES,
     STAGE_CHANGES,
@@ -210,3 +212,13 @@ def test_draft_targets_are_valid(target):
 def test_targets_metric_choice(target):
     assert target.metric is Metric.MARKET_SHARE
     assert target.scope == {"market": "China"}
+
+
+@given(st.data())
+def test_targets_take_the_metric_by_value(data):
+    from salescore.testing import targets
+
+    goal = data.draw(targets(metric="revenue"))
+    assert goal.metric == "revenue" and goal.currency is not None
+    with pytest.raises(InvalidInputError, match="metric 'revenu' is not one of revenue"):
+        data.draw(targets(metric="revenu"))

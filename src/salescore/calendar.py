@@ -20,7 +20,7 @@ import calendar as _gregorian
 import itertools
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Literal, Self, get_args
+from typing import Literal, Self, SupportsIndex, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -54,10 +54,13 @@ def check_grain(grain: object) -> Grain:
     return grain
 
 
-def _check_range(value: int, lo: int, hi: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise InvalidInputError(f"{what} {value!r} is not a whole number in [{lo}, {hi}]")
-    return value
+def _check_range(value: object, lo: int, hi: int, what: str) -> int:
+    # numpy integers (a year read from an array) are whole numbers too; bools are not.
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        number = int(value)
+        if lo <= number <= hi:
+            return number
+    raise InvalidInputError(f"{what} {value!r} is not a whole number in [{lo}, {hi}]")
 
 
 def _add_months(year: int, month: int, months: int) -> date:
@@ -103,33 +106,33 @@ class Period(FrozenModel):
     # -- constructors -------------------------------------------------------
 
     @classmethod
-    def year(cls, year: int) -> Period:
-        """The calendar year ``year``."""
-        _check_range(year, 1, 9998, "year")
-        return cls(start=date(year, 1, 1), end=date(year + 1, 1, 1))
+    def year(cls, year: SupportsIndex) -> Period:
+        """The calendar year ``year`` (an int, numpy integers too)."""
+        y = _check_range(year, 1, 9998, "year")
+        return cls(start=date(y, 1, 1), end=date(y + 1, 1, 1))
 
     @classmethod
-    def quarter(cls, year: int, quarter: int) -> Period:
+    def quarter(cls, year: SupportsIndex, quarter: SupportsIndex) -> Period:
         """Calendar quarter ``quarter`` (1-4) of ``year``."""
-        _check_range(year, 1, 9998, "year")
-        _check_range(quarter, 1, 4, "quarter")
-        first = 3 * (quarter - 1) + 1
-        return cls(start=date(year, first, 1), end=_add_months(year, first, 3))
+        y = _check_range(year, 1, 9998, "year")
+        q = _check_range(quarter, 1, 4, "quarter")
+        first = 3 * (q - 1) + 1
+        return cls(start=date(y, first, 1), end=_add_months(y, first, 3))
 
     @classmethod
-    def month(cls, year: int, month: int) -> Period:
+    def month(cls, year: SupportsIndex, month: SupportsIndex) -> Period:
         """Calendar month ``month`` (1-12) of ``year``."""
-        _check_range(year, 1, 9998, "year")
-        _check_range(month, 1, 12, "month")
-        return cls(start=date(year, month, 1), end=_add_months(year, month, 1))
+        y = _check_range(year, 1, 9998, "year")
+        m = _check_range(month, 1, 12, "month")
+        return cls(start=date(y, m, 1), end=_add_months(y, m, 1))
 
     @classmethod
-    def iso_week(cls, year: int, week: int) -> Period:
+    def iso_week(cls, year: SupportsIndex, week: SupportsIndex) -> Period:
         """ISO 8601 week ``week`` of ISO year ``year`` (Monday to Sunday)."""
-        _check_range(year, 1, 9998, "ISO year")
-        weeks = date(year, 12, 28).isocalendar().week  # 28 December is always in the last week
-        _check_range(week, 1, weeks, f"ISO week of {year}")
-        start = date.fromisocalendar(year, week, 1)
+        y = _check_range(year, 1, 9998, "ISO year")
+        weeks = date(y, 12, 28).isocalendar().week  # 28 December is always in the last week
+        w = _check_range(week, 1, weeks, f"ISO week of {y}")
+        start = date.fromisocalendar(y, w, 1)
         return cls(start=start, end=start + timedelta(days=7))
 
     @classmethod

@@ -35,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 import pandas as pd
 
 from salescore.calendar import Period
+from salescore.errors import InvalidInputError
 from salescore.models import (
     Channel,
     ChannelKind,
@@ -323,9 +324,22 @@ def channels() -> st.SearchStrategy[Channel]:
 
 
 @st.composite
-def targets(draw: st.DrawFn, *, complete: bool = True, metric: Metric | None = None) -> Target:
-    """Targets; with ``complete`` every SMART-relevant field is set and in range."""
-    chosen = metric or draw(st.sampled_from([m for m in Metric if m is not Metric.CUSTOM]))
+def targets(
+    draw: st.DrawFn, *, complete: bool = True, metric: Metric | str | None = None
+) -> Target:
+    """Targets; with ``complete`` every SMART-relevant field is set and in range.
+
+    ``metric`` fixes the metric, as a ``Metric`` or its value (``"revenue"``).
+    """
+    if metric is not None:
+        try:
+            chosen = Metric(metric)
+        except ValueError:
+            raise InvalidInputError(
+                f"metric {metric!r} is not one of {', '.join(m.value for m in Metric)}"
+            ) from None
+    else:
+        chosen = draw(st.sampled_from([m for m in Metric if m is not Metric.CUSTOM]))
     period = draw(periods(2024, 2028))
     probe = Target(id="probe", metric=chosen)
     kind = probe.kind
