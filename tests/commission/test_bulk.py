@@ -329,3 +329,38 @@ def test_statements_frame_keeps_every_row(credits, data):
     out = statements_frame(plan(two_tier()), df, period=JAN, quotas=pd.Series({"R1": 1000.0}))
     assert set(out.lines["row"]) | set(out.errors["row"]) == set(df.index)
     assert not set(out.lines["row"]) & set(out.errors["row"])
+
+
+def test_credits_from_frame_gives_the_models_statement_pays_like_the_frame():
+    from salescore.commission import credits_from_frame, statement
+    from salescore.errors import FrameValidationError
+
+    df = frame(
+        [
+            ("D2", "R1", 60000.1, "CNY", "2026-01-20"),
+            ("D1", "R1", 60000.0, "CNY", "2026-01-05"),
+            ("D3", "R2", 30000.0, "CNY", "2026-01-07"),
+        ],
+        index=[10, 11, 12],
+    )
+    df["new_logo"] = [True, False, False]
+    before = df.copy()
+    models = credits_from_frame(df, flags=["new_logo"])
+    pd.testing.assert_frame_equal(df, before)
+    assert [(c.deal_id, c.rep_id, str(c.amount.amount)) for c in models] == [
+        ("D2", "R1", "60000.1"),
+        ("D1", "R1", "60000.0"),
+        ("D3", "R2", "30000.0"),
+    ]
+    assert [c.flags for c in models] == [frozenset({"new_logo"}), frozenset(), frozenset()]
+    assert models[0].units == 1 and models[0].product is None
+    p = plan(two_tier())
+    quotas = pd.Series({"R1": 100000.0, "R2": 50000.0})
+    bulk = statements_frame(p, df.drop(columns="new_logo"), period=JAN, quotas=quotas).totals
+    r1 = [c for c in models if c.rep_id == "R1"]
+    one = statement(p, "R1", r1, period=JAN, quota=Money("100000", "CNY"))
+    assert Decimal(str(bulk.loc["R1", "total"])) == one.total == Decimal("6600.01")
+    bad = df.assign(amount=[1.0, -2.0, float("nan")])
+    with pytest.raises(FrameValidationError) as caught:
+        credits_from_frame(bad)
+    assert sorted(caught.value.failures["row"].tolist()) == [11, 12]

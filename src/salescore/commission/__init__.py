@@ -29,6 +29,7 @@ from salescore.commission.bulk import (
     CLAWBACKS,
     CREDITS,
     StatementsFrames,
+    credits_from_frame,
     statements_frame,
 )
 from salescore.commission.clawbacks import (
@@ -121,6 +122,7 @@ __all__ = [
     "UnknownInvoiceError",
     "credit_deals",
     "credit_frame",
+    "credits_from_frame",
     "CARRY_COLUMNS",
     "CLAWBACKS",
     "CREDITS",

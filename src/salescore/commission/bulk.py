@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._names import as_names
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     exact_decimals,
@@ -34,11 +35,12 @@ from salescore.commission.bonuses import bonus_matrix, read_achievements
 from salescore.commission.conversion import CONVERSION_COLUMNS, convert_minor_frame
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorate_minor, proration_units
+from salescore.commission.statement import Credit
 from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
 from salescore.errors import InvalidInputError
-from salescore.frames import Column, FrameContract, partition_frame
+from salescore.frames import Column, FrameContract, partition_frame, validate_frame
 from salescore.models import Rep
-from salescore.money import FxRates, minor_unit
+from salescore.money import FxRates, Money, minor_unit
 from salescore.serialization import Result
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "CLAWBACKS",
     "CREDITS",
     "StatementsFrames",
+    "credits_from_frame",
     "statements_frame",
 ]
 
@@ -978,3 +981,67 @@ def settle_minor(
         "deficit": d,
     }
     return {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}
+
+
+def credits_from_frame(credits: pd.DataFrame, *, flags: Sequence[str] = ()) -> list[Credit]:
+    """The :class:`~salescore.commission.Credit` models of a credits frame, in row order.
+
+    The bridge from the bulk form to :func:`~salescore.commission.statement`:
+    the frame is checked against :data:`CREDITS` (and the optional
+    :data:`ATTRIBUTES`) first, every failing row at once; amounts are read
+    through their shortest repr, so ``0.1`` is ``Decimal("0.1")``, never its binary expansion.
+
+    Parameters
+    ----------
+    credits : pandas.DataFrame
+        Columns of :data:`CREDITS`, optional ``product``, ``category``, ``units``,
+        and a bool column per name in ``flags``. Not mutated.
+    flags : sequence of str
+        Bool columns whose true rows carry that flag.
+
+    Returns
+    -------
+    list of Credit
+
+    Raises
+    ------
+    FrameValidationError
+        Every row that breaks the contract, in its failure table.
+    InvalidInputError
+        An amount finer than its currency's minor unit (named with its deal).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"deal_id": ["D1"], "rep_id": ["R1"], "amount": [1234.5],
+    ...                    "currency": ["CNY"], "credited_on": [pd.Timestamp("2026-01-05")]})
+    >>> [(c.deal_id, c.amount.amount, c.credited_on) for c in credits_from_frame(df)]
+    [('D1', Decimal('1234.5'), datetime.date(2026, 1, 5))]
+    """
+    flag_names = list(as_names(flags, what="flags"))
+    contract = CREDITS.extend(
+        columns=[*ATTRIBUTES, *(Column(f, "bool", description=f"flag {f!r}") for f in flag_names)]
+    )
+    valid = validate_frame(credits, contract)
+    days = valid["credited_on"].dt.date.tolist()
+    units = valid["units"].tolist()
+    products, categories = valid["product"].tolist(), valid["category"].tolist()
+    flag_rows = [valid[f].fillna(False).to_numpy(dtype=bool) for f in flag_names]
+    result = []
+    for i, (deal, rep, amount, currency) in enumerate(
+        zip(valid["deal_id"], valid["rep_id"], valid["amount"], valid["currency"], strict=True)
+    ):
+        result.append(
+            Credit(
+                deal_id=deal,
+                rep_id=rep,
+                amount=Money(amount=amount, currency=currency),
+                credited_on=days[i],
+                product=None if pd.isna(products[i]) else products[i],
+                category=None if pd.isna(categories[i]) else categories[i],
+                units=1 if pd.isna(units[i]) else int(units[i]),
+                flags=frozenset(
+                    f for f, rows in zip(flag_names, flag_rows, strict=True) if rows[i]
+                ),
+            )
+        )
+    return result
