@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from salescore import datasets
 from salescore._tour._common import heading
 from salescore._tour.foundation import tour_opportunities, tour_pipeline
 from salescore.calendar import Period
 from salescore.forecast.categories import Adjustment, forecast_categories
 from salescore.forecast.weighted import weighted
-from salescore.models import Organization, Rep, Team
+from salescore.models import Organization
 from salescore.money import Money
 
 TITLE = "Pipeline forecasts: weighted and by forecast category"
@@ -18,18 +19,7 @@ CATEGORIES = {"Proposal": "Best Case"}  # Negotiation is Commit in the tour pipe
 
 
 def _org() -> Organization:
-    return Organization(
-        teams=(
-            Team(id="sales", name="Sales"),
-            Team(id="east", name="East", parent_id="sales"),
-            Team(id="west", name="West", parent_id="sales"),
-        ),
-        reps=(
-            Rep(id="R1", name="Wang Fang", team_id="east"),
-            Rep(id="R2", name="Li Na", team_id="east"),
-            Rep(id="R3", name="Zhang Wei", team_id="west"),
-        ),
-    )
+    return datasets.organization()
 
 
 def section(out: TextIO) -> None:
