@@ -11,6 +11,7 @@ from typing import TextIO
 
 from salescore._tour import (
     commission,
+    embedding,
     forecast_dynamics,
     forecast_pipeline,
     forecast_timeseries,
@@ -29,6 +30,7 @@ SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     forecast_dynamics.section,
     forecast_timeseries.section,
     commission.section,
+    embedding.section,
 )
 
 __all__ = ["SECTIONS"]
