@@ -210,3 +210,8 @@ def test_models_have_the_same_contract():
     money = Money("12.30", "CNY")
     assert Money.from_dict(json.loads(json.dumps(money.to_dict()))) == money
     jsonschema.validate(money.to_dict(), Money.json_schema())
+
+
+def test_sets_are_written_in_a_stable_order():
+    assert to_jsonable(frozenset({"b", "a", "c"})) == ["a", "b", "c"]
+    assert to_jsonable({3, 1, 2}) == [1, 2, 3]

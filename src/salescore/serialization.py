@@ -139,7 +139,10 @@ def to_jsonable(value: Any) -> Any:
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, set | frozenset):
+        # Sets in a stable order, so the same result always gives the same JSON.
+        return [to_jsonable(v) for v in sorted(value, key=str)]
+    if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     raise InvalidInputError(f"cannot turn {type(value).__name__} value {value!r} into JSON")
 
