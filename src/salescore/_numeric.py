@@ -20,6 +20,7 @@ from decimal import (
     localcontext,
 )
 from fractions import Fraction
+from itertools import repeat
 from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import numpy as np
@@ -40,6 +41,7 @@ __all__ = [
     "exact_decimals",
     "floats_to_minor_units",
     "from_minor_units",
+    "minor_units_to_decimals",
     "largest_remainder",
     "largest_remainder_rows",
     "round_div",
@@ -415,7 +417,27 @@ def from_minor_units(units: npt.ArrayLike, minor_unit: int) -> list[Decimal]:
     [Decimal('1.00'), Decimal('-0.05')]
     """
     arr = np.asarray(units, dtype=np.int64)
-    return [Decimal(int(u)).scaleb(-minor_unit, context=DECIMAL_CONTEXT) for u in arr.tolist()]
+    # map() over the context's bound method keeps the loop in C: about 0.3 us a value.
+    return list(
+        map(DECIMAL_CONTEXT.scaleb, map(Decimal, arr.ravel().tolist()), repeat(-minor_unit))
+    )
+
+
+def minor_units_to_decimals(units: npt.ArrayLike, minor_unit: int) -> npt.NDArray[np.object_]:
+    """:func:`from_minor_units` as an object array of the shape of ``units``.
+
+    This is how every result table turns its exact ``*_minor`` column into
+    the ``Decimal`` column in major units beside it.
+
+    Examples
+    --------
+    >>> minor_units_to_decimals([[100, 250]], 2).tolist()
+    [[Decimal('1.00'), Decimal('2.50')]]
+    """
+    arr = np.asarray(units, dtype=np.int64)
+    out = np.empty(arr.size, dtype=object)
+    out[:] = from_minor_units(arr, minor_unit)
+    return out.reshape(arr.shape)
 
 
 def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:

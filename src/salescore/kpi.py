@@ -37,7 +37,7 @@ from salescore._base import FrozenModel
 from salescore._numeric import (
     exact_decimals,
     floats_to_minor_units,
-    from_minor_units,
+    minor_units_to_decimals,
     to_decimal,
     to_minor_units,
 )
@@ -447,9 +447,7 @@ def deal_kpis(
         currency=currency,
     )
     table = _deal_table(deals, chosen, codes, len(keys))
-    amounts = np.array(from_minor_units(table["won_minor"].ravel(), mu), dtype=object).reshape(
-        table["won_minor"].shape
-    )
+    amounts = minor_units_to_decimals(table["won_minor"], mu)
     scale = 10.0**mu
     return _long(
         keys,

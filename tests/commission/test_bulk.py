@@ -71,7 +71,7 @@ def test_statements_frame_marginal_example():
     assert out.lines["rate"].tolist() == [0.05, 0.05, 0.08, 0.05]
     assert out.totals["total_minor"].to_dict() == {"R1": 660000, "R2": 150000, "R3": 0}
     assert out.totals.loc["R1", "credited_minor"] == 12_000_000
-    assert out.totals.loc["R1", "total"] == 6600.0
+    assert out.totals.loc["R1", "total"] == Decimal("6600.00")
     assert out.errors.empty
 
 
@@ -140,7 +140,12 @@ def test_statements_frame_decimal_quotas_and_amount_plan():
     out = statements_frame(plan(comp), df, period=JAN, quotas=q)
     cols = ["credited_minor", "quota_minor", "total_minor", "total"]
     assert out.totals[cols].to_dict("index") == {
-        "R1": {"credited_minor": 1234, "quota_minor": 50025, "total_minor": 123, "total": 1.23}
+        "R1": {
+            "credited_minor": 1234,
+            "quota_minor": 50025,
+            "total_minor": 123,
+            "total": Decimal("1.23"),
+        }
     }
     assert statements_frame(plan(comp), df, period=JAN).totals["total_minor"].tolist() == [123]
 
@@ -226,6 +231,9 @@ def assert_agree(p, out, rep_id, s):
     assert [line.amount for line in s.lines] == [
         Decimal(int(x)).scaleb(-2) for x in got["amount_minor"]
     ]
+    # The Decimal column is the statement's own amount, with its places, not a float.
+    assert got["amount"].tolist() == [line.amount for line in s.lines]
+    assert [str(x) for x in got["amount"]] == [str(line.amount) for line in s.lines]
     assert [line.deal_id for line in s.lines] == [None if pd.isna(x) else x for x in got["deal_id"]]
     assert [line.component for line in s.lines] == got["component"].tolist()
     assert [line.kind for line in s.lines] == got["kind"].tolist()
@@ -243,6 +251,7 @@ def assert_agree(p, out, rep_id, s):
             assert abs(float(line.end_rate) - end_rate) < 1e-8
     row = out.totals.loc[rep_id]
     assert s.total == Decimal(int(row["total_minor"])).scaleb(-2)
+    assert str(row["total"]) == str(s.total)
     assert (s.quota or 0) == Decimal(int(row["quota_minor"])).scaleb(-2)
     for key in (
         "deficit_recovered",
@@ -359,7 +368,7 @@ def test_credits_from_frame_gives_the_models_statement_pays_like_the_frame():
     bulk = statements_frame(p, df.drop(columns="new_logo"), period=JAN, quotas=quotas).totals
     r1 = [c for c in models if c.rep_id == "R1"]
     one = statement(p, "R1", r1, period=JAN, quota=Money("100000", "CNY"))
-    assert Decimal(str(bulk.loc["R1", "total"])) == one.total == Decimal("6600.01")
+    assert bulk.loc["R1", "total"] == one.total == Decimal("6600.01")
     bad = df.assign(amount=[1.0, -2.0, float("nan")])
     with pytest.raises(FrameValidationError) as caught:
         credits_from_frame(bad)

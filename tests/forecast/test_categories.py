@@ -110,6 +110,10 @@ def book() -> list[Opportunity]:
     ]
 
 
+def minor(names: tuple[str, ...]) -> list[str]:
+    return [f"{name}_minor" for name in names]
+
+
 def row(frame: pd.DataFrame, label: str) -> list[int]:
     return [int(v) for v in frame.to_numpy()[frame.index.get_loc(label)]]
 
@@ -120,13 +124,13 @@ def test_forecast_categories_hand_case_by_owner():
     assert isinstance(f, CategoryForecast)
     assert f.currency == "USD"
     assert f.by_owner.index.tolist() == ["M1", "R1", "R2", "R3"]
-    table = f.by_owner[list(CATEGORY_COLUMNS)] // 100
+    table = f.by_owner[list(CATEGORY_COLUMNS)]
     assert row(table, "R1") == [100, 200, 300, 0, 0]
     assert row(table, "R2") == [0, 50, 0, 400, 0]
     assert row(table, "R3") == [0, 0, 0, 0, 600]
     assert row(table, "M1") == [0, 0, 80, 0, 0]
     assert f.by_owner["deals"].tolist() == [1, 3, 2, 1]
-    assert row(f.by_owner[list(MEASURES)] // 100, "R1") == [300, 600, 500]
+    assert row(f.by_owner[list(MEASURES)], "R1") == [300, 600, 500]
     assert f.undated.tolist() == ["D8"]
     assert f.unassigned.empty
     assert f.failures.empty
@@ -140,10 +144,10 @@ def test_forecast_categories_hand_case_tree():
     assert tree["depth"].tolist() == [0, 1, 2, 2, 1, 2, 1]
     assert tree["kind"].tolist() == ["team", "team", "rep", "rep", "team", "rep", "rep"]
     # east: R1 (100 closed, 200 commit, 300 best) + R2 (50 commit, 400 pipeline)
-    assert row(tree[list(CATEGORY_COLUMNS)] // 100, "east") == [100, 250, 300, 400, 0]
-    assert row(tree[list(MEASURES)] // 100, "sales") == [350, 730, 1030]
-    assert f.totals["commit_forecast"] == 35000
-    assert f.totals["best_case_forecast_adjusted"] == 73000
+    assert row(tree[list(CATEGORY_COLUMNS)], "east") == [100, 250, 300, 400, 0]
+    assert row(tree[list(MEASURES)], "sales") == [350, 730, 1030]
+    assert f.totals["commit_forecast"] == Decimal("350.00")
+    assert f.totals["best_case_forecast_adjusted"] == Decimal("730.00")
     assert f.money("sales", "open_pipeline") == Money("1030.00", "USD")
 
 
@@ -157,25 +161,25 @@ def test_forecast_categories_adjustments_override_without_touching_gross():
     f = forecast_categories(book(), pipeline(), period=Q1, org=org(), adjustments=adjustments)
     gross = [*CATEGORY_COLUMNS, *MEASURES]
     pd.testing.assert_frame_equal(f.tree[gross], plain.tree[gross])
-    adjusted = f.tree["commit_forecast_adjusted"] // 100
+    adjusted = f.tree["commit_forecast_adjusted_minor"] // 100
     # R1 250 (was 300); east = 250 + R2 50; sales = east + west 0 + M1 0
     assert adjusted[["R1", "east", "sales"]].tolist() == [250, 300, 300]
-    assert f.tree.loc["west", "best_case_forecast_adjusted"] == 4000
+    assert f.tree.loc["west", "best_case_forecast_adjusted"] == Decimal("40.00")
     # sales best case: east (100 + 250 + 300) + west 40 + M1 80; R1's commit adjustment
     # does not move best case.
-    assert f.tree.loc["sales", "best_case_forecast_adjusted"] == (650 + 40 + 80) * 100
-    assert f.tree.loc["sales", "open_pipeline_adjusted"] == 90000
+    assert f.tree.loc["sales", "best_case_forecast_adjusted_minor"] == (650 + 40 + 80) * 100
+    assert f.tree.loc["sales", "open_pipeline_adjusted_minor"] == 90000
     assert f.tree["adjusted"].tolist() == [True, False, True, False, True, False, False]
-    assert f.totals["open_pipeline_adjusted"] == 90000
-    assert f.totals["open_pipeline"] == 103000
+    assert f.totals["open_pipeline_adjusted"] == Decimal("900.00")
+    assert f.totals["open_pipeline"] == Decimal("1030.00")
 
 
 def test_forecast_categories_categories_table_and_no_period():
     f = forecast_categories(book(), pipeline(), categories={"Qualify": "Omitted"})
     # Without a period every deal counts: D6 (700 commit) and D8 (90 best case) too.
-    assert f.by_owner.loc["R2", "omitted"] == 40000  # D3; D4 keeps its own Commit
-    assert f.by_owner.loc["R3", "commit"] == 70000
-    assert f.by_owner.loc["R3", "best_case"] == 9000
+    assert f.by_owner.loc["R2", "omitted"] == Decimal("400.00")  # D3; D4 keeps its own Commit
+    assert f.by_owner.loc["R3", "commit_minor"] == 70000
+    assert f.by_owner.loc["R3", "best_case"] == Decimal("90.00")
     assert f.undated.empty
 
 
@@ -184,7 +188,7 @@ def test_forecast_categories_without_org_every_owner_is_a_root():
     assert f.tree.index.tolist() == ["M1", "R1", "R2", "R3"]
     assert set(f.tree["kind"]) == {"owner"}
     assert f.unassigned.tolist() == ["M1", "R1", "R2", "R3"]
-    assert f.totals["closed"] == 10000
+    assert f.totals["closed"] == Decimal("100.00")
 
 
 def test_forecast_categories_owner_outside_org_and_rep_without_team():
@@ -208,7 +212,7 @@ def test_forecast_categories_converts_currencies():
         deal(2, "R1", "Negotiation", 10),
     ]
     f = forecast_categories(deals, pipeline(), period=Q1, fx=fx)
-    assert f.by_owner.loc["R1", "commit"] == 7667
+    assert f.by_owner.loc["R1", "commit"] == Decimal("76.67")
     assert f.fx_on == date(2026, 1, 1)
     with pytest.raises(CurrencyMismatchError):
         forecast_categories(deals, pipeline(), period=Q1)
@@ -235,9 +239,41 @@ def test_adjustment_validation():
         Adjustment(node="R1", measure="closed", amount=Money(1, "USD"))
 
 
+def test_rollup_reads_major_units_and_refuses_ambiguous_integers():
+    minor_table = pd.DataFrame(
+        [[150, 0, 0, 0, 0], [5, 10, 0, 0, 0]], index=["R1", "R2"], columns=minor(CATEGORY_COLUMNS)
+    )
+    major = pd.DataFrame(
+        {
+            "closed": [Decimal("1.50"), Decimal("0.05")],
+            "commit": [0.0, 0.1],
+            "best_case": [Decimal(0)] * 2,
+            "pipeline": [0.0, 0.0],
+            "omitted": [0.0, 0.0],
+        },
+        index=["R1", "R2"],
+    )
+    # The same amounts in either form give the same tree, to the cent.
+    pd.testing.assert_frame_equal(
+        rollup(major, currency="USD"), rollup(minor_table, currency="USD")
+    )
+    assert rollup(major, currency="USD")["commit_forecast"].tolist() == [
+        Decimal("1.50"),
+        Decimal("0.15"),
+    ]
+    with pytest.raises(InvalidInputError, match="'closed' holds integers, which could be"):
+        rollup(major.assign(closed=[150, 5]), currency="USD")
+    with pytest.raises(InvalidInputError, match=r"closed of 'R1' is 1.505, which is not a whole"):
+        rollup(major.assign(closed=[Decimal("1.505"), Decimal(0)]), currency="USD")
+    with pytest.raises(InvalidInputError, match="must hold integers of minor units"):
+        rollup(minor_table.astype(float), currency="USD")
+    with pytest.raises(InvalidInputError, match=r"'R2' is -0.10 USD; amounts must be >= 0"):
+        rollup(major.assign(commit=[0.0, -0.1]), currency="USD")
+
+
 def test_rollup_rejects_bad_adjustments_and_trees():
     by_owner = pd.DataFrame(
-        np.ones((2, 5), dtype=np.int64), index=["R1", "R2"], columns=list(CATEGORY_COLUMNS)
+        np.ones((2, 5), dtype=np.int64), index=["R1", "R2"], columns=minor(CATEGORY_COLUMNS)
     )
     adj = Adjustment(node="R1", measure="commit_forecast", amount=Money(1, "USD"))
     with pytest.raises(InvalidInputError, match="not in the tree"):
@@ -249,7 +285,7 @@ def test_rollup_rejects_bad_adjustments_and_trees():
     with pytest.raises(InvalidInputError, match="not an Adjustment"):
         rollup(by_owner, currency="USD", adjustments=["R1"])  # type: ignore[list-item]
     with pytest.raises(InvalidInputError, match="category columns"):
-        rollup(by_owner.drop(columns=["omitted"]), currency="USD")
+        rollup(by_owner.drop(columns=["omitted_minor"]), currency="USD")
     with pytest.raises(InvalidInputError, match="repeated"):
         rollup(pd.concat([by_owner, by_owner]), currency="USD")
     with pytest.raises(InvalidInputError, match=">= 0"):
@@ -298,7 +334,7 @@ def trees(draw: st.DrawFn) -> tuple[Organization, pd.DataFrame, list[Adjustment]
     by_owner = pd.DataFrame(
         np.asarray(amounts, dtype=np.int64).reshape(len(owners), 5),
         index=pd.Index(owners, dtype=object),
-        columns=list(CATEGORY_COLUMNS),
+        columns=minor(CATEGORY_COLUMNS),
     )
     nodes = [t.id for t in organisation.teams] + owners
     picked = draw(
@@ -329,11 +365,11 @@ def test_rollup_adds_up_the_tree_and_adjustments_flow_up(
     organisation, by_owner, adjustments = case
     tree = rollup(by_owner, currency="USD", org=organisation, adjustments=adjustments)
     plain = rollup(by_owner, currency="USD", org=organisation)
-    cats = tree[list(CATEGORY_COLUMNS)].to_numpy()
-    own = by_owner.reindex(tree.index, fill_value=0)[list(CATEGORY_COLUMNS)].to_numpy()
+    cats = tree[minor(CATEGORY_COLUMNS)].to_numpy()
+    own = by_owner.reindex(tree.index, fill_value=0)[minor(CATEGORY_COLUMNS)].to_numpy()
     kids = children_of(tree)
-    gross = tree[list(MEASURES)].to_numpy()
-    adjusted = tree[[f"{m}_adjusted" for m in MEASURES]].to_numpy()
+    gross = tree[minor(MEASURES)].to_numpy()
+    adjusted = tree[[f"{m}_adjusted_minor" for m in MEASURES]].to_numpy()
     given_at = {(a.node, MEASURES.index(a.measure)): a.amount.to_minor() for a in adjustments}
     for i, node in enumerate(tree.index):
         below = kids.get(node, [])
@@ -389,7 +425,9 @@ def test_forecast_categories_list_and_frame_agree_and_add_up(
             continue
         category = d.forecast_category or ForecastCategory(str(stage.forecast_category))
         expected[category] += Money(d.amount, "USD").to_minor()
-    assert f.totals[list(CATEGORY_COLUMNS)].tolist() == [expected[c] for c in CATEGORIES]
+    assert f.totals[list(CATEGORY_COLUMNS)].tolist() == [
+        Money.from_minor(expected[c], "USD").amount for c in CATEGORIES
+    ]
     assert f.totals["commit_forecast"] <= f.totals["best_case_forecast"]
 
 
@@ -437,4 +475,6 @@ def test_forecast_categories_converts_each_owner_category_once(
     for (owner, category), value in cells.items():
         column = CATEGORY_COLUMNS[CATEGORIES.index(category)]
         expected = Money(value, reporting).to_minor()
-        assert int(f.by_owner[column].to_numpy()[f.by_owner.index.get_loc(owner)]) == expected
+        at = f.by_owner.index.get_loc(owner)
+        assert int(f.by_owner[f"{column}_minor"].to_numpy()[at]) == expected
+        assert f.by_owner[column].to_numpy()[at] == Money.from_minor(expected, reporting).amount

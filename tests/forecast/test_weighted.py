@@ -90,15 +90,15 @@ def test_weighted_hand_case_totals():
 def test_weighted_hand_case_breakdowns():
     f = weighted(book(), pipeline(), period=Q1)
     assert f.by_stage.index.tolist() == ["Qualify", "Proposal", "Negotiation", "Won"]
-    assert f.by_stage["weighted"].tolist() == [10000, 10020, 7500, 0]
-    assert f.by_stage["won"].tolist() == [0, 0, 0, 50000]
+    assert f.by_stage["weighted_minor"].tolist() == [10000, 10020, 7500, 0]
+    assert f.by_stage["won_minor"].tolist() == [0, 0, 0, 50000]
     assert f.by_stage["open_deals"].tolist() == [1, 1, 1, 0]
     assert f.by_stage["won_deals"].tolist() == [0, 0, 0, 1]
     assert f.by_owner.index.tolist() == ["R1", "R2", "R3"]
-    assert f.by_owner["forecast"].tolist() == [17500, 60020, 0]
-    assert f.by_owner["pipeline"].tolist() == [130000, 25050, 0]
+    assert f.by_owner["forecast_minor"].tolist() == [17500, 60020, 0]
+    assert f.by_owner["pipeline_minor"].tolist() == [130000, 25050, 0]
     assert f.by_channel.index.tolist() == ["direct", "partner", None]
-    assert f.by_channel["forecast"].tolist() == [60000, 10020, 7500]
+    assert f.by_channel["forecast_minor"].tolist() == [60000, 10020, 7500]
 
 
 def test_weighted_without_period_counts_every_open_deal_and_nothing_won():
@@ -132,8 +132,8 @@ def test_weighted_breakdown_split_by_largest_remainder():
     deals = [deal(i, "Proposal", "0.01", owner=f"R{i}", probability=0.5) for i in range(3)]
     f = weighted(deals, pipeline())
     assert f.weighted == Money("0.02", "CNY")
-    assert f.by_owner["weighted"].tolist() == [1, 1, 0]
-    assert int(f.by_stage["weighted"].sum()) == 2
+    assert f.by_owner["weighted_minor"].tolist() == [1, 1, 0]
+    assert int(f.by_stage["weighted_minor"].sum()) == 2
 
 
 def test_weighted_probabilities_read_to_nine_places():
@@ -161,7 +161,7 @@ def test_weighted_empty():
     f = weighted([], pipeline(), currency="USD")
     assert f.forecast == Money("0", "USD")
     assert f.by_owner.empty
-    assert f.by_stage["forecast"].tolist() == [0, 0, 0, 0]
+    assert f.by_stage["forecast_minor"].tolist() == [0, 0, 0, 0]
     with pytest.raises(InvalidInputError, match="pass currency="):
         weighted([], pipeline())
 
@@ -200,7 +200,7 @@ def test_weighted_converts_at_the_period_start():
     # At 7 CNY per USD (rates of 1 March): 400 / 7 = 57.142857...
     later = weighted(deals[:2], pipeline(), fx=fx(), fx_on=date(2026, 3, 5))
     assert later.weighted == Money("82.14", "USD")
-    assert later.by_stage["weighted"].sum() == 8214
+    assert later.by_stage["weighted_minor"].sum() == 8214
     assert weighted(deals[:1], pipeline(), fx=fx(), currency="CNY").weighted == Money(
         "400.00", "CNY"
     )
@@ -223,8 +223,8 @@ def test_weighted_breakdowns_add_up_after_conversion():
     ]
     f = weighted(deals, pipeline(), fx=fx(), fx_on=date(2026, 3, 5))
     for table in (f.by_stage, f.by_owner, f.by_channel):
-        assert int(table["weighted"].sum()) == f.weighted.to_minor()
-        assert int(table["pipeline"].sum()) == f.pipeline.to_minor()
+        assert int(table["weighted_minor"].sum()) == f.weighted.to_minor()
+        assert int(table["pipeline_minor"].sum()) == f.pipeline.to_minor()
 
 
 # --------------------------------------------------------------------------- frames
@@ -341,12 +341,17 @@ def test_weighted_matches_a_plain_decimal_loop_and_lies_between_won_and_won_plus
     assert f.pipeline == Money(open_sum, "USD").quantize()
     assert f.won <= f.forecast <= f.won + f.pipeline
     for table in (f.by_stage, f.by_owner, f.by_channel):
-        assert int(table["forecast"].sum()) == f.forecast.to_minor()
-        assert int(table["won"].sum()) == f.won.to_minor()
-        assert int(table["pipeline"].sum()) == f.pipeline.to_minor()
-        assert (table["forecast"] == table["won"] + table["weighted"]).all()
-        assert (table["weighted"] >= 0).all()
+        assert int(table["forecast_minor"].sum()) == f.forecast.to_minor()
+        assert int(table["won_minor"].sum()) == f.won.to_minor()
+        assert int(table["pipeline_minor"].sum()) == f.pipeline.to_minor()
+        assert (table["forecast_minor"] == table["won_minor"] + table["weighted_minor"]).all()
+        assert (table["weighted_minor"] >= 0).all()
         assert int(table["open_deals"].sum()) == int(f.by_stage["open_deals"].sum())
+        # The Decimal column in major units is the minor one, read at USD's 2 places.
+        for money in ("pipeline", "weighted", "won", "forecast"):
+            assert all(isinstance(v, Decimal) for v in table[money])
+            assert [v.scaleb(2) for v in table[money]] == table[f"{money}_minor"].tolist()
+        assert sum(table["forecast"], Decimal(0)) == f.forecast.amount
 
 
 @settings(max_examples=40)  # pandas work per example: keep the suite fast
@@ -421,4 +426,4 @@ def test_weighted_converts_every_currency_exactly_on_both_paths(
     assert abs(f.exact - expected) <= Decimal("1e-20") * max(Decimal(1), abs(expected))
     assert f.won <= f.forecast <= f.won + f.pipeline
     for table in (f.by_stage, f.by_owner, f.by_channel):
-        assert int(table["forecast"].sum()) == f.forecast.to_minor()
+        assert int(table["forecast_minor"].sum()) == f.forecast.to_minor()

@@ -35,11 +35,11 @@ def section(out: TextIO) -> None:
         "each total rounded once, half-even).\n"
     )
     table = f.by_stage[["open_deals", "won", "weighted", "forecast"]].astype(object)
-    for column in ("won", "weighted", "forecast"):  # minor units (fen) to CNY
-        table[column] = [f"{units / 100:,.2f}" for units in f.by_stage[column]]
+    for column in ("won", "weighted", "forecast"):  # Decimal CNY, with thousands separators
+        table[column] = [f"{amount:,}" for amount in f.by_stage[column]]
     out.write(table.to_string() + "\n")
     plain = forecast_categories(deals, pipeline, period=QUARTER, org=_org(), categories=CATEGORIES)
-    east = int(plain.tree.at["east", "commit_forecast"])  # type: ignore[arg-type]
+    east = int(plain.tree.at["east", "commit_forecast_minor"])  # type: ignore[arg-type]
     cut = Money.from_minor(east - east // 5, "CNY")
     c = forecast_categories(
         deals,
@@ -55,5 +55,5 @@ def section(out: TextIO) -> None:
         "tree (CNY); the East manager cuts East's "
         f"Commit forecast by a fifth to {cut}, the gross numbers beneath stay:\n"
     )
-    tree = c.tree[columns].map(lambda units: f"{units / 100:,.2f}")
+    tree = c.tree[columns].map(lambda amount: f"{amount:,}")
     out.write(tree.to_string() + "\n")

@@ -25,6 +25,7 @@ from salescore._numeric import (
     DECIMAL_CONTEXT,
     exact_decimals,
     floats_to_minor_units,
+    minor_units_to_decimals,
     round_div,
     to_decimal,
     to_minor_units,
@@ -118,13 +119,13 @@ class StatementsFrames(Result):
         at the slice's start and end], ``multiplier`` [ratio; on a
         ``multiplier`` line the product of the attribute factors] (these as
         floats, for display), ``amount_minor`` (exact, [minor units]) and
-        ``amount`` [currency, float].
+        ``amount``, the same as ``Decimal`` [currency].
     totals : pandas.DataFrame
         Indexed by ``rep_id`` (every rep with a credit, a quota or a prior
         carry): ``credited_minor``, ``quota_minor`` (applied, prorated when
         asked), ``full_quota_minor``, ``reduced_minor`` (refunds reducing
         attainment), ``clawback_minor``, ``total_minor`` [minor units] and
-        ``total`` [currency, float]; then the settlement against the plan's
+        ``total`` (the same as ``Decimal`` [currency]); then the settlement against the plan's
         draw and the prior balances, as in
         :class:`~salescore.commission.Settlement`: ``deficit_recovered_minor``,
         ``deficit_added_minor``, ``advance_minor``, ``recovered_minor``,
@@ -547,7 +548,7 @@ def statements_frame(
             "end_rate": end_rate,
             "multiplier": mult,
             "amount_minor": amount_minor,
-            "amount": amount_minor / 10.0**mu,
+            "amount": minor_units_to_decimals(amount_minor, mu),
         }
     )
     claw_group = rep_index.get_indexer(claws["rep_id"].to_numpy()).astype(np.int64)
@@ -566,7 +567,7 @@ def statements_frame(
             "end_rate": np.full(len(claws), np.nan),
             "multiplier": np.ones(len(claws)),
             "amount_minor": claw_minor,
-            "amount": claw_minor / 10.0**mu,
+            "amount": minor_units_to_decimals(claw_minor, mu),
         }
     )
     # Credits no rate table pays get a line of 0, in statement order, after the others.
@@ -587,7 +588,7 @@ def statements_frame(
             "end_rate": np.full(len(lost), np.nan),
             "multiplier": np.ones(len(lost)),
             "amount_minor": np.zeros(len(lost), dtype=np.int64),
-            "amount": np.zeros(len(lost)),
+            "amount": minor_units_to_decimals(np.zeros(len(lost), dtype=np.int64), mu),
         }
     )
     if len(claws) or len(lost):
@@ -640,7 +641,7 @@ def statements_frame(
             "reduced_minor": reduced,
             "clawback_minor": clawed,
             "total_minor": total_minor,
-            "total": total_minor / 10.0**mu,
+            "total": minor_units_to_decimals(total_minor, mu),
             **{f"{k}_minor": settled[k] for k in _SETTLED},
         },
         index=pd.Index(rep_index, name="rep_id"),
@@ -773,7 +774,7 @@ def _scheduled(
         period=period,
         rounding=rounding,
     )
-    totals["total"] = totals["total_minor"] / 10.0**mu
+    totals["total"] = minor_units_to_decimals(totals["total_minor"], mu)
     for k in _SETTLED:
         totals[f"{k}_minor"] = settled[k]
     carry = outs[-1].carry.reindex(rep_index, fill_value=0)

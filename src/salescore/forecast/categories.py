@@ -45,7 +45,13 @@ import pandas as pd
 from pydantic import model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import check_rounding, exact_decimals
+from salescore._numeric import (
+    DECIMAL_CONTEXT,
+    check_rounding,
+    exact_decimals,
+    minor_units_to_decimals,
+    to_decimal,
+)
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast.weighted import (
@@ -159,7 +165,8 @@ class Adjustment(FrozenModel):
 class CategoryForecast(Result):
     """Forecast category amounts by owner and rolled up the team tree.
 
-    All amounts are integers of minor units of ``currency``.
+    Amounts are ``Decimal`` in major units of ``currency``; the tables carry
+    each amount column also as ``<name>_minor``, exact integer minor units.
 
     Attributes
     ----------
@@ -167,12 +174,14 @@ class CategoryForecast(Result):
         The reporting currency (ISO 4217).
     by_owner : pandas.DataFrame
         Indexed by ``owner_id`` (sorted): ``deals`` [count] and the amounts of
-        :data:`CATEGORY_COLUMNS` and :data:`MEASURES` of the deals that count.
+        :data:`CATEGORY_COLUMNS` and :data:`MEASURES` of the deals that count
+        [currency], then the same as ``<name>_minor`` [minor units].
     tree : pandas.DataFrame
         See :func:`rollup`: one row per team and rep, gross and adjusted.
     totals : pandas.Series
         Gross category amounts and roll-ups of the whole organisation, and
-        the adjusted roll-ups (``*_adjusted``): the sums over the roots.
+        the adjusted roll-ups (``*_adjusted``): the sums over the roots, as
+        ``Decimal`` [currency].
     undated : pandas.Index
         Deals without the date that places them in the period (open:
         ``expected_close_date``; closed: ``close_date``): ids or index labels.
@@ -212,9 +221,13 @@ class CategoryForecast(Result):
         """
         if node not in self.tree.index:
             raise InvalidInputError(f"node {node!r} is not in the forecast tree")
-        if column not in self.tree.columns or column in ("kind", "parent", "depth", "adjusted"):
-            raise InvalidInputError(f"column {column!r} is not an amount of the forecast tree")
-        value = self.tree[column].to_numpy()[self.tree.index.get_loc(node)]
+        minor = column if column.endswith("_minor") else f"{column}_minor"
+        if minor not in self.tree.columns:
+            raise InvalidInputError(
+                f"column {column!r} is not an amount of the forecast tree; amounts are "
+                f"{[c for c in self.tree.columns if c.endswith('_minor')]} without '_minor'"
+            )
+        value = self.tree[minor].to_numpy()[self.tree.index.get_loc(node)]
         return Money.from_minor(int(value), self.currency)
 
 
@@ -296,6 +309,70 @@ def _tree_nodes(
     return ids, kinds, parents
 
 
+def _category_minor(by_owner: pd.DataFrame, currency: str) -> IntArray:
+    """The category amounts of ``by_owner`` as integer minor units, one row per owner.
+
+    ``<category>_minor`` columns are read as they are; otherwise the plain
+    columns are amounts in major units. Plain integer columns are refused:
+    before 0.4 they meant minor units, and reading them as major units would
+    be off by a factor of 10**places without a word.
+    """
+    minor_names = [f"{c}_minor" for c in CATEGORY_COLUMNS]
+    places = CURRENCIES[currency]
+    if all(name in by_owner.columns for name in minor_names):
+        table = by_owner[minor_names]
+        if not all(pd.api.types.is_integer_dtype(t) for t in table.dtypes):
+            raise InvalidInputError(
+                f"by_owner columns {minor_names} must hold integers of minor units of {currency}"
+            )
+        amounts: IntArray = table.to_numpy(dtype=np.int64)
+    else:
+        missing = [c for c in CATEGORY_COLUMNS if c not in by_owner.columns]
+        if missing:
+            raise InvalidInputError(
+                f"by_owner lacks the category columns {missing}; give {list(CATEGORY_COLUMNS)} "
+                f"in major units of {currency} or {minor_names} in integer minor units"
+            )
+        amounts = np.zeros((len(by_owner), len(CATEGORY_COLUMNS)), dtype=np.int64)
+        for j, name in enumerate(CATEGORY_COLUMNS):
+            column = by_owner[name]
+            if pd.api.types.is_integer_dtype(column.dtype):
+                raise InvalidInputError(
+                    f"by_owner column {name!r} holds integers, which could be yuan or fen; "
+                    f"give amounts in major units of {currency} as Decimal or float, or "
+                    f"integer minor units as {name}_minor"
+                )
+            for i, value in enumerate(column.tolist()):
+                amount = to_decimal(value, what=f"by_owner {name} of {by_owner.index[i]!r}")
+                units = amount.scaleb(places, context=DECIMAL_CONTEXT)
+                if units != units.to_integral_value():
+                    raise InvalidInputError(
+                        f"by_owner {name} of {by_owner.index[i]!r} is {amount}, which is not a "
+                        f"whole number of minor units of {currency}"
+                    )
+                amounts[i, j] = int(units)
+    negative = np.argwhere(amounts < 0)
+    if len(negative):
+        i, j = (int(x) for x in negative[0])
+        raise InvalidInputError(
+            f"by_owner {CATEGORY_COLUMNS[j]} of {by_owner.index[i]!r} is "
+            f"{Money.from_minor(int(amounts[i, j]), currency)}; amounts must be >= 0"
+        )
+    return amounts
+
+
+def _with_decimals(
+    minor: Mapping[str, npt.ArrayLike], currency: str, index: pd.Index[Any]
+) -> pd.DataFrame:
+    """Amount columns as Decimal [currency], then the same as ``<name>_minor`` [minor units]."""
+    places = CURRENCIES[currency]
+    columns: dict[str, Any] = {
+        name: minor_units_to_decimals(units, places) for name, units in minor.items()
+    }
+    columns.update({f"{name}_minor": np.asarray(v, dtype=np.int64) for name, v in minor.items()})
+    return pd.DataFrame(columns, index=index)
+
+
 @exact_decimals
 def rollup(
     by_owner: pd.DataFrame,
@@ -309,8 +386,12 @@ def rollup(
     Parameters
     ----------
     by_owner : pandas.DataFrame
-        Indexed by owner (rep) id, with integer, non-negative minor-unit
-        columns :data:`CATEGORY_COLUMNS` (other columns are ignored).
+        Indexed by owner (rep) id, with non-negative amounts of each of
+        :data:`CATEGORY_COLUMNS`: either as ``<category>_minor`` integer
+        minor units (read first when all five are there, as in
+        :attr:`CategoryForecast.by_owner`), or in the plain columns in major
+        units, as Decimal or float. Plain integer columns are refused as
+        ambiguous. Other columns are ignored.
     currency : str
         Currency of the amounts; adjustments must be in it.
     org : Organization, optional
@@ -327,13 +408,14 @@ def rollup(
         indexed by ``node``: ``kind`` (``team``, ``rep`` or ``owner``),
         ``parent`` (``None`` at a root), ``depth`` (0 at a root), the gross
         :data:`CATEGORY_COLUMNS` and :data:`MEASURES`, the adjusted roll-ups
-        ``<measure>_adjusted``, and ``adjusted`` (whether the node carries an
-        adjustment of its own).
+        ``<measure>_adjusted`` (all ``Decimal`` [currency]), the same amounts
+        as ``<name>_minor`` [minor units], and ``adjusted`` (whether the node
+        carries an adjustment of its own).
 
     Raises
     ------
     InvalidInputError
-        Missing or negative amount columns, an adjustment of an unknown node,
+        Missing, ambiguous, fractional or negative amounts, an adjustment of an unknown node,
         two adjustments of one (node, measure), or ids naming both a team
         and a rep.
     CurrencyMismatchError
@@ -347,28 +429,24 @@ def rollup(
     ...            Team(id="east", name="East", parent_id="sales")],
     ...     reps=[Rep(id="R1", name="Wang Fang", team_id="east"),
     ...           Rep(id="R2", name="Li Na", team_id="sales")])
-    >>> by_owner = pd.DataFrame({"closed": [100, 50], "commit": [200, 0],
-    ...                          "best_case": [300, 10], "pipeline": [400, 0],
-    ...                          "omitted": [0, 5]}, index=["R1", "R2"])
+    >>> by_owner = pd.DataFrame({"closed": [1.0, 0.5], "commit": [2.0, 0.0],
+    ...                          "best_case": [3.0, 0.1], "pipeline": [4.0, 0.0],
+    ...                          "omitted": [0.0, 0.05]}, index=["R1", "R2"])
     >>> tree = rollup(by_owner, currency="CNY", org=org, adjustments=[
     ...     Adjustment(node="east", measure="commit_forecast", amount=Money("2.50", "CNY"))])
-    >>> tree[["parent", "commit_forecast", "commit_forecast_adjusted"]]
-          parent  commit_forecast  commit_forecast_adjusted
+    >>> tree[["parent", "commit_forecast", "commit_forecast_adjusted",
+    ...       "commit_forecast_minor"]]
+          parent commit_forecast commit_forecast_adjusted  commit_forecast_minor
     node
-    sales   None              350                       300
-    east   sales              300                       250
-    R1      east              300                       300
-    R2     sales               50                        50
+    sales   None            3.50                     3.00                    350
+    east   sales            3.00                     2.50                    300
+    R1      east            3.00                     3.00                    300
+    R2     sales            0.50                     0.50                     50
     """
     check_currency(currency)
-    missing = [c for c in CATEGORY_COLUMNS if c not in by_owner.columns]
-    if missing:
-        raise InvalidInputError(f"by_owner lacks the category columns {missing}")
     if not by_owner.index.is_unique:
         raise InvalidInputError("by_owner has repeated owners; one row per owner")
-    amounts = by_owner[list(CATEGORY_COLUMNS)].to_numpy(dtype=np.int64)
-    if (amounts < 0).any():
-        raise InvalidInputError("by_owner amounts must be >= 0 minor units")
+    amounts = _category_minor(by_owner, currency)
     owners = [str(o) for o in by_owner.index]
     ids, kinds, parents = _tree_nodes(owners, org)
     position = {node: i for i, node in enumerate(ids)}
@@ -410,27 +488,37 @@ def rollup(
         np.add.at(gross, parent[up], gross[up])
         np.add.at(adjusted, parent[up], adjusted[up])
     measures = gross @ _ROLLUP.T
-    columns: dict[str, Any] = {
-        "kind": pd.Series(kinds, dtype=object),
-        "parent": pd.Series([ids[p] if p >= 0 else None for p in parents], dtype=object),
-        "depth": depth,
-    }
+    index = pd.Index(ids, name="node", dtype=object)
+    minor: dict[str, IntArray] = {}
     for j, name in enumerate(CATEGORY_COLUMNS):
-        columns[name] = gross[:, j]
+        minor[name] = gross[:, j]
     for j, name in enumerate(MEASURES):
-        columns[name] = measures[:, j]
+        minor[name] = measures[:, j]
     for j, name in enumerate(MEASURES):
-        columns[f"{name}_adjusted"] = adjusted[:, j]
-    columns["adjusted"] = has_override.any(axis=1)
-    frame = pd.DataFrame(columns)
-    return frame.set_index(pd.Index(ids, name="node", dtype=object))
+        minor[f"{name}_adjusted"] = adjusted[:, j]
+    head = pd.DataFrame(
+        {
+            "kind": pd.Series(kinds, dtype=object, index=index),
+            "parent": pd.Series(
+                [ids[p] if p >= 0 else None for p in parents], dtype=object, index=index
+            ),
+            "depth": pd.Series(depth, index=index),
+        }
+    )
+    frame = pd.concat([head, _with_decimals(minor, currency, index)], axis=1)
+    frame["adjusted"] = has_override.any(axis=1)
+    return frame
 
 
-def _totals(tree: pd.DataFrame) -> pd.Series[Any]:
+def _totals(tree: pd.DataFrame, currency: str) -> pd.Series[Any]:
     roots = tree[tree["depth"].to_numpy() == 0]
     names = [*CATEGORY_COLUMNS, *MEASURES, *(f"{m}_adjusted" for m in MEASURES)]
+    minor = [int(roots[f"{c}_minor"].sum()) for c in names]
     return pd.Series(
-        [int(roots[c].sum()) for c in names], index=pd.Index(names), dtype=np.int64, name="total"
+        minor_units_to_decimals(minor, CURRENCIES[currency]),
+        index=pd.Index(names),
+        dtype=object,
+        name="total",
     )
 
 
@@ -513,14 +601,14 @@ def forecast_categories(
     ...                          Rep(id="R2", name="Li Na", team_id="sales")])
     >>> f = forecast_categories(deals, pipeline, org=org, adjustments=[
     ...     Adjustment(node="R1", measure="commit_forecast", amount=Money(250, "USD"))])
-    >>> f.by_owner[["closed", "commit", "best_case", "pipeline", "omitted"]] // 100
-              closed  commit  best_case  pipeline  omitted
+    >>> f.by_owner[["closed", "commit", "best_case", "pipeline", "omitted"]]
+              closed  commit best_case pipeline omitted
     owner_id
-    R1           100     200        300         0        0
-    R2             0       0          0       400      500
+    R1        100.00  200.00    300.00     0.00    0.00
+    R2          0.00    0.00      0.00   400.00  500.00
     >>> f.totals[["commit_forecast", "commit_forecast_adjusted",
     ...           "best_case_forecast", "open_pipeline"]].tolist()
-    [30000, 25000, 60000, 90000]
+    [Decimal('300.00'), Decimal('250.00'), Decimal('600.00'), Decimal('900.00')]
     """
     check_rounding(rounding)
     if period is not None and not isinstance(period, Period):
@@ -560,18 +648,21 @@ def forecast_categories(
             [_round_minor(conv.value(sums[j::k]), conv.currency, rounding) for j in range(k)]
         )
     amounts = minor.astype(np.int64).reshape(len(owners), len(CATEGORIES))
-    by_owner = pd.DataFrame(
-        amounts, index=pd.Index(owners, name="owner_id", dtype=object), columns=CATEGORY_COLUMNS
-    )
+    owner_minor: dict[str, IntArray] = {
+        name: amounts[:, j] for j, name in enumerate(CATEGORY_COLUMNS)
+    }
     for j, name in enumerate(MEASURES):
-        by_owner[name] = amounts @ _ROLLUP[j]
+        owner_minor[name] = amounts @ _ROLLUP[j]
+    by_owner = _with_decimals(
+        owner_minor, conv.currency, pd.Index(owners, name="owner_id", dtype=object)
+    )
     by_owner.insert(0, "deals", np.bincount(owner[counted], minlength=len(owners)).astype(np.int64))
     tree = rollup(by_owner, currency=conv.currency, org=org, adjustments=adjustments)
     return CategoryForecast(
         currency=conv.currency,
         by_owner=by_owner,
         tree=tree,
-        totals=_totals(tree),
+        totals=_totals(tree, conv.currency),
         undated=undated,
         failures=deals.failures,
         rounding=rounding,

@@ -49,6 +49,7 @@ from salescore._numeric import (
     check_rounding,
     exact_decimals,
     floats_to_minor_units,
+    minor_units_to_decimals,
 )
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
@@ -66,13 +67,12 @@ BoolArray = npt.NDArray[np.bool_]
 PROBABILITY_PLACES: Final = 9
 _LIMB: Final = 29  # bits per limb: a limb sum over 2**23 rows stays below 2**53
 _CHUNK: Final = 2**23
+_MONEY_COLUMNS: Final = ("pipeline", "weighted", "won", "forecast")
 _BREAKDOWN_COLUMNS: Final = (
     "open_deals",
     "won_deals",
-    "pipeline",
-    "weighted",
-    "won",
-    "forecast",
+    *_MONEY_COLUMNS,
+    *(f"{name}_minor" for name in _MONEY_COLUMNS),
 )
 
 
@@ -461,10 +461,13 @@ class WeightedForecast(Result):
     by_stage, by_owner, by_channel : pandas.DataFrame
         One row per stage (open and won stages in pipeline order), owner or
         channel (sorted; deals without a channel under ``None``), with
-        ``open_deals`` and ``won_deals`` [count] and ``pipeline``,
-        ``weighted``, ``won`` and ``forecast`` in integer minor units of
-        ``currency``. Each money column sums exactly to its total (split by
-        largest remainder); ``forecast = won + weighted`` in every row.
+        ``open_deals`` and ``won_deals`` [count], ``pipeline``,
+        ``weighted``, ``won`` and ``forecast`` as ``Decimal`` [currency], and
+        beside them the same amounts exactly in integer minor units of
+        ``currency`` (``pipeline_minor``, ``weighted_minor``, ``won_minor``,
+        ``forecast_minor``). Each money column sums exactly to its total
+        (split by largest remainder); ``forecast = won + weighted`` in every
+        row.
     undated : pandas.Index
         Deals that would count but have no date to place in the period (open
         without ``expected_close_date``, won without ``close_date``): ids, or
@@ -539,8 +542,11 @@ def _breakdown(
         "won_deals": np.bincount(group[counted.won_in], minlength=k).astype(np.int64),
     }
     for name, extra in _EXTRA.items():
-        columns[name] = _allocate(totals[name], *_floors(conv, sums[name], k, extra))
-    columns["forecast"] = columns["won"] + columns["weighted"]
+        columns[f"{name}_minor"] = _allocate(totals[name], *_floors(conv, sums[name], k, extra))
+    columns["forecast_minor"] = columns["won_minor"] + columns["weighted_minor"]
+    places = CURRENCIES[conv.currency]
+    for name in _MONEY_COLUMNS:
+        columns[name] = minor_units_to_decimals(columns[f"{name}_minor"], places)
     return pd.DataFrame(columns, index=index, columns=list(_BREAKDOWN_COLUMNS))
 
 
@@ -626,11 +632,11 @@ def weighted(
     >>> f = weighted(deals, pipeline, period=Period.quarter(2026, 1))
     >>> str(f.won), str(f.weighted), str(f.forecast), f.exact
     ('500.00 CNY', '416.66 CNY', '916.66 CNY', Decimal('916.665'))
-    >>> f.by_stage[["open_deals", "weighted", "forecast"]]
-             open_deals  weighted  forecast
+    >>> f.by_stage[["open_deals", "weighted", "forecast", "forecast_minor"]]
+             open_deals weighted forecast  forecast_minor
     stage
-    Propose           2     41666     41666
-    Won               0         0     50000
+    Propose           2   416.66   416.66           41666
+    Won               0     0.00   500.00           50000
     """
     check_rounding(rounding)
     if period is not None and not isinstance(period, Period):

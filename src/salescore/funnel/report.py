@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._numeric import check_rounding, exact_decimals, from_minor_units
+from salescore._numeric import check_rounding, exact_decimals, minor_units_to_decimals
 from salescore.calendar import Period
 from salescore.errors import InvalidInputError
 from salescore.funnel.counts import (
@@ -210,10 +210,6 @@ def _ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> FloatArray:
     return out
 
 
-def _decimals(units: IntArray, places: int) -> npt.NDArray[np.object_]:
-    return np.array(from_minor_units(units.ravel(), places), dtype=object).reshape(units.shape)
-
-
 def _stage_tables(counts: FunnelCounts, groups: pd.DataFrame) -> pd.DataFrame:
     """The per-stage table of every group in ``groups`` (rows of ``counts.by_group``)."""
     keys = list(counts.keys)
@@ -280,13 +276,13 @@ def _stage_tables(counts: FunnelCounts, groups: pd.DataFrame) -> pd.DataFrame:
     places = counts.minor_unit
     columns: dict[str, Any] = {
         "entered": entered.ravel(),
-        "entered_amount": _decimals(entered_amt, places).ravel(),
+        "entered_amount": minor_units_to_decimals(entered_amt, places).ravel(),
         "advanced": advanced.ravel(),
-        "advanced_amount": _decimals(advanced_amt, places).ravel(),
+        "advanced_amount": minor_units_to_decimals(advanced_amt, places).ravel(),
         "lost": lost.ravel(),
-        "lost_amount": _decimals(lost_amt, places).ravel(),
+        "lost_amount": minor_units_to_decimals(lost_amt, places).ravel(),
         "open": open_.ravel(),
-        "open_amount": _decimals(open_amt, places).ravel(),
+        "open_amount": minor_units_to_decimals(open_amt, places).ravel(),
         "conversion": conversion.ravel(),
         "cumulative_conversion": cumulative.ravel(),
         "drop_off": drop_off.ravel(),
@@ -330,9 +326,13 @@ def _summary(counts: FunnelCounts, groups: pd.DataFrame, rounding: str) -> pd.Da
         "won": won,
         "lost": lost,
         "open": open_,
-        "won_amount": _decimals(won_amount, places),
-        "lost_amount": _decimals(per_group["lost_amount"].to_numpy(dtype=np.int64), places),
-        "open_amount": _decimals(per_group["open_amount"].to_numpy(dtype=np.int64), places),
+        "won_amount": minor_units_to_decimals(won_amount, places),
+        "lost_amount": minor_units_to_decimals(
+            per_group["lost_amount"].to_numpy(dtype=np.int64), places
+        ),
+        "open_amount": minor_units_to_decimals(
+            per_group["open_amount"].to_numpy(dtype=np.int64), places
+        ),
         "win_rate": _ratio(won, won + lost),
         "average_won_deal": np.array(average, dtype=object),
         "cycle_days": _ratio(groups["cycle_days"], groups["cycle_count"]),
