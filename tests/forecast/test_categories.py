@@ -264,7 +264,10 @@ def test_rollup_reads_major_units_and_refuses_ambiguous_integers():
     with pytest.raises(InvalidInputError, match="'closed' holds integers, which could be"):
         rollup(major.assign(closed=[150, 5]), currency="USD")
     with pytest.raises(InvalidInputError, match=r"closed of 'R1' is 1.505, which is not a whole"):
-        rollup(major.assign(closed=[Decimal("1.505"), Decimal(0)]), currency="USD")
+        rollup(
+            major.assign(closed=pd.Series([Decimal("1.505"), Decimal(0)], index=major.index)),
+            currency="USD",
+        )
     with pytest.raises(InvalidInputError, match="must hold integers of minor units"):
         rollup(minor_table.astype(float), currency="USD")
     with pytest.raises(InvalidInputError, match=r"'R2' is -0.10 USD; amounts must be >= 0"):

@@ -506,7 +506,7 @@ def rollup(
         }
     )
     frame = pd.concat([head, _with_decimals(minor, currency, index)], axis=1)
-    frame["adjusted"] = has_override.any(axis=1)
+    frame["adjusted"] = pd.Series(has_override.any(axis=1), index=index)
     return frame
 
 
