@@ -228,7 +228,7 @@ def _text(raw: pd.Series[Any], empty: BoolArray) -> tuple[pd.Series[Any], BoolAr
             return str(v)
 
         out = raw.map(digits, na_action="ignore").where(~empty, None)
-    return out.astype(object), np.zeros(len(raw), dtype=bool)
+    return _nones(out), np.zeros(len(raw), dtype=bool)
 
 
 def _number(raw: pd.Series[Any], empty: BoolArray) -> tuple[pd.Series[Any], BoolArray]:
@@ -281,7 +281,7 @@ def _bool(raw: pd.Series[Any], empty: BoolArray) -> tuple[pd.Series[Any], BoolAr
 
     out = raw.where(~empty, None).map(read, na_action="ignore").astype(object)
     bad = out.isna().to_numpy(dtype=bool) & ~empty
-    return out.where(~empty, None), bad
+    return _nones(out.where(~empty, None)), bad
 
 
 def _reference(
@@ -294,7 +294,7 @@ def _reference(
 
     out = raw.where(~empty, None).map(read, na_action="ignore").astype(object)
     bad = out.isna().to_numpy(dtype=bool) & ~empty
-    return out.where(~empty, None), bad
+    return _nones(out.where(~empty, None)), bad
 
 
 _REASONS: Final = {
@@ -326,8 +326,7 @@ def _parse(raw: pd.Series[Any], field: Field) -> tuple[pd.Series[Any], BoolArray
     if field.recode:
         known = out.isin(list(field.recode)).to_numpy(dtype=bool)
         if known.any():
-            out = out.astype(object)
-            out[known] = out[known].map(field.recode)
+            out = _nones(out.where(~known, out.map(field.recode)))
     if field.default is not None:
         missing = (empty | bad) if field.parse == "text" else empty
         if missing.any():
@@ -473,14 +472,15 @@ def changes_from_sequence(
     previous[first] = None
     merged_sorted = ~first & (previous == stage)
     keep = ~merged_sorted
+    index = deal_ids.index[order][keep]
     changes = pd.DataFrame(
         {
-            "opportunity_id": deal[keep],
-            "from_stage": pd.Series(previous[keep], dtype=object).to_numpy(),
-            "to_stage": stage[keep],
-            "changed_at": at.to_numpy()[order][keep],
+            "opportunity_id": pd.Series(deal[keep], index=index, dtype=object),
+            "from_stage": pd.Series(previous[keep], index=index, dtype=object),
+            "to_stage": pd.Series(stage[keep], index=index, dtype=object),
+            "changed_at": pd.Series(at.to_numpy()[order][keep], index=index),
         },
-        index=deal_ids.index[order][keep],
+        index=index,
     )
     # from_stage must name the last stage kept, not a merged repeat: it does,
     # because a merged row repeats the stage before it.
