@@ -197,7 +197,17 @@ def _raw(records: Records, index: pd.Index[Any], field: Field, name: str) -> pd.
 
 def _empty(raw: pd.Series[Any], parse: Parse) -> BoolArray:
     empty = raw.isna().to_numpy(dtype=bool).copy()
-    if raw.dtype == object:
+    if empty.all():  # an unmapped field, or one the records never carry
+        return empty
+    if isinstance(raw.dtype, pd.StringDtype):
+        # A typed string column (an export read by pandas, whose empty cells are
+        # already missing): blank text is left to the contract's checks.
+        pass
+    elif raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) == "string":
+        # An export's text column: one C-speed comparison (whitespace-only text is left
+        # to the contract's blank checks).
+        empty |= np.asarray(raw.to_numpy() == "", dtype=bool)
+    elif raw.dtype == object:
         values = raw.to_numpy()
         # Odoo sends False for an empty field; a blank string is empty everywhere.
         blank = np.fromiter(
@@ -218,7 +228,9 @@ def _text(raw: pd.Series[Any], empty: BoolArray) -> tuple[pd.Series[Any], BoolAr
         "empty",
     ):
         out = raw.where(~empty, None)
-    elif isinstance(raw.dtype, pd.StringDtype | pd.CategoricalDtype):
+    elif isinstance(raw.dtype, pd.StringDtype):
+        return raw, np.zeros(len(raw), dtype=bool)  # typed text: kept as it is, no copy
+    elif isinstance(raw.dtype, pd.CategoricalDtype):
         out = raw.astype(object).where(~empty, None)
     else:
         # Ids that arrive as numbers (a HubSpot owner id, a float column of an export).
@@ -243,7 +255,7 @@ def _number(raw: pd.Series[Any], empty: BoolArray) -> tuple[pd.Series[Any], Bool
 def _timestamps(
     raw: pd.Series[Any], empty: BoolArray, field: Field
 ) -> tuple[pd.Series[Any], BoolArray]:
-    source = raw.where(~empty, None)
+    source = raw.where(~empty, None) if empty.any() else raw
     if field.parse == "epoch_ms":
         ms = pd.to_numeric(source, errors="coerce")
         out = pd.to_datetime(ms, unit="ms", utc=True, errors="coerce")
@@ -261,10 +273,11 @@ def _timestamps(
                 local = naive.dt.tz_localize(field.timezone, ambiguous="NaT", nonexistent="NaT")
                 out = local.dt.tz_convert("UTC")
     bad = out.isna().to_numpy(dtype=bool) & ~empty
-    out = out.astype("datetime64[us, UTC]")
     if field.parse == "date":
-        return out.dt.tz_localize(None).dt.normalize().astype("datetime64[us]"), bad
-    return out, bad
+        # The UTC calendar day, floored by numpy casts (one pass, no tz arithmetic).
+        days = out.dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+        return pd.Series(days.astype("datetime64[us]"), index=raw.index), bad
+    return out.astype("datetime64[us, UTC]"), bad
 
 
 def _bool(raw: pd.Series[Any], empty: BoolArray) -> tuple[pd.Series[Any], BoolArray]:
@@ -649,7 +662,7 @@ def finish(
         if len(deal_errors)
         else (np.zeros(len(deals), dtype=bool))
     )
-    candidates = deals[~failed_deals]
+    candidates = deals[~failed_deals] if failed_deals.any() else deals
     valid, failures = partition_frame(candidates, OPPORTUNITIES)
     if len(failures):
         errors.append(
@@ -667,7 +680,8 @@ def finish(
     stage_columns = ["stage"] + (["lost_stage"] if "lost_stage" in valid.columns else [])
     unknown, found = _stage_errors(valid, pipeline, stage_columns, "opportunities", deal_fields)
     errors.extend(found)
-    valid = valid[~unknown]
+    if unknown.any():
+        valid = valid[~unknown]
     if changes is None:
         changes = pd.DataFrame({c.name: pd.Series([], dtype=object) for c in STAGE_CHANGES.columns})
         changes["changed_at"] = pd.Series([], dtype="datetime64[us, UTC]")
@@ -715,7 +729,11 @@ def finish(
                 reason="history_ends_elsewhere",
             )
         )
-    broken = valid["id"].isin(list(broken_ids)).to_numpy(dtype=bool) & ~mismatch
+    broken = (
+        valid["id"].isin(list(broken_ids)).to_numpy(dtype=bool) & ~mismatch
+        if broken_ids
+        else np.zeros(len(valid), dtype=bool)
+    )
     if broken.any():
         errors.append(
             _error_rows(
@@ -728,9 +746,12 @@ def finish(
                 reason="history_not_imported",
             )
         )
-    valid = valid[~(mismatch | broken)]
-    kept_ids = set(valid["id"].tolist())
-    orphan = ~good_changes["opportunity_id"].isin(list(kept_ids)).to_numpy(dtype=bool) & ~bad_stage
+    if (mismatch | broken).any():
+        valid = valid[~(mismatch | broken)]
+    orphan = np.zeros(len(good_changes), dtype=bool)
+    if len(good_changes):
+        orphan = ~good_changes["opportunity_id"].isin(pd.Index(valid["id"])).to_numpy(dtype=bool)
+        orphan &= ~bad_stage
     if orphan.any():
         errors.append(
             _error_rows(
@@ -812,7 +833,7 @@ def deals_from(
             flag = out["is_closed"]
             known = flag.notna().to_numpy(dtype=bool)
             closed[known] = flag[known].astype(bool).to_numpy()
-        if pipeline is not None:
+        if pipeline is not None and not known.all():
             kinds = {s.name: s.kind.value != "open" for s in pipeline.stages}
             by_stage = out["stage"].map(kinds)
             fill = ~known & by_stage.notna().to_numpy(dtype=bool)
