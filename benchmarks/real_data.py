@@ -157,6 +157,33 @@ def marketing_example(data: Path) -> None:
     print(cohorts[["period", "created", "created_won", "conversion_rate"]].round(3).to_string())
 
 
+def crm_maps_example(data: Path) -> None:
+    """The same two exports through the documented maps of ``salescore.crm.examples``."""
+    from salescore.crm import examples
+
+    folder = data / "maven_crm"
+    maven = examples.maven(
+        pd.read_csv(folder / "sales_pipeline.csv"), pd.read_csv(folder / "products.csv")
+    )
+    print(maven.opportunities["stage"].value_counts().to_string())
+    print(len(maven.errors), maven.source)
+    table = maven.funnel().table
+    print(table[["entered", "advanced", "lost", "open", "win_rate"]].round(3).to_string())
+
+    folder = data / "olist_funnel"
+    olist = examples.olist(
+        pd.read_csv(folder / "olist_marketing_qualified_leads_dataset.csv"),
+        pd.read_csv(folder / "olist_closed_deals_dataset.csv"),
+    )
+    print(olist.counts.loc["opportunities"].to_string())
+    print(olist.errors[["row", "column", "value", "reason"]].to_string(index=False))
+    by_channel = olist.funnel(by=["channel_id"]).table.droplevel("stage")
+    top = by_channel[["entered", "advanced", "conversion"]].sort_values(
+        "conversion", ascending=False
+    )
+    print(top.head(5).round(3).to_string())
+
+
 def main() -> int:
     """Run both examples, or explain why they were skipped."""
     data = data_dir()
@@ -165,6 +192,7 @@ def main() -> int:
         return 0
     crm_example(data)
     marketing_example(data)
+    crm_maps_example(data)
     return 0
 
 
