@@ -644,3 +644,45 @@ def test_olist_leads_and_deals():
     ]
     report = imp.funnel(by=["channel_id"])
     assert set(report.summary.index) == {"social", "paid_search", "unknown"}
+
+
+def test_imports_round_trip_through_json():
+    from tests.test_round_trip import round_trip
+
+    deals = book(seed=5, n=6)
+    probabilities = {ODOO_NAMES[k]: PROBABILITY[k] for k in OPEN}
+    round_trip(
+        odoo.load(
+            [odoo_record(i, d) for i, d in enumerate(deals)],
+            stages=odoo_stages(),
+            tracking=[t for i, d in enumerate(deals) for t in odoo_tracking(i, d)],
+            probabilities=probabilities,
+        )
+    )
+    round_trip(
+        erpnext.credits(
+            [
+                {
+                    "name": "SO-1",
+                    "docstatus": 1,
+                    "currency": "USD",
+                    "transaction_date": "2026-02-03",
+                    "sales_team": [{"sales_person": "Wang Fang", "allocated_amount": 6000.0}],
+                }
+            ]
+        )
+    )
+    round_trip(
+        erpnext.targets(
+            [{"name": "Wang Fang", "targets": [{"fiscal_year": "2026", "target_amount": 1200}]}],
+            currency="CNY",
+        )
+    )
+    round_trip(
+        erpnext.organization(
+            [
+                {"name": "Sales", "sales_person_name": "Sales", "is_group": 1},
+                {"name": "Li Na", "sales_person_name": "Li Na", "parent_sales_person": "Sales"},
+            ]
+        )
+    )
