@@ -215,3 +215,17 @@ def test_models_have_the_same_contract():
 def test_sets_are_written_in_a_stable_order():
     assert to_jsonable(frozenset({"b", "a", "c"})) == ["a", "b", "c"]
     assert to_jsonable({3, 1, 2}) == [1, 2, 3]
+
+
+def test_a_default_index_is_written_the_same_whatever_its_type():
+    # A frame built from columns can carry an int64 0..n-1 index instead of a RangeIndex;
+    # both are the default index, so a reloaded result writes the same JSON again.
+    values = pd.DataFrame({"x": [1.5, 2.5]})
+    as_int64 = values.set_axis(pd.Index([0, 1], dtype=np.int64))
+    assert frame_to_dict(as_int64) == frame_to_dict(values)
+    assert frame_to_dict(values)["index"] == []
+    back = frame_from_dict(frame_to_dict(as_int64))
+    assert isinstance(back.index, pd.RangeIndex)
+    # An index that is not 0..n-1, or is named, is kept.
+    assert frame_to_dict(values.set_axis(pd.Index([1, 2])))["index"] == ["index"]
+    assert frame_to_dict(values.rename_axis("row"))["index"] == ["row"]

@@ -209,8 +209,13 @@ def frame_to_dict(frame: pd.DataFrame | pd.Series[Any]) -> dict[str, Any]:
         raise InvalidInputError(
             f"frame columns {columns} repeat a name; JSON records need unique names"
         )
-    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.equals(
-        pd.RangeIndex(len(frame))
+    # 0, 1, ..., n - 1 without a name is the default index, whatever its type (a frame
+    # built from columns has an int64 one, a fresh one a RangeIndex): written the same.
+    default_index = (
+        frame.index.nlevels == 1
+        and frame.index.name is None
+        and pd.api.types.is_integer_dtype(frame.index.dtype)
+        and frame.index.equals(pd.RangeIndex(len(frame)))
     )
     index_names: list[str] = []
     if not default_index:
@@ -277,6 +282,8 @@ def frame_from_dict(data: Mapping[str, Any]) -> pd.DataFrame:
         frame = frame.set_index(index_names)
         if index_names == ["index"]:
             frame.index.name = None
+    else:
+        frame.index = pd.RangeIndex(len(frame))
     return frame
 
 
