@@ -429,6 +429,13 @@ def test_erpnext_load_is_a_snapshot_that_matches_hand_built_models():
         for d in deals
         if d.outcome == "lost" and not d.broken
     }
+    hand_lost_at = {
+        m.id: ERP_NAMES[[s for s, _ in real[m.id].path if s in OPEN][-1]]
+        for m in models
+        if m.stage == "Lost"
+    }
+    expected = funnel(models, pipe, source="snapshot", lost_at=hand_lost_at)
+    assert report.to_dict() == expected.to_dict()
     table = report.table
     assert int(table["lost"].sum()) == sum(1 for d in deals if d.outcome == "lost" and not d.broken)
     assert set(table.index[table["lost"] > 0]) == lost_at
