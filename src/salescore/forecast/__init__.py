@@ -28,6 +28,7 @@ from salescore.forecast.probabilities import (
     attribute_counts,
     closed_outcomes,
     stage_win_rates,
+    win_rate_counts,
 )
 from salescore.forecast.timeseries import (
     HoltWintersFrame,
@@ -69,6 +70,7 @@ __all__ = [
     "seasonal_naive",
     "simulate",
     "stage_win_rates",
+    "win_rate_counts",
     "transition_counts",
     "weighted",
 ]

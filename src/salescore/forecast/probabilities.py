@@ -73,6 +73,7 @@ __all__ = [
     "attribute_counts",
     "closed_outcomes",
     "stage_win_rates",
+    "win_rate_counts",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -385,6 +386,36 @@ def _closed_arrays(counts: FunnelCounts) -> tuple[pd.DataFrame, IntArray, IntArr
     lost_from_here = np.cumsum(lost[:, ::-1], axis=1)[:, ::-1]
     won = np.broadcast_to(groups["won"].to_numpy(dtype=np.int64)[:, None], (g, m))
     return groups[keys], np.asarray(won + lost_from_here, dtype=np.int64), np.asarray(won)
+
+
+def win_rate_counts(
+    stage_changes: pd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    opportunities: pd.DataFrame,
+    by: str | Iterable[str] | None = None,
+    reopen: Reopen = "continue",
+) -> FunnelCounts:
+    """The funnel counts :func:`stage_win_rates` learns from, for one part of the data.
+
+    The counts of disjoint sets of deals (each with its own stage changes)
+    add up to the counts of their union, so a partitioned table is counted
+    part by part, the parts summed, and the sum given to
+    :func:`stage_win_rates`. Amounts and currencies are not counted: deals
+    in several currencies may be learned from together.
+
+    Examples
+    --------
+    >>> from salescore import datasets
+    >>> from salescore.frames import history_frame, to_frame
+    >>> pipeline, deals = datasets.pipeline(), datasets.opportunities(n=60)
+    >>> parts = [win_rate_counts(history_frame(d), pipeline, opportunities=to_frame(d))
+    ...          for d in (deals[:25], deals[25:])]
+    >>> (stage_win_rates(sum(parts), pipeline).table["won"].tolist()
+    ...  == stage_win_rates(deals, pipeline).table["won"].tolist())
+    True
+    """
+    return _counts_of(stage_changes, pipeline, opportunities, _keys(by), reopen)
 
 
 def stage_win_rates(
