@@ -209,7 +209,8 @@ def test_statements_with_prior_carry_reps_and_a_given_as_of(client: Any) -> None
         Rep(id=rep, name=f"Rep {rep}", hire_date=date(2026, 2, 10) if rep < "R3" else None)
         for rep in quotas.index
     ]
-    options = {"quotas": quotas, "prior": january.carry, "reps": reps, "prorate": True}
+    options: dict[str, Any] = {"quotas": quotas, "prior": january.carry, "reps": reps}
+    options["prorate"] = True
     expected = statements_frame(plan, moved, period=february, **options)
     got = sdask.statements_frame(plan, partitions(moved, "3"), period=february, **options)
     same(got.totals, expected.totals)
