@@ -104,6 +104,20 @@ def test_markov_fit_equals_pandas(client: Any, how: str) -> None:
     assert got.to_dict() == expected.to_dict()
 
 
+@pytest.mark.parametrize("how", ["1", "7", "uneven"])
+def test_weighted_equals_pandas(client: Any, how: str) -> None:
+    from salescore.forecast import weighted
+
+    period = Period.quarter(2026, 2)
+    expected = weighted(OPPS, PIPELINE, period=period)
+    got = sdask.weighted(partitions(OPPS, how), PIPELINE, period=period)
+    for name in ("forecast", "won", "weighted", "pipeline", "exact", "currency"):
+        assert getattr(got, name) == getattr(expected, name)
+    for name in ("by_stage", "by_owner", "by_channel"):
+        same(getattr(got, name), getattr(expected, name))
+    assert sorted(got.undated.tolist()) == sorted(expected.undated.tolist())
+
+
 def team_credits(n: int = 600, reps: int = 30, seed: int = 5) -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(

@@ -12,7 +12,9 @@ changes are bucketed by a hash of the deal id (the same bucket for a deal
 and its changes), each bucket is counted with the pandas function, and the
 partials are added in a tree reduction: :func:`funnel_counts`,
 :func:`funnel_frame`, :func:`stage_win_rates`, :func:`transition_counts`
-and :func:`markov_fit`.
+and :func:`markov_fit`. The weighted forecast's exact sums need no other
+row of a deal, so :func:`weighted` sums the partitions as they are and
+rounds once at the end.
 
 **Statements are whole per rep.** A statement pays tiers on the rep's
 running total in date order, so it cannot be summed from pieces. The
@@ -43,23 +45,33 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from salescore.calendar import Period
 from salescore.commission import StatementsFrames
 from salescore.commission import statements_frame as _statements_frame
 from salescore.errors import InvalidInputError
-from salescore.forecast import MarkovModel, StageWinRates, win_rate_counts
+from salescore.forecast import (
+    MarkovModel,
+    StageWinRates,
+    WeightedForecast,
+    WeightedPartial,
+    weighted_from_partial,
+    weighted_partial,
+    win_rate_counts,
+)
 from salescore.forecast import stage_win_rates as _stage_win_rates
 from salescore.forecast import transition_counts as _transition_counts
 from salescore.forecast.markov import TransitionCounts
 from salescore.funnel import FunnelCounts, FunnelReport, report_from_counts
 from salescore.funnel import funnel_counts_frame as _funnel_counts_frame
 from salescore.models import Pipeline
+from salescore.money import FxRates
 
 try:
     import dask.dataframe as dd
@@ -78,6 +90,7 @@ __all__ = [
     "stage_win_rates",
     "statements_frame",
     "transition_counts",
+    "weighted",
 ]
 
 
@@ -312,6 +325,39 @@ def markov_fit(
         stage_changes, pipeline, step=step, as_of=as_of, buckets=buckets, scheduler=scheduler
     )
     return MarkovModel.from_counts(counts, pipeline, smoothing=smoothing)
+
+
+# --------------------------------------------------------------------------- weighted
+def weighted(
+    opportunities: dd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    period: Period | None = None,
+    probabilities: Mapping[str, float] | None = None,
+    currency: str | None = None,
+    fx: FxRates | None = None,
+    fx_on: date | None = None,
+    rounding: str = "ROUND_HALF_EVEN",
+    scheduler: str | None = None,
+) -> WeightedForecast:
+    """:func:`salescore.forecast.weighted` on a Dask frame, rounded once over all partitions.
+
+    Each partition's exact sums (:func:`salescore.forecast.weighted_partial`)
+    are added in a tree and turned into the forecast with
+    :func:`salescore.forecast.weighted_from_partial`, so every total and
+    every breakdown is the one ``weighted`` gives on the whole frame. A deal
+    needs no other row, so the partitions are used as they are (no
+    exchange). ``undated`` and ``failures`` list rows partition by partition.
+    """
+    frame = _check_frame(opportunities, "opportunities")
+
+    def part_of(part: pd.DataFrame) -> WeightedPartial:
+        return weighted_partial(part, pipeline, period=period, probabilities=probabilities)
+
+    parts = frame.to_delayed()  # type: ignore[no-untyped-call]
+    partials = [delayed(part_of)(p) for p in parts]
+    total: WeightedPartial = _compute(_tree_sum(partials, lambda a, b: a + b), scheduler)
+    return weighted_from_partial(total, currency=currency, fx=fx, fx_on=fx_on, rounding=rounding)
 
 
 # --------------------------------------------------------------------------- statements

@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,12 @@ from salescore.errors import (
     UnknownStageError,
 )
 from salescore.forecast.montecarlo import simulate
-from salescore.forecast.weighted import WeightedForecast, weighted
+from salescore.forecast.weighted import (
+    WeightedForecast,
+    weighted,
+    weighted_from_partial,
+    weighted_partial,
+)
 from salescore.frames import to_frame
 from salescore.models import Opportunity, Pipeline, StageKind
 from salescore.money import FxRates, Money
@@ -427,3 +433,61 @@ def test_weighted_converts_every_currency_exactly_on_both_paths(
     assert f.won <= f.forecast <= f.won + f.pipeline
     for table in (f.by_stage, f.by_owner, f.by_channel):
         assert int(table["forecast_minor"].sum()) == f.forecast.to_minor()
+
+
+@settings(max_examples=60)  # pandas work per example: keep the suite fast
+@given(cases(), st.lists(st.integers(0, 40), max_size=4), st.booleans())
+def test_weighted_partials_add_up_to_the_whole_forecast(
+    case: tuple[Pipeline, list[Opportunity], Any], cuts: list[int], as_frame: bool
+):
+    pipe, deals, period = case
+    whole = weighted(deals, pipe, period=period, currency="USD", fx=None)
+    bounds = sorted({0, len(deals), *(c for c in cuts if c <= len(deals))})
+    bounds = bounds if len(bounds) > 1 else [0, 0]  # no deals: one empty part
+    parts = []
+    for a, b in pairwise(bounds):
+        chunk = deals[a:b]
+        data = to_frame(chunk, model=Opportunity) if as_frame else chunk
+        parts.append(weighted_partial(data, pipe, period=period))
+    merged = weighted_from_partial(sum(parts[1:], parts[0]), currency="USD")
+    for name in ("forecast", "won", "weighted", "pipeline", "exact", "currency", "fx_on"):
+        assert getattr(merged, name) == getattr(whole, name), name
+    for name in ("by_stage", "by_owner", "by_channel"):
+        pd.testing.assert_frame_equal(getattr(merged, name), getattr(whole, name))
+    # Undated deals are all there, in the order the parts were added.
+    if not as_frame:
+        assert sorted(merged.undated.tolist()) == sorted(whole.undated.tolist())
+
+
+def test_weighted_partials_refuse_other_periods_and_non_partials():
+    deals = book()
+    a = weighted_partial(deals, pipeline(), period=Q1)
+    b = weighted_partial(deals, pipeline(), period=Period.quarter(2026, 2))
+    with pytest.raises(InvalidInputError, match="do not add up"):
+        a + b
+    with pytest.raises(InvalidInputError, match="not a WeightedPartial"):
+        weighted_from_partial("x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="not a Period"):
+        weighted_partial(deals, pipeline(), period="Q1")  # type: ignore[arg-type]
+    assert sum([a]) is a
+    assert a.__add__(1) is NotImplemented
+
+
+def test_weighted_partials_convert_currencies_once_at_the_end():
+    deals = [
+        deal(i, "Proposal", 1 + i, currency=("CNY", "USD", "JPY")[i % 3], owner=f"R{i % 4}")
+        for i in range(12)
+    ]
+    on = date(2026, 3, 5)
+    whole = weighted(deals, pipeline(), fx=fx(), fx_on=on)
+    parts = [weighted_partial(deals[i::3], pipeline()) for i in range(3)]
+    total = parts[0] + parts[1] + parts[2]
+    merged = weighted_from_partial(total, fx=fx(), fx_on=on)
+    assert (merged.forecast, merged.exact, merged.fx_on) == (
+        whole.forecast,
+        whole.exact,
+        whole.fx_on,
+    )
+    pd.testing.assert_frame_equal(merged.by_owner, whole.by_owner)
+    with pytest.raises(CurrencyMismatchError):
+        weighted_from_partial(total)

@@ -39,7 +39,13 @@ from salescore.forecast.timeseries import (
     run_rate,
     seasonal_naive,
 )
-from salescore.forecast.weighted import WeightedForecast, weighted
+from salescore.forecast.weighted import (
+    WeightedForecast,
+    WeightedPartial,
+    weighted,
+    weighted_from_partial,
+    weighted_partial,
+)
 
 __all__ = [
     "Accuracy",
@@ -57,6 +63,7 @@ __all__ = [
     "TimeSeriesForecast",
     "TransitionCounts",
     "WeightedForecast",
+    "WeightedPartial",
     "accuracy",
     "accuracy_partial",
     "attribute_counts",
@@ -73,4 +80,6 @@ __all__ = [
     "win_rate_counts",
     "transition_counts",
     "weighted",
+    "weighted_from_partial",
+    "weighted_partial",
 ]

@@ -58,7 +58,15 @@ from salescore.models import Opportunity, Pipeline, StageKind, check_opportuniti
 from salescore.money import CURRENCIES, FxRates, Money, check_currency
 from salescore.serialization import Result
 
-__all__ = ["PROBABILITY_PLACES", "WeightedForecast", "weighted"]
+__all__ = [
+    "CELL_KEYS",
+    "PROBABILITY_PLACES",
+    "WeightedForecast",
+    "WeightedPartial",
+    "weighted",
+    "weighted_from_partial",
+    "weighted_partial",
+]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -274,11 +282,26 @@ def _converter(
     period: Period | None,
 ) -> _Converter:
     """Choose the reporting currency and the conversion factor of every source currency."""
+    used = sorted({deals.currencies[c] for c in np.unique(deals.currency[counted]).tolist()})
+    return _converter_for(
+        list(deals.currencies), used, currency=currency, fx=fx, fx_on=fx_on, period=period
+    )
+
+
+def _converter_for(
+    currencies: Sequence[str],
+    used: Sequence[str],
+    *,
+    currency: str | None,
+    fx: FxRates | None,
+    fx_on: date | None,
+    period: Period | None,
+) -> _Converter:
+    """The converter of source ``currencies`` (in code order) when ``used`` ones count."""
     if fx is not None and not isinstance(fx, FxRates):
         raise InvalidInputError(f"fx {fx!r} is not an FxRates table")
     if fx_on is not None and not isinstance(fx_on, date):
         raise InvalidInputError(f"fx_on {fx_on!r} is not a date")
-    used = sorted({deals.currencies[c] for c in np.unique(deals.currency[counted]).tolist()})
     if currency is not None:
         reporting = check_currency(currency)
     elif fx is not None:
@@ -286,7 +309,7 @@ def _converter(
     elif len(used) == 1:
         reporting = used[0]
     elif not used:
-        present = sorted(set(deals.currencies))
+        present = sorted(set(currencies))
         if len(present) != 1:
             raise InvalidInputError(
                 "no deal counts towards the forecast and the deals give no single currency; "
@@ -311,7 +334,7 @@ def _converter(
             "pass fx_on= or a period (whose start is used)"
         )
     factors = []
-    for code in deals.currencies:
+    for code in currencies:
         if code == reporting or code not in foreign:
             factors.append(Decimal(1))
             continue
@@ -321,7 +344,7 @@ def _converter(
     return _Converter(
         currency=reporting,
         factors=tuple(factors),
-        places=tuple(CURRENCIES[c] for c in deals.currencies),
+        places=tuple(CURRENCIES[c] for c in currencies),
         on=on if foreign else None,
     )
 
@@ -550,6 +573,34 @@ def _breakdown(
     return pd.DataFrame(columns, index=index, columns=list(_BREAKDOWN_COLUMNS))
 
 
+def _count(
+    deals: _Deals, pipeline: Pipeline, table: npt.NDArray[np.float64], period: Period | None
+) -> tuple[BoolArray, BoolArray, pd.Index[Any], IntArray]:
+    """Which deals count (open in the period, won in it), the undated, and open deals' p."""
+    frame = deals.frame
+    kinds = np.array(
+        [0 if s.kind is StageKind.OPEN else 1 if s.kind is StageKind.WON else 2 for s in pipeline]
+        + [2],
+        dtype=np.int8,
+    )[deals.stage]
+    is_open, is_won = kinds == 0, kinds == 1
+    if period is None:
+        open_in, won_in = is_open, np.zeros(len(frame), dtype=bool)
+        undated = frame.index[:0]
+    else:
+        exp_dated, exp_in = _within(frame["expected_close_date"], period)
+        won_dated, won_in_period = _within(frame["close_date"], period)
+        open_in = is_open & exp_in
+        won_in = is_won & won_in_period
+        undated = frame.index[(is_open & ~exp_dated) | (is_won & ~won_dated)]
+    override = frame["probability"].to_numpy(dtype=np.float64, na_value=np.nan)[open_in]
+    by_stage_p = floats_to_minor_units(table, PROBABILITY_PLACES, what="probability")
+    scaled_p = by_stage_p[deals.stage[open_in]]
+    own = ~np.isnan(override)
+    scaled_p[own] = floats_to_minor_units(override[own], PROBABILITY_PLACES, what="probability")
+    return open_in, won_in, undated, scaled_p
+
+
 @exact_decimals
 def weighted(
     opportunities: Sequence[Opportunity] | pd.DataFrame,
@@ -644,26 +695,7 @@ def weighted(
     table = _stage_probabilities(_check_pipeline(pipeline), probabilities)
     deals = _load(opportunities, pipeline)
     frame = deals.frame
-    kinds = np.array(
-        [0 if s.kind is StageKind.OPEN else 1 if s.kind is StageKind.WON else 2 for s in pipeline]
-        + [2],
-        dtype=np.int8,
-    )[deals.stage]
-    is_open, is_won = kinds == 0, kinds == 1
-    if period is None:
-        open_in, won_in = is_open, np.zeros(len(frame), dtype=bool)
-        undated = frame.index[:0]
-    else:
-        exp_dated, exp_in = _within(frame["expected_close_date"], period)
-        won_dated, won_in_period = _within(frame["close_date"], period)
-        open_in = is_open & exp_in
-        won_in = is_won & won_in_period
-        undated = frame.index[(is_open & ~exp_dated) | (is_won & ~won_dated)]
-    override = frame["probability"].to_numpy(dtype=np.float64, na_value=np.nan)[open_in]
-    by_stage_p = floats_to_minor_units(table, PROBABILITY_PLACES, what="probability")
-    scaled_p = by_stage_p[deals.stage[open_in]]
-    own = ~np.isnan(override)
-    scaled_p[own] = floats_to_minor_units(override[own], PROBABILITY_PLACES, what="probability")
+    open_in, won_in, undated, scaled_p = _count(deals, pipeline, table, period)
     conv = _converter(deals, open_in | won_in, currency=currency, fx=fx, fx_on=fx_on, period=period)
     ncur = len(deals.currencies)
     open_minor, won_minor = deals.minor[open_in], deals.minor[won_in]
@@ -709,6 +741,243 @@ def weighted(
         by_channel=by_channel,
         undated=undated,
         failures=deals.failures,
+        rounding=rounding,
+        fx_on=conv.on,
+    )
+
+
+# --------------------------------------------------------------------------- partials
+#: Key columns of :attr:`WeightedPartial.cells`.
+CELL_KEYS: Final = ("stage", "owner_id", "channel_id", "currency")
+_CELL_SUMS: Final = ("pipeline", "weighted", "won")
+
+
+@dataclass(frozen=True, eq=False)
+class WeightedPartial(Result):
+    """Exact, unrounded sums of a weighted forecast over one part of the deals.
+
+    Partials of disjoint sets of deals add up (``a + b``, or ``sum(parts)``)
+    to the partial of their union, and :func:`weighted_from_partial` turns a
+    partial into the :class:`WeightedForecast` that :func:`weighted` gives on
+    the same deals: the rounding happens once, at the end, so a partitioned
+    forecast is exact to the cent.
+
+    Attributes
+    ----------
+    stages : tuple of str
+        The open and won stages, in pipeline order (the rows of ``by_stage``).
+    period : Period or None
+        The period the deals were counted in.
+    cells : pandas.DataFrame
+        One row per (``stage``, ``owner_id``, ``channel_id``, ``currency``)
+        of the valid deals (counted or not, so every owner and channel
+        appears): ``open_deals`` and ``won_deals`` [count], ``pipeline`` and
+        ``won`` [minor units of ``currency``] and ``weighted`` [10**-9 minor
+        units], exact Python integers.
+    undated : pandas.Index
+        As :attr:`WeightedForecast.undated`, in the order the parts were added.
+    failures : pandas.DataFrame
+        As :attr:`WeightedForecast.failures`, the parts' rows together.
+    """
+
+    stages: tuple[str, ...]
+    period: Period | None
+    cells: pd.DataFrame
+    undated: pd.Index[Any]
+    failures: pd.DataFrame
+
+    def __add__(self, other: object) -> WeightedPartial:
+        if not isinstance(other, WeightedPartial):
+            return NotImplemented
+        if other.stages != self.stages or other.period != self.period:
+            raise InvalidInputError(
+                "weighted partials of different pipelines or periods do not add up: "
+                f"{list(self.stages)} in {self.period} and {list(other.stages)} in {other.period}"
+            )
+        joined = pd.concat([self.cells, other.cells], ignore_index=True)
+        cells = (
+            joined.groupby(list(CELL_KEYS), dropna=False, sort=False)[
+                ["open_deals", "won_deals", *_CELL_SUMS]
+            ]
+            .sum()
+            .reset_index()
+        )
+        for name in _CELL_SUMS:  # keep them Python integers
+            cells[name] = cells[name].map(int).astype(object)
+        return WeightedPartial(
+            stages=self.stages,
+            period=self.period,
+            cells=cells,
+            undated=self.undated.append(other.undated),
+            failures=pd.concat([self.failures, other.failures], ignore_index=True),
+        )
+
+    def __radd__(self, other: object) -> WeightedPartial:
+        if other == 0:  # sum() starts from 0
+            return self
+        return NotImplemented
+
+
+def weighted_partial(
+    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    period: Period | None = None,
+    probabilities: Mapping[str, float] | None = None,
+) -> WeightedPartial:
+    """The exact sums of :func:`weighted` over one part of the deals (see :class:`WeightedPartial`).
+
+    Parameters are those of :func:`weighted` that decide what counts; the
+    reporting currency, rates and rounding are given to
+    :func:`weighted_from_partial`.
+
+    Examples
+    --------
+    >>> from salescore import datasets
+    >>> pipeline, deals = datasets.pipeline(), datasets.opportunities(n=50)
+    >>> q = Period.quarter(2026, 1)
+    >>> parts = [weighted_partial(deals[:20], pipeline, period=q),
+    ...          weighted_partial(deals[20:], pipeline, period=q)]
+    >>> weighted_from_partial(sum(parts)).forecast == weighted(deals, pipeline, period=q).forecast
+    True
+    """
+    if period is not None and not isinstance(period, Period):
+        raise InvalidInputError(f"period {period!r} is not a Period")
+    table = _stage_probabilities(_check_pipeline(pipeline), probabilities)
+    deals = _load(opportunities, pipeline)
+    frame = deals.frame
+    open_in, won_in, undated, scaled_p = _count(deals, pipeline, table, period)
+    owner_codes, owners = pd.factorize(frame["owner_id"].to_numpy(dtype=object))
+    channel_codes, channels = pd.factorize(
+        frame["channel_id"].to_numpy(dtype=object), use_na_sentinel=True
+    )
+    # One integer per cell: stage, owner, channel (missing as its own code), currency.
+    keys = np.stack([deals.stage, owner_codes, channel_codes + 1, deals.currency], axis=1).astype(
+        np.int64
+    )
+    unique, cell = np.unique(keys, axis=0, return_inverse=True)
+    cell = cell.reshape(-1).astype(np.int64)
+    k = len(unique)
+    names = np.asarray([*pipeline.names, None], dtype=object)
+    channel_names = np.asarray([None, *channels.tolist()], dtype=object)
+    cells = pd.DataFrame(
+        {
+            "stage": names[unique[:, 0]],
+            "owner_id": np.asarray(owners, dtype=object)[unique[:, 1]],
+            "channel_id": channel_names[unique[:, 2]],
+            "currency": np.asarray(deals.currencies, dtype=object)[unique[:, 3]],
+            "open_deals": np.bincount(cell[open_in], minlength=k).astype(np.int64),
+            "won_deals": np.bincount(cell[won_in], minlength=k).astype(np.int64),
+            "pipeline": pd.Series(_group_sum(deals.minor[open_in], cell[open_in], k), dtype=object),
+            "weighted": pd.Series(
+                _product_sum(deals.minor[open_in], scaled_p, cell[open_in], k), dtype=object
+            ),
+            "won": pd.Series(_group_sum(deals.minor[won_in], cell[won_in], k), dtype=object),
+        }
+    )
+    shown = tuple(s.name for s in pipeline.stages if s.kind is not StageKind.LOST)
+    return WeightedPartial(
+        stages=shown, period=period, cells=cells, undated=undated, failures=deals.failures
+    )
+
+
+def _per_currency(
+    cells: pd.DataFrame, group: IntArray, k: int, codes: IntArray, n: int
+) -> dict[str, list[int]]:
+    """Exact sums per (currency, group) cell, currency major, of each measure."""
+    out: dict[str, list[int]] = {}
+    for name in _CELL_SUMS:
+        sums = [0] * (n * k)
+        for c, g, value in zip(codes.tolist(), group.tolist(), cells[name].tolist(), strict=True):
+            if value:
+                sums[c * k + g] += int(value)
+        out[name] = sums
+    return out
+
+
+def _labels(values: pd.Series[Any]) -> tuple[IntArray, list[Any]]:
+    """Group codes with labels sorted as :func:`_codes` sorts them (missing last)."""
+    return _codes(values.astype(object))
+
+
+@exact_decimals
+def weighted_from_partial(
+    partial: WeightedPartial,
+    *,
+    currency: str | None = None,
+    fx: FxRates | None = None,
+    fx_on: date | None = None,
+    rounding: str = ROUND_HALF_EVEN,
+) -> WeightedForecast:
+    """The :class:`WeightedForecast` of a (summed) :class:`WeightedPartial`.
+
+    Equal to :func:`weighted` on the same deals, to the cent, except that
+    ``undated`` and ``failures`` list the parts' rows in the order the parts
+    were added.
+    """
+    if not isinstance(partial, WeightedPartial):
+        raise InvalidInputError(f"partial {partial!r} is not a WeightedPartial")
+    check_rounding(rounding)
+    cells = partial.cells
+    currencies = sorted(set(cells["currency"].tolist()))
+    code = {c: i for i, c in enumerate(currencies)}
+    codes = np.asarray([code[c] for c in cells["currency"]], dtype=np.int64)
+    counted = (cells["open_deals"].to_numpy() + cells["won_deals"].to_numpy()) > 0
+    used = sorted(set(cells.loc[counted, "currency"].tolist()))
+    conv = _converter_for(
+        currencies, used, currency=currency, fx=fx, fx_on=fx_on, period=partial.period
+    )
+    n = len(currencies)
+    stage_of = {name: i for i, name in enumerate(partial.stages)}
+    k = len(partial.stages)
+    # Lost stages are not shown: their cells count nothing and go to a dropped group.
+    stage_group = np.asarray([stage_of.get(s, k) for s in cells["stage"]], dtype=np.int64)
+    shown = stage_group < k
+    stage_sums = _per_currency(cells[shown], stage_group[shown], k, codes[shown], n)
+    exact = {
+        name: conv.value([sum(sums[c * k : (c + 1) * k]) for c in range(n)], _EXTRA[name])
+        for name, sums in stage_sums.items()
+    }
+    totals = {name: _round_minor(value, conv.currency, rounding) for name, value in exact.items()}
+
+    def breakdown(index: pd.Index[Any], group: IntArray, keep: BoolArray) -> pd.DataFrame:
+        size = len(index)
+        sums = _per_currency(cells[keep], group[keep], size, codes[keep], n)
+        opened = np.zeros(size, dtype=np.int64)
+        won = np.zeros(size, dtype=np.int64)
+        np.add.at(opened, group[keep], cells["open_deals"].to_numpy(dtype=np.int64)[keep])
+        np.add.at(won, group[keep], cells["won_deals"].to_numpy(dtype=np.int64)[keep])
+        columns: dict[str, Any] = {"open_deals": opened, "won_deals": won}
+        for name, extra in _EXTRA.items():
+            columns[f"{name}_minor"] = _allocate(
+                totals[name], *_floors(conv, sums[name], size, extra)
+            )
+        columns["forecast_minor"] = columns["won_minor"] + columns["weighted_minor"]
+        places = CURRENCIES[conv.currency]
+        for name in _MONEY_COLUMNS:
+            columns[name] = minor_units_to_decimals(columns[f"{name}_minor"], places)
+        return pd.DataFrame(columns, index=index, columns=list(_BREAKDOWN_COLUMNS))
+
+    everything = np.ones(len(cells), dtype=bool)
+    by_stage = breakdown(
+        pd.Index(list(partial.stages), name="stage", dtype=object), stage_group, shown
+    )
+    owner, owners = _labels(cells["owner_id"])
+    channel, channels = _labels(cells["channel_id"])
+    return WeightedForecast(
+        currency=conv.currency,
+        forecast=Money.from_minor(totals["won"] + totals["weighted"], conv.currency),
+        won=Money.from_minor(totals["won"], conv.currency),
+        weighted=Money.from_minor(totals["weighted"], conv.currency),
+        pipeline=Money.from_minor(totals["pipeline"], conv.currency),
+        exact=_plain(DECIMAL_CONTEXT.add(exact["won"], exact["weighted"])),
+        by_stage=by_stage,
+        by_owner=breakdown(pd.Index(owners, name="owner_id", dtype=object), owner, everything),
+        by_channel=breakdown(
+            pd.Index(channels, name="channel_id", dtype=object), channel, everything
+        ),
+        undated=partial.undated,
+        failures=partial.failures,
         rounding=rounding,
         fx_on=conv.on,
     )
