@@ -77,6 +77,7 @@ __all__ = [
     "customer_spans",
     "customer_summary",
     "key_accounts",
+    "lines_frame",
     "repeat_purchase_rate",
     "rfm_scores",
 ]
@@ -185,6 +186,43 @@ class OrderLine(FrozenModel):
     line_id: Identifier | None = None
     quantity: Annotated[Decimal | None, BeforeValidator(_quantity)] = None
     product: OptionalText = None
+
+
+def lines_frame(lines: Sequence[OrderLine]) -> pd.DataFrame:
+    """The :data:`ORDER_LINES` frame of a list of :class:`OrderLine` models, one row each.
+
+    Amounts become float64 (exact up to 15 significant digits, read back
+    through their shortest repr), dates naive midnight ``datetime64[us]``.
+
+    Examples
+    --------
+    >>> lines_frame([OrderLine(order_id="O1", customer_id="C1", ordered_on=date(2026, 1, 5),
+    ...                        amount="12.50", currency="CNY")])
+      order_id customer_id ordered_on  amount currency line_id  quantity product
+    0       O1          C1 2026-01-05    12.5      CNY     NaN       NaN     NaN
+    """
+
+    def column(name: str) -> list[Any]:
+        return [getattr(line, name) for line in lines]
+
+    def optional(values: list[Any]) -> pd.Series[Any]:
+        return pd.Series([np.nan if v is None else v for v in values], dtype=object)
+
+    quantity = [np.nan if q is None else float(q) for q in column("quantity")]
+    return pd.DataFrame(
+        {
+            "order_id": pd.Series(column("order_id"), dtype="str"),
+            "customer_id": pd.Series(column("customer_id"), dtype="str"),
+            "ordered_on": pd.Series(
+                np.array(column("ordered_on"), dtype="datetime64[D]").astype("datetime64[us]")
+            ),
+            "amount": pd.Series([float(a) for a in column("amount")], dtype=np.float64),
+            "currency": pd.Series(column("currency"), dtype="str"),
+            "line_id": optional(column("line_id")),
+            "quantity": pd.Series(quantity, dtype=np.float64),
+            "product": optional(column("product")),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- lines -> arrays
