@@ -57,7 +57,9 @@ def make_frame(a: dict[str, Any]) -> pd.DataFrame:
             "customer_id": a["customer"],
             "ordered_on": (FIRST_DAY + a["day"].astype("timedelta64[D]")).astype("datetime64[us]"),
             "amount": a["cents"] / 100.0,
-            "currency": pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index(["CNY"])),
+            "currency": pd.Categorical.from_codes(
+                np.zeros(n, np.int8), categories=pd.Index(["CNY"])
+            ),
         }
     )
 
