@@ -778,3 +778,34 @@ def test_order_line_quantity_optional():
         product=" ",
     )
     assert x.quantity is None and x.product is None
+
+
+@given(order_lines(min_orders=2), st.data())
+def test_customer_summary_partials_merge(lines, data):
+    orders = sorted({x.order_id for x in lines})
+    left = set(data.draw(st.lists(st.sampled_from(orders), min_size=1, max_size=len(orders) - 1)))
+    if len(left) == len(orders):
+        return
+    a = [x for x in lines if x.order_id in left]
+    b = [x for x in lines if x.order_id not in left]
+    whole = customer_summary(lines)
+    merged = customer_summary(a) + customer_summary(lines_frame(b))
+    pd.testing.assert_frame_equal(merged.customers, whole.customers)
+    assert merged.lines_used == whole.lines_used == len(lines)
+
+
+def test_customer_summary_add_refuses_mismatches():
+    cny = customer_summary([line("O1", "A", "2026-01-05", 1)])
+    usd = customer_summary([line("O2", "A", "2026-01-05", 1, currency="USD")])
+    with pytest.raises(CurrencyMismatchError, match="CNY and USD"):
+        cny + usd
+    later = customer_summary([line("O2", "A", "2026-01-05", 1)], as_of=D("2026-02-01"))
+    with pytest.raises(InvalidInputError, match="same as_of"):
+        cny + later
+    with pytest.raises(TypeError):
+        cny + 1  # type: ignore[operator]
+    late = customer_summary(
+        [line("O3", "B", "2026-01-05", 1), line("O4", "B", "2026-03-05", 1)], as_of=D("2026-02-01")
+    )
+    both = later + late
+    assert both.lines_used == 2 and both.errors["reason"].tolist() == ["after_as_of"]

@@ -459,6 +459,64 @@ class CustomerSummary(Result):
     lines_used: int
     errors: pd.DataFrame
 
+    def __add__(self, other: CustomerSummary) -> CustomerSummary:
+        """The summary of two disjoint parts of the lines: the mergeable partial.
+
+        First and last orders take the min and max, lines and revenue add.
+        Orders add too, which is exact when no order has lines in both parts
+        (split the lines by customer or by order, as a partitioned table
+        usually is). Both parts need the same currency and ``as_of``.
+
+        Examples
+        --------
+        >>> d = date(2026, 1, 5)
+        >>> a = customer_summary([OrderLine(order_id="O1", customer_id="A", ordered_on=d,
+        ...                                 amount=10, currency="CNY")])
+        >>> b = customer_summary([OrderLine(order_id="O2", customer_id="A", ordered_on=d,
+        ...                                 amount=5, currency="CNY")])
+        >>> (a + b).customers[["customer_id", "orders", "revenue"]]
+          customer_id  orders revenue
+        0           A       2   15.00
+        """
+        if not isinstance(other, CustomerSummary):
+            return NotImplemented
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"summaries in {self.currency} and {other.currency} cannot be added; "
+                "convert the lines with FxRates first"
+            )
+        if other.as_of != self.as_of:
+            raise InvalidInputError(
+                f"summaries taken on {self.as_of} and {other.as_of} cannot be added; "
+                "summarise both parts on the same as_of"
+            )
+        both = pd.concat([self.customers, other.customers], ignore_index=True)
+        g = both.groupby("customer_id", sort=True)
+        merged = g.agg(
+            first_order_on=("first_order_on", "min"),
+            last_order_on=("last_order_on", "max"),
+            orders=("orders", "sum"),
+            lines=("lines", "sum"),
+            revenue_minor=("revenue_minor", "sum"),
+        )
+        minor = merged["revenue_minor"].to_numpy(dtype=np.int64)
+        frame = pd.DataFrame(
+            {
+                "customer_id": merged.index.to_numpy(dtype=object),
+                "first_order_on": merged["first_order_on"].to_numpy(),
+                "last_order_on": merged["last_order_on"].to_numpy(),
+                "orders": merged["orders"].to_numpy(dtype=np.int64),
+                "lines": merged["lines"].to_numpy(dtype=np.int64),
+                "revenue": _decimals(minor, self.currency),
+                "revenue_minor": minor,
+            }
+        )
+        parts = [e for e in (self.errors, other.errors) if len(e)]
+        errors = pd.concat(parts, ignore_index=True) if parts else _empty_errors()
+        return CustomerSummary(
+            frame, self.currency, self.as_of, self.lines_used + other.lines_used, errors
+        )
+
     def _arrays(self) -> _Summary:
         c = self.customers
         return _Summary(
