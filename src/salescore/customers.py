@@ -989,7 +989,7 @@ def abc_grades(lines: LinesOrSummary, *, a: float = 0.8, b: float = 0.95) -> Abc
     Tie rule: customers with equal revenue always get the same grade — that
     of the first of them — so the result does not depend on the order of
     the lines or the ids. The ``grades`` table lists ties by customer id.
-    Customers with no revenue (lines of amount 0) are C when ``b < 1``.
+    Customers with no revenue (lines of amount 0 only) are always C.
 
     Parameters
     ----------
@@ -1379,6 +1379,12 @@ def key_accounts(lines: LinesOrSummary, rule: KeyAccountRule) -> KeyAccounts:
     Returns
     -------
     KeyAccounts
+
+    Raises
+    ------
+    InvalidInputError
+        No line, or a total revenue of 0 (the ABC grade every row carries
+        is undefined).
 
     Examples
     --------
