@@ -92,7 +92,8 @@ def abc_pandas(df: pd.DataFrame, a: float = 0.8, b: float = 0.95) -> pd.DataFram
 def _per_customer_numpy(a: dict[str, Any], n: int) -> tuple[Any, Any, Any]:
     last = np.full(n, -1, np.int64)
     np.maximum.at(last, a["customer"], a["day"])
-    orders = np.bincount(np.unique(a["order"]) // 16, minlength=n)
+    # Order codes are customer x 16 + k: mark the codes seen, count them per customer.
+    orders = (np.bincount(a["order"], minlength=16 * n) > 0).reshape(n, 16).sum(axis=1)
     monetary = np.bincount(a["customer"], weights=a["cents"], minlength=n)
     return last, orders, monetary
 
