@@ -809,3 +809,20 @@ def test_customer_summary_add_refuses_mismatches():
     )
     both = later + late
     assert both.lines_used == 2 and both.errors["reason"].tolist() == ["after_as_of"]
+
+
+def test_order_line_round_trips_through_json():
+    x = OrderLine(
+        order_id="O1",
+        customer_id=7,
+        ordered_on=D("2026-01-05"),
+        amount="12.30",
+        currency="JPY",
+        line_id="L1",
+        quantity="1.5",
+        product="P",
+    )
+    data = json.loads(json.dumps(x.to_dict()))
+    assert OrderLine.from_dict(data) == x
+    assert x.customer_id == "7"
+    assert OrderLine.json_schema()["title"] == "OrderLine"
