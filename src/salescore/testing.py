@@ -66,6 +66,8 @@ __all__ = [
     "opportunities",
     "opportunity_frames",
     "opportunity_sets",
+    "order_line_frames",
+    "order_lines",
     "organizations",
     "periods",
     "pipelines",
@@ -380,3 +382,54 @@ def targets(
         ),
         scope={"market": "China"} if chosen is Metric.MARKET_SHARE else {},
     )
+
+
+@st.composite
+def order_lines(
+    draw: st.DrawFn,
+    *,
+    currency: str = "USD",
+    customers: Sequence[str] = ("C1", "C2", "C3", "C4", "C5", "C6"),
+    min_orders: int = 1,
+    max_orders: int = 25,
+    max_lines: int = 3,
+    min_year: int = 2024,
+    max_year: int = 2026,
+    max_amount: int = 10**6,
+) -> list[Any]:
+    """Lists of :class:`~salescore.customers.OrderLine`: orders of ``customers``, 1+ lines each.
+
+    Each order (``O0001``, ...) belongs to one customer and has one date; its
+    lines (ids ``L00001``, ...) carry amounts in whole minor units of
+    ``currency``, zero included. Amounts repeat often, so ties are exercised.
+    """
+    from salescore.customers import OrderLine
+
+    n = draw(st.integers(min_orders, max_orders))
+    lines: list[Any] = []
+    for k in range(n):
+        customer = draw(st.sampled_from(list(customers)))
+        on = draw(dates(min_year, max_year))
+        for _ in range(draw(st.integers(1, max_lines))):
+            amount = draw(
+                st.sampled_from([Decimal(0), Decimal(10), Decimal(100)])
+                | amounts(currency, max_value=max_amount)
+            )
+            lines.append(
+                OrderLine(
+                    order_id=f"O{k:04d}",
+                    customer_id=customer,
+                    ordered_on=on,
+                    amount=amount,
+                    currency=currency,
+                    line_id=f"L{len(lines):05d}",
+                )
+            )
+    return lines
+
+
+def order_line_frames(**kwargs: Any) -> st.SearchStrategy[pd.DataFrame]:
+    """Order-line frames (the ``ORDER_LINES`` contract) built from :func:`order_lines`."""
+    from salescore.customers import lines_frame
+
+    return order_lines(**kwargs).map(lines_frame)
