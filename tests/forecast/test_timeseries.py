@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salescore.errors import InvalidInputError
+from salescore.forecast._ets import nelder_mead as _nelder_mead
 from salescore.forecast.timeseries import (
     HoltWintersParams,
     TimeSeriesForecast,
-    _nelder_mead,
     holt_winters,
     holt_winters_frame,
     run_rate,
@@ -69,7 +69,9 @@ def test_holt_winters_hand_derived_holt_trend():
     # t2: yhat 18, e -6 -> l = 18 - 3 = 15, b = 4 - 1.5 = 2.5
     # t3: yhat 17.5, e 0.5 -> l = 17.5 + 0.25 = 17.75, b = 2.5 + 0.125 = 2.625
     # SSE = 36 + 0.25 = 36.25; no free parameter, so sigma2 = 36.25 / 4 = 9.0625
-    fc = holt_winters([10.0, 14.0, 12.0, 18.0], 1, 3, seasonal=None, alpha=0.5, beta=0.5)
+    fc = holt_winters(
+        [10.0, 14.0, 12.0, 18.0], 1, 3, seasonal=None, alpha=0.5, beta=0.5, initial="heuristic"
+    )
     assert fc.fitted.tolist() == [10.0, 14.0, 18.0, 17.5]
     assert fc.forecast.tolist() == [20.375, 23.0, 25.625]
     assert fc.params is not None
@@ -89,7 +91,15 @@ def test_holt_winters_hand_derived_additive_season():
     # t2: yhat 10, e 2 -> l 16, s0 -4;  t3: yhat 21, e 1 -> l 16.5, s1 5.5
     # t4: yhat 12.5, e -1.5 -> l 15.75, s0 -4.75;  t5: yhat 21.25, e -0.25 -> l 15.625, s1 5.375
     # SSE = 4 + 1 + 2.25 + 0.0625 = 7.3125
-    fc = holt_winters([10.0, 20.0, 12.0, 22.0, 11.0, 21.0], 2, 3, trend=None, alpha=0.5, gamma=0.5)
+    fc = holt_winters(
+        [10.0, 20.0, 12.0, 22.0, 11.0, 21.0],
+        2,
+        3,
+        trend=None,
+        alpha=0.5,
+        gamma=0.5,
+        initial="heuristic",
+    )
     assert fc.params is not None
     assert fc.params.initial_season == (-5.0, 5.0)
     assert fc.fitted.tolist() == [10.0, 20.0, 10.0, 21.0, 12.5, 21.25]
@@ -146,7 +156,7 @@ def test_holt_winters_matches_component_form_recursion(trend, seasonal, damped):
     for name in names:
         for delta in (-0.01, 0.01):
             trial = dict(base)
-            lo, hi = (0.8, 0.98) if name == "phi" else (1e-4, 1 - 1e-4)
+            lo, hi = (0.8, 0.98) if name == "phi" else (0.0, 1.0)
             trial[name] = min(max(trial[name] + delta, lo), hi)
             other = _reference_hw(
                 y,
@@ -177,8 +187,11 @@ def test_holt_winters_additive_variance_matches_closed_form():
         c = [p.alpha + p.alpha * p.beta * j + p.gamma * (j % 4 == 0) for j in range(1, h)]
         var.append(fc.sigma2 * (1 + sum(x * x for x in c)))
     np.testing.assert_allclose(fc.std.to_numpy() ** 2, var, rtol=1e-12)
-    # sigma2 = SSE / (n_obs - 3 free parameters)
-    assert fc.sigma2 == pytest.approx(p.sse / 37)
+    # sigma2 = SSE / (n_obs - 3 parameters - 5 initial states: level, trend, 3 of 4 seasonal)
+    assert fc.sigma2 == pytest.approx(p.sse / 32)
+    heuristic = holt_winters(y, 4, 9, initial="heuristic")
+    assert heuristic.params is not None
+    assert heuristic.sigma2 == pytest.approx(heuristic.params.sse / 37)
 
 
 def test_holt_winters_multiplicative_perfect_series_is_exact():
@@ -191,10 +204,17 @@ def test_holt_winters_multiplicative_perfect_series_is_exact():
 
 
 @settings(max_examples=20)
-@given(st.floats(-50, 50), st.floats(1, 1000), st.integers(3, 12))
-def test_holt_winters_linear_series_is_continued(slope, intercept, n):
+@given(
+    st.floats(-50, 50),
+    st.floats(1, 1000),
+    st.integers(3, 12),
+    st.sampled_from(["estimated", "heuristic"]),
+)
+def test_holt_winters_linear_series_is_continued(slope, intercept, n, initial):
+    if initial == "estimated" and n < 5:  # 2 parameters + 2 states need 5 observations
+        return
     y = intercept + slope * np.arange(n)
-    fc = holt_winters(y, 1, 3, seasonal=None)
+    fc = holt_winters(y, 1, 3, seasonal=None, initial=initial)
     expected = intercept + slope * np.arange(n, n + 3)
     np.testing.assert_allclose(fc.forecast.to_numpy(), expected, rtol=1e-9, atol=1e-7)
 
@@ -209,10 +229,14 @@ def test_holt_winters_intervals_contain_forecast_and_widen(values, seasonal):
         assert seasonal == "mul"
         assert "cannot initialise the seasonal states" in message
         return
-    assert (fc.lower <= fc.forecast).all()
-    assert (fc.forecast <= fc.upper).all()
-    if seasonal != "mul":  # exact class-1 variance never shrinks with the horizon
+    assert (fc.lower <= fc.upper).all()
+    if seasonal != "mul":  # Gaussian class 1: symmetric about the forecast, never narrowing
+        assert (fc.lower <= fc.forecast).all()
+        assert (fc.forecast <= fc.upper).all()
         assert (np.diff(fc.std.to_numpy()) >= -1e-9 * fc.std.to_numpy()[1:]).all()
+    else:  # simulated: the bounds are quantiles of the simulated paths
+        assert fc.quantiles is not None
+        np.testing.assert_allclose(fc.interval(0.8)[0], fc.lower, rtol=1e-9, atol=1e-6)
 
 
 def test_holt_winters_monthly_gaps_missing_and_zero():
@@ -297,7 +321,9 @@ def test_holt_winters_rejects_bad_series():
     with pytest.raises(InvalidInputError, match="needs at least 2 observations"):
         holt_winters([5.0, np.nan], 1, 2, seasonal=None)
     with pytest.raises(InvalidInputError, match="needs more than 2 observations"):
-        holt_winters([5.0, 6.0], 1, 2, seasonal=None)
+        holt_winters([5.0, 6.0], 1, 2, seasonal=None, initial="heuristic")
+    with pytest.raises(InvalidInputError, match="needs more than 4 observations"):
+        holt_winters([5.0, 6.0, 7.0, 8.0], 1, 2, seasonal=None)
     with pytest.raises(InvalidInputError, match="season_length 1 must be >= 2"):
         holt_winters(np.arange(1.0, 25.0), 1, 2)
     with pytest.raises(InvalidInputError, match="horizon 0 must be an integer >= 1"):
