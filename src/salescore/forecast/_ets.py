@@ -599,7 +599,7 @@ def _estimate_states(
             # n log Σε² + 2 Σ log ŷ = n log Σ (ε G)² with G the geometric mean of ŷ.
             with np.errstate(all="ignore"):
                 geo = np.exp(run.logyhat / n_obs[rows_])
-            res = res * geo[:, None]
+                res = res * geo[:, None]
         bad = (sea <= 0).any(axis=1) if spec.seasonal == "mul" else np.zeros(len(rows_), bool)
         bad |= ~np.isfinite(run.sse) | ~np.isfinite(run.rel2)
         return np.where(bad[:, None], np.inf, res)

@@ -906,7 +906,11 @@ def auto_ets(
         {
             "form": [sp.form for sp in specs],
             "aicc": [float(f["aicc"][0]) if np.isfinite(f["aicc"][0]) else np.nan for f in fits],
-            "reason": [str(f["reason"][0]) for f in fits],
+            "reason": [
+                str(f["reason"][0])
+                or ("" if np.isfinite(f["aicc"][0]) else "too few observations for AICc")
+                for f in fits
+            ],
         }
     )
     if not np.isfinite(best[0]):
