@@ -107,7 +107,9 @@ def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
 
 def _statsmodels() -> Any:
     try:
-        from statsmodels.tsa.holtwinters import ExponentialSmoothing  # type: ignore[import-untyped]
+        from statsmodels.tsa.holtwinters import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            ExponentialSmoothing,
+        )
     except ImportError:  # pragma: no cover - optional baseline
         return None
     return ExponentialSmoothing
@@ -115,7 +117,9 @@ def _statsmodels() -> Any:
 
 def _statsforecast() -> Any:
     try:
-        from statsforecast.models import AutoETS
+        from statsforecast.models import (  # type: ignore[import-not-found,unused-ignore]
+            AutoETS,
+        )
     except ImportError:  # pragma: no cover - optional baseline
         return None
     return AutoETS

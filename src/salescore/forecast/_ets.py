@@ -742,8 +742,8 @@ def simulate(
                 level = base + alpha * scaled
                 if spec.trend:
                     trend = phi * trend + alpha * beta * scaled
-                if spec.seasonal:
-                    season[:, :, j] = s + gamma * (err / base if mul else err)
+                # Only a multiplicative season is simulated (variance class 3).
+                season[:, :, j] = s + gamma * err / base
     return out
 
 

@@ -1,4 +1,4 @@
-"""Time-series forecasts of bookings: seasonal naive, run rate and Holt-Winters.
+"""Time-series forecasts of bookings: seasonal naive, run rate, Holt-Winters and AutoETS.
 
 A bookings series is a sequence of amounts per period (month or week). It may
 be given as a :class:`pandas.Series` indexed by dates (``DatetimeIndex``), by
@@ -26,9 +26,15 @@ date's weekday. Anything else raises
 dated series are indexed by the following periods (a ``PeriodIndex``);
 forecasts of positional series by the following integer positions.
 
-Prediction intervals are Gaussian: ``forecast ± z · std`` with
-``z = Φ⁻¹((1 + level) / 2)``; :meth:`TimeSeriesForecast.interval` gives any
-other level.
+Prediction intervals are Gaussian, ``forecast ± z · std`` with
+``z = Φ⁻¹((1 + level) / 2)``, except for exponential smoothing with a
+multiplicative season, whose intervals are quantiles of seeded simulated
+paths; :meth:`TimeSeriesForecast.interval` gives any other level.
+
+Exponential smoothing (:func:`holt_winters`, :func:`auto_ets`) fits the
+initial states with the smoothing parameters by default
+(``initial="estimated"``); :func:`auto_ets` chooses the ETS form per series
+by AICc.
 """
 
 from __future__ import annotations
