@@ -637,6 +637,8 @@ def test_auto_ets_skips_forms_the_data_cannot_have():
 def test_auto_ets_frame_agrees_with_auto_ets():
     frame = pd.DataFrame({"a": _seasonal_series(seed=1)})
     frame["c"] = np.nan
+    frame["d"] = np.nan
+    frame.loc[:3, "d"] = [1.0, 2.0, 3.0, 4.0]  # A,N,N fits 4 points, but AICc needs n > k + 1 = 3
     res = auto_ets_frame(frame, 4, 3, n_sims=300)
     for col in ["a"]:
         one = auto_ets(frame[col], 4, 3, n_sims=300)
@@ -644,6 +646,9 @@ def test_auto_ets_frame_agrees_with_auto_ets():
         assert res.params.loc[col, "form"] == one.params.form
         np.testing.assert_allclose(res.forecast[col], one.forecast, rtol=1e-9)
         np.testing.assert_allclose(res.upper[col], one.upper, rtol=1e-9)
-    assert res.failures["series"].tolist() == ["c"]
+    assert res.failures.to_dict("list") == {
+        "series": ["c", "d"],
+        "reason": ["needs at least 1 observations", "too few observations for AICc"],
+    }
     with pytest.raises(InvalidInputError, match="expected a DataFrame"):
         auto_ets_frame(frame["a"], 4, 3)  # type: ignore[arg-type]

@@ -920,7 +920,8 @@ def auto_ets(
         }
     )
     if not np.isfinite(best[0]):
-        raise InvalidInputError(f"auto_ets: no form can be fitted: {fits[0]['reason'][0]}")
+        why = fits[0]["reason"][0] or "too few observations for AICc"
+        raise InvalidInputError(f"auto_ets: no form can be fitted: {why}")
     c = int(choice[0])
     return _single(grid, fits[c], specs[c], level, initial, "auto_ets", selection)
 
@@ -963,13 +964,18 @@ def _frame_result(
     choice: npt.NDArray[np.intp],
     horizon: int,
     level: float,
+    best: FloatArray | None = None,
 ) -> HoltWintersFrame:
     cols = frame.columns
     rows = len(cols)
     ridx = np.arange(rows)
-    reasons = fits[0]["reason"]
+    reasons = fits[0]["reason"].astype(object)
     ok = np.stack([f["reason"] == "" for f in fits])[choice, ridx]
     ok &= np.isfinite(np.stack([f["sse"] for f in fits])[choice, ridx])
+    if best is not None:  # selection: a series needs a finite AICc for some form
+        no_aicc = ok & ~np.isfinite(best)
+        reasons[no_aicc] = "too few observations for AICc"
+        ok &= np.isfinite(best)
     future = grid.future(horizon)
 
     def pick(key: str) -> FloatArray:
@@ -1134,5 +1140,5 @@ def auto_ets_frame(
     _z(level)
     estimated, s, sims = _options(initial, seed, n_sims)
     grid = _regularise(frame, freq, gaps)
-    specs, fits, choice, _ = _select(grid.y.T.copy(), m, horizon, estimated, level, s, sims)
-    return _frame_result(frame, grid, specs, fits, choice, horizon, level)
+    specs, fits, choice, best = _select(grid.y.T.copy(), m, horizon, estimated, level, s, sims)
+    return _frame_result(frame, grid, specs, fits, choice, horizon, level, best)
