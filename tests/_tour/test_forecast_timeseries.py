@@ -14,8 +14,8 @@ def test_forecast_timeseries_section_shows_key_numbers():
     assert "35 months of bookings from 2023-01 to 2025-12" in text
     # The run rate repeats the mean of Oct-Dec 2025 for each month of Q1 2026.
     assert "total 1,727k: 576k [406k, 745k], 576k" in text
-    assert "Holt-Winters (mul)   total 1,887k" in text
-    assert "March factor 1.38" in text
+    assert "Holt-Winters (mul)   total 1,889k" in text
+    assert "March factor 1.35" in text
     assert "pooled over 18 forecasts" in text
     assert "seasonal naive       MAE 67k, WAPE 11.4%" in text
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -9,10 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salescore.errors import InvalidInputError
+from salescore.forecast._ets import nelder_mead as _nelder_mead
 from salescore.forecast.timeseries import (
     HoltWintersParams,
     TimeSeriesForecast,
-    _nelder_mead,
+    auto_ets,
+    auto_ets_frame,
     holt_winters,
     holt_winters_frame,
     run_rate,
@@ -69,7 +72,9 @@ def test_holt_winters_hand_derived_holt_trend():
     # t2: yhat 18, e -6 -> l = 18 - 3 = 15, b = 4 - 1.5 = 2.5
     # t3: yhat 17.5, e 0.5 -> l = 17.5 + 0.25 = 17.75, b = 2.5 + 0.125 = 2.625
     # SSE = 36 + 0.25 = 36.25; no free parameter, so sigma2 = 36.25 / 4 = 9.0625
-    fc = holt_winters([10.0, 14.0, 12.0, 18.0], 1, 3, seasonal=None, alpha=0.5, beta=0.5)
+    fc = holt_winters(
+        [10.0, 14.0, 12.0, 18.0], 1, 3, seasonal=None, alpha=0.5, beta=0.5, initial="heuristic"
+    )
     assert fc.fitted.tolist() == [10.0, 14.0, 18.0, 17.5]
     assert fc.forecast.tolist() == [20.375, 23.0, 25.625]
     assert fc.params is not None
@@ -89,7 +94,15 @@ def test_holt_winters_hand_derived_additive_season():
     # t2: yhat 10, e 2 -> l 16, s0 -4;  t3: yhat 21, e 1 -> l 16.5, s1 5.5
     # t4: yhat 12.5, e -1.5 -> l 15.75, s0 -4.75;  t5: yhat 21.25, e -0.25 -> l 15.625, s1 5.375
     # SSE = 4 + 1 + 2.25 + 0.0625 = 7.3125
-    fc = holt_winters([10.0, 20.0, 12.0, 22.0, 11.0, 21.0], 2, 3, trend=None, alpha=0.5, gamma=0.5)
+    fc = holt_winters(
+        [10.0, 20.0, 12.0, 22.0, 11.0, 21.0],
+        2,
+        3,
+        trend=None,
+        alpha=0.5,
+        gamma=0.5,
+        initial="heuristic",
+    )
     assert fc.params is not None
     assert fc.params.initial_season == (-5.0, 5.0)
     assert fc.fitted.tolist() == [10.0, 20.0, 10.0, 21.0, 12.5, 21.25]
@@ -146,7 +159,7 @@ def test_holt_winters_matches_component_form_recursion(trend, seasonal, damped):
     for name in names:
         for delta in (-0.01, 0.01):
             trial = dict(base)
-            lo, hi = (0.8, 0.98) if name == "phi" else (1e-4, 1 - 1e-4)
+            lo, hi = (0.8, 0.98) if name == "phi" else (0.0, 1.0)
             trial[name] = min(max(trial[name] + delta, lo), hi)
             other = _reference_hw(
                 y,
@@ -177,8 +190,11 @@ def test_holt_winters_additive_variance_matches_closed_form():
         c = [p.alpha + p.alpha * p.beta * j + p.gamma * (j % 4 == 0) for j in range(1, h)]
         var.append(fc.sigma2 * (1 + sum(x * x for x in c)))
     np.testing.assert_allclose(fc.std.to_numpy() ** 2, var, rtol=1e-12)
-    # sigma2 = SSE / (n_obs - 3 free parameters)
-    assert fc.sigma2 == pytest.approx(p.sse / 37)
+    # sigma2 = SSE / (n_obs - 3 parameters - 5 initial states: level, trend, 3 of 4 seasonal)
+    assert fc.sigma2 == pytest.approx(p.sse / 32)
+    heuristic = holt_winters(y, 4, 9, initial="heuristic")
+    assert heuristic.params is not None
+    assert heuristic.sigma2 == pytest.approx(heuristic.params.sse / 37)
 
 
 def test_holt_winters_multiplicative_perfect_series_is_exact():
@@ -191,10 +207,17 @@ def test_holt_winters_multiplicative_perfect_series_is_exact():
 
 
 @settings(max_examples=20)
-@given(st.floats(-50, 50), st.floats(1, 1000), st.integers(3, 12))
-def test_holt_winters_linear_series_is_continued(slope, intercept, n):
+@given(
+    st.floats(-50, 50),
+    st.floats(1, 1000),
+    st.integers(3, 12),
+    st.sampled_from(["estimated", "heuristic"]),
+)
+def test_holt_winters_linear_series_is_continued(slope, intercept, n, initial):
+    if initial == "estimated" and n < 5:  # 2 parameters + 2 states need 5 observations
+        return
     y = intercept + slope * np.arange(n)
-    fc = holt_winters(y, 1, 3, seasonal=None)
+    fc = holt_winters(y, 1, 3, seasonal=None, initial=initial)
     expected = intercept + slope * np.arange(n, n + 3)
     np.testing.assert_allclose(fc.forecast.to_numpy(), expected, rtol=1e-9, atol=1e-7)
 
@@ -209,10 +232,14 @@ def test_holt_winters_intervals_contain_forecast_and_widen(values, seasonal):
         assert seasonal == "mul"
         assert "cannot initialise the seasonal states" in message
         return
-    assert (fc.lower <= fc.forecast).all()
-    assert (fc.forecast <= fc.upper).all()
-    if seasonal != "mul":  # exact class-1 variance never shrinks with the horizon
+    assert (fc.lower <= fc.upper).all()
+    if seasonal != "mul":  # Gaussian class 1: symmetric about the forecast, never narrowing
+        assert (fc.lower <= fc.forecast).all()
+        assert (fc.forecast <= fc.upper).all()
         assert (np.diff(fc.std.to_numpy()) >= -1e-9 * fc.std.to_numpy()[1:]).all()
+    else:  # simulated: the bounds are quantiles of the simulated paths
+        assert fc.quantiles is not None
+        np.testing.assert_allclose(fc.interval(0.8)[0], fc.lower, rtol=1e-9, atol=1e-6)
 
 
 def test_holt_winters_monthly_gaps_missing_and_zero():
@@ -297,7 +324,9 @@ def test_holt_winters_rejects_bad_series():
     with pytest.raises(InvalidInputError, match="needs at least 2 observations"):
         holt_winters([5.0, np.nan], 1, 2, seasonal=None)
     with pytest.raises(InvalidInputError, match="needs more than 2 observations"):
-        holt_winters([5.0, 6.0], 1, 2, seasonal=None)
+        holt_winters([5.0, 6.0], 1, 2, seasonal=None, initial="heuristic")
+    with pytest.raises(InvalidInputError, match="needs more than 4 observations"):
+        holt_winters([5.0, 6.0, 7.0, 8.0], 1, 2, seasonal=None)
     with pytest.raises(InvalidInputError, match="season_length 1 must be >= 2"):
         holt_winters(np.arange(1.0, 25.0), 1, 2)
     with pytest.raises(InvalidInputError, match="horizon 0 must be an integer >= 1"):
@@ -463,3 +492,163 @@ def test_holt_winters_frame_agrees_with_holt_winters(columns, model):
             continue
         np.testing.assert_allclose(res.forecast[name], one.forecast, rtol=1e-9)
         np.testing.assert_allclose(res.upper[name], one.upper, rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- ETS estimation
+
+
+def test_holt_winters_estimated_level_hand_derived():
+    # ETS(A,N,N), alpha = 0.5 fixed, y = 4, 8: e1 = 4 - l0, l1 = 2 + l0 / 2, e2 = 6 - l0 / 2.
+    # d/dl0 [(4 - l0)² + (6 - l0/2)²] = 0  ->  2.5 l0 = 14  ->  l0 = 5.6;
+    # e1 = -1.6, e2 = 3.2, SSE = 2.56 + 10.24 = 12.8; l2 = 4.8 + 1.6 = 6.4.
+    fc = holt_winters([4.0, 8.0], 1, 1, trend=None, seasonal=None, alpha=0.5)
+    assert fc.params is not None
+    assert fc.params.initial == "estimated"
+    assert fc.params.initial_level == pytest.approx(5.6, rel=1e-6)
+    assert fc.params.sse == pytest.approx(12.8, rel=1e-9)
+    assert fc.forecast.iloc[0] == pytest.approx(6.4, rel=1e-6)
+    heuristic = holt_winters(
+        [4.0, 8.0], 1, 1, trend=None, seasonal=None, alpha=0.5, initial="heuristic"
+    )
+    assert heuristic.params is not None and heuristic.params.sse == 16.0  # l0 = 4: e = 0, 4
+
+
+def test_holt_winters_aicc_hand_derived():
+    # 4 observations, SSE 36.25, nothing estimated: k = 1 (the variance);
+    # AICc = n (log(2π SSE / n) + 1) + 2k + 2k(k + 1) / (n - k - 1).
+    fc = holt_winters(
+        [10.0, 14.0, 12.0, 18.0], 1, 1, seasonal=None, alpha=0.5, beta=0.5, initial="heuristic"
+    )
+    assert fc.params is not None
+    expected = 4 * (math.log(2 * math.pi * 36.25 / 4) + 1) + 2 + 2 * 1 * 2 / 2
+    assert fc.params.aicc == pytest.approx(expected, rel=1e-12)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.lists(st.floats(1.0, 1000.0), min_size=10, max_size=14),
+    st.sampled_from([(None, None), ("add", None), (None, "add"), ("add", "add"), (None, "mul")]),
+)
+def test_holt_winters_estimated_is_never_worse_than_heuristic(values, model):
+    trend, seasonal = model
+    kwargs = {"trend": trend, "seasonal": seasonal}
+    try:
+        heuristic = holt_winters(values, 2, 2, initial="heuristic", **kwargs)
+        estimated = holt_winters(values, 2, 2, **kwargs)
+    except InvalidInputError as exc:  # the heuristic mul start can fail on a wild series
+        message = str(exc)
+        assert "cannot initialise the seasonal states" in message
+        return
+    assert heuristic.params is not None and estimated.params is not None
+    assert estimated.params.sse <= heuristic.params.sse * (1 + 1e-12)
+
+
+def test_holt_winters_multiplicative_error_class2_variance():
+    # ETS(M,N,N): mu_h = l_n, c_j = alpha; theta_1 = mu², theta_h = mu² + s2 alpha² Σ theta_{h-j};
+    # v_h = (1 + s2) theta_h - mu² (Hyndman et al. 2008, class 2), computed here in plain Python.
+    rng = np.random.default_rng(4)
+    y = 100 * np.exp(np.cumsum(rng.normal(0, 0.05, 30)))
+    fc = holt_winters(y, 1, 4, trend=None, seasonal=None, error="mul")
+    p = fc.params
+    assert p is not None and p.error == "mul" and p.form == "ETS(M,N,N)"
+    mu, s2 = p.level, fc.sigma2
+    theta = [mu * mu]
+    for h in range(2, 5):
+        theta.append(mu * mu + s2 * p.alpha**2 * sum(theta[h - 1 - j] for j in range(1, h)))
+    var = [(1 + s2) * t - mu * mu for t in theta]
+    np.testing.assert_allclose(fc.std.to_numpy() ** 2, var, rtol=1e-10)
+    np.testing.assert_allclose(fc.forecast.to_numpy(), [mu] * 4)
+    # sigma2 is the mean squared relative error with 2 degrees of freedom used (alpha, l0).
+    rel = (fc.residuals / fc.fitted).to_numpy()
+    assert fc.sigma2 == pytest.approx(np.sum(rel**2) / 28, rel=1e-10)
+
+
+def test_holt_winters_simulated_intervals_are_seeded():
+    rng = np.random.default_rng(8)
+    y = np.tile([80.0, 120.0, 100.0, 100.0], 6) * (1 + rng.normal(0, 0.05, 24))
+    a = holt_winters(y, 4, 6, trend=None, seasonal="mul", seed=1, n_sims=4000)
+    b = holt_winters(y, 4, 6, trend=None, seasonal="mul", seed=1, n_sims=4000)
+    c = holt_winters(y, 4, 6, trend=None, seasonal="mul", seed=2, n_sims=4000)
+    assert a.lower.equals(b.lower) and a.upper.equals(b.upper)
+    assert not a.lower.equals(c.lower)
+    # One step ahead the path is exactly N(forecast, sigma2): 4000 draws get its std within 5 %.
+    assert a.std.iloc[0] == pytest.approx(math.sqrt(a.sigma2), rel=0.05)
+    low, high = a.interval(0.8)
+    np.testing.assert_allclose(low, a.lower, rtol=1e-12)
+    np.testing.assert_allclose(high, a.upper, rtol=1e-12)
+    low90, high90 = a.interval(0.9)
+    assert (low90 <= low).all() and (high <= high90).all()
+    with pytest.raises(InvalidInputError, match="beyond the simulated quantiles"):
+        a.interval(0.995)
+
+
+def test_holt_winters_rejects_bad_ets_options():
+    y = np.arange(1.0, 25.0)
+    with pytest.raises(InvalidInputError, match="initial 'x' is not one of"):
+        holt_winters(y, 4, 2, initial="x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="error 'x' is not one of 'add', 'mul'"):
+        holt_winters(y, 4, 2, error="x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="seed -1 must be an integer >= 0"):
+        holt_winters(y, 4, 2, seed=-1)
+    with pytest.raises(InvalidInputError, match="n_sims 1 must be an integer >= 2"):
+        holt_winters(y, 4, 2, n_sims=1)
+    with pytest.raises(InvalidInputError, match="a multiplicative error needs bookings > 0"):
+        holt_winters(y - 1.0, 4, 2, error="mul")
+
+
+# --------------------------------------------------------------------------- AutoETS
+
+
+def _seasonal_series(n=24, seed=3):
+    rng = np.random.default_rng(seed)
+    return 200 + np.tile([30.0, -10.0, 0.0, -20.0], n // 4) + rng.normal(0, 2, n)
+
+
+def test_auto_ets_picks_the_seasonal_form_and_lists_candidates():
+    fc = auto_ets(_seasonal_series(), 4, 4)
+    assert fc.method == "auto_ets"
+    assert fc.params is not None and fc.selection is not None
+    assert fc.params.form[6:] == "N,A)"  # no trend, additive season (either error)
+    # 15 forms: 3 trends x (A: none, add season; M: none, add, mul season).
+    assert len(fc.selection) == 15
+    best = fc.selection.iloc[int(np.nanargmin(fc.selection["aicc"].to_numpy()))]
+    assert best["form"] == fc.params.form
+    assert best["aicc"] == pytest.approx(fc.params.aicc)
+    round_trip = TimeSeriesForecast.from_dict(json.loads(json.dumps(fc.to_dict())))
+    assert round_trip.selection is not None
+    assert round_trip.selection["form"].tolist() == fc.selection["form"].tolist()
+
+
+def test_auto_ets_skips_forms_the_data_cannot_have():
+    y = _seasonal_series() - 220.0  # negative bookings: no multiplicative form
+    fc = auto_ets(y, 4, 2)
+    assert fc.selection is not None
+    assert fc.selection["form"].str.startswith("ETS(A,").all()
+    assert len(fc.selection) == 6
+    short = auto_ets(y[:6], 4, 2)  # two seasons needed for a season: non-seasonal forms only
+    assert short.selection is not None and len(short.selection) == 3
+    # 6 observations cannot carry AICc's k + 1 = 6 for a trend (2 parameters, 2 states, variance).
+    assert short.selection["reason"].tolist()[1] == "too few observations for AICc"
+    assert short.params is not None and short.params.seasonal is None
+    with pytest.raises(InvalidInputError, match="auto_ets: no form can be fitted"):
+        auto_ets([1.0, 2.0], 4, 2)
+
+
+def test_auto_ets_frame_agrees_with_auto_ets():
+    frame = pd.DataFrame({"a": _seasonal_series(seed=1)})
+    frame["c"] = np.nan
+    frame["d"] = np.nan
+    frame.loc[:3, "d"] = [1.0, 2.0, 3.0, 4.0]  # A,N,N fits 4 points, but AICc needs n > k + 1 = 3
+    res = auto_ets_frame(frame, 4, 3, n_sims=300)
+    for col in ["a"]:
+        one = auto_ets(frame[col], 4, 3, n_sims=300)
+        assert one.params is not None
+        assert res.params.loc[col, "form"] == one.params.form
+        np.testing.assert_allclose(res.forecast[col], one.forecast, rtol=1e-9)
+        np.testing.assert_allclose(res.upper[col], one.upper, rtol=1e-9)
+    assert res.failures.to_dict("list") == {
+        "series": ["c", "d"],
+        "reason": ["needs at least 1 observations", "too few observations for AICc"],
+    }
+    with pytest.raises(InvalidInputError, match="expected a DataFrame"):
+        auto_ets_frame(frame["a"], 4, 3)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ and channel), ``categories`` (Salesforce-style forecast categories rolled up
 the team tree with manager adjustments), ``markov`` (an absorbing Markov chain
 of the pipeline learned from stage histories), ``montecarlo`` (simulated
 bookings of a period), ``timeseries`` (seasonal naive, run rate, Holt-Winters
-on bookings), ``accuracy`` (accuracy metrics and rolling-origin backtests) and
+and AutoETS on bookings), ``accuracy`` (accuracy metrics and rolling-origin backtests) and
 ``probabilities`` (stage win rates learned from histories, naive-Bayes deal
 scoring).
 """
@@ -34,6 +34,8 @@ from salescore.forecast.timeseries import (
     HoltWintersFrame,
     HoltWintersParams,
     TimeSeriesForecast,
+    auto_ets,
+    auto_ets_frame,
     holt_winters,
     holt_winters_frame,
     run_rate,
@@ -67,6 +69,8 @@ __all__ = [
     "accuracy",
     "accuracy_partial",
     "attribute_counts",
+    "auto_ets",
+    "auto_ets_frame",
     "backtest",
     "closed_outcomes",
     "forecast_categories",

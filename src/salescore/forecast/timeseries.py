@@ -1,4 +1,4 @@
-"""Time-series forecasts of bookings: seasonal naive, run rate and Holt-Winters.
+"""Time-series forecasts of bookings: seasonal naive, run rate, Holt-Winters and AutoETS.
 
 A bookings series is a sequence of amounts per period (month or week). It may
 be given as a :class:`pandas.Series` indexed by dates (``DatetimeIndex``), by
@@ -26,15 +26,22 @@ date's weekday. Anything else raises
 dated series are indexed by the following periods (a ``PeriodIndex``);
 forecasts of positional series by the following integer positions.
 
-Prediction intervals are Gaussian: ``forecast ± z · std`` with
-``z = Φ⁻¹((1 + level) / 2)``; :meth:`TimeSeriesForecast.interval` gives any
-other level.
+Prediction intervals are Gaussian, ``forecast ± z · std`` with
+``z = Φ⁻¹((1 + level) / 2)``, except for exponential smoothing with a
+multiplicative season, whose intervals are quantiles of seeded simulated
+paths; :meth:`TimeSeriesForecast.interval` gives any other level.
+
+Exponential smoothing (:func:`holt_winters`, :func:`auto_ets`) fits the
+initial states with the smoothing parameters by default
+(``initial="estimated"``); :func:`auto_ets` chooses the ETS form per series
+by AICc.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Literal
@@ -45,12 +52,21 @@ import pandas as pd
 
 from salescore._base import FrozenModel
 from salescore.errors import InvalidInputError
+from salescore.forecast._ets import (
+    PHI_BOUNDS,
+    QUANTILE_GRID,
+    Spec,
+    candidate_specs,
+    fit,
+)
 from salescore.serialization import Result
 
 __all__ = [
     "HoltWintersFrame",
     "HoltWintersParams",
     "TimeSeriesForecast",
+    "auto_ets",
+    "auto_ets_frame",
     "holt_winters",
     "holt_winters_frame",
     "run_rate",
@@ -61,16 +77,8 @@ FloatArray = npt.NDArray[np.float64]
 Gaps = Literal["missing", "zero"]
 SeriesLike = pd.Series | Sequence[float] | npt.ArrayLike
 
-_ALPHA_BOUNDS = (1e-4, 1.0 - 1e-4)
-_PHI_BOUNDS = (0.8, 0.98)
-# Grid start of the optimiser: coarse values a practitioner would try first.
-_GRID = {
-    "alpha": (0.05, 0.2, 0.4, 0.6, 0.8, 0.95),
-    "beta": (0.02, 0.1, 0.3),
-    "gamma": (0.02, 0.1, 0.3),
-    "phi": (0.85, 0.95),
-}
-_PARAM_NAMES = ("alpha", "beta", "gamma", "phi")
+Initial = Literal["estimated", "heuristic"]
+ErrorType = Literal["add", "mul"]
 
 
 # --------------------------------------------------------------------------- results
@@ -81,6 +89,12 @@ class HoltWintersParams(FrozenModel):
 
     Attributes
     ----------
+    form : str
+        The ETS label: error, trend, season, e.g. ``"ETS(A,Ad,M)"``.
+    error : str
+        ``"add"`` or ``"mul"``: what the fit minimised and how intervals are formed.
+    initial : str
+        ``"estimated"`` (initial states fitted) or ``"heuristic"``.
     alpha : float
         Level smoothing [fraction].
     beta : float or None
@@ -104,16 +118,23 @@ class HoltWintersParams(FrozenModel):
         Seasonal states for the next ``m`` periods, in forecast order.
     sse : float
         In-sample sum of squared one-step errors [bookings²].
+    aicc : float or None
+        Corrected Akaike information criterion of the fit (``None`` when the
+        series is too short for it).
     n_obs : int
         Observed (non-gap) periods the fit used.
 
     Examples
     --------
-    >>> fc = holt_winters([10.0, 14.0, 12.0, 18.0], 1, 1, seasonal=None, alpha=0.5, beta=0.5)
+    >>> fc = holt_winters([10.0, 14.0, 12.0, 18.0], 1, 1, seasonal=None, alpha=0.5, beta=0.5,
+    ...                   initial="heuristic")
     >>> fc.params.alpha, fc.params.gamma, fc.params.level, fc.params.slope
     (0.5, None, 17.75, 2.625)
     """
 
+    form: str
+    error: Literal["add", "mul"]
+    initial: Literal["estimated", "heuristic"]
     alpha: float
     beta: float | None
     gamma: float | None
@@ -128,17 +149,18 @@ class HoltWintersParams(FrozenModel):
     slope: float
     season: tuple[float, ...]
     sse: float
+    aicc: float | None
     n_obs: int
 
 
 @dataclass(frozen=True)
 class TimeSeriesForecast(Result):
-    """A point forecast with Gaussian prediction intervals.
+    """A point forecast with prediction intervals.
 
     Attributes
     ----------
     method : str
-        ``"seasonal_naive"``, ``"run_rate"`` or ``"holt_winters"``.
+        ``"seasonal_naive"``, ``"run_rate"``, ``"holt_winters"`` or ``"auto_ets"``.
     forecast : pandas.Series
         Point forecast per future period [bookings].
     std : pandas.Series
@@ -155,7 +177,14 @@ class TimeSeriesForecast(Result):
     sigma2 : float
         Variance of the one-step error [bookings²].
     params : HoltWintersParams or None
-        Fitted parameters (Holt-Winters only).
+        Fitted parameters (Holt-Winters and AutoETS only).
+    quantiles : pandas.DataFrame or None
+        For simulated intervals (multiplicative season): quantiles of the
+        simulated paths per future period (rows) at probabilities
+        ``"0.005"``, ``"0.010"``, ... ``"0.995"`` (columns) [bookings].
+    selection : pandas.DataFrame or None
+        For :func:`auto_ets`: every candidate ``form`` with its ``aicc`` and
+        the ``reason`` it could not be fitted (empty when it could).
 
     Examples
     --------
@@ -174,9 +203,15 @@ class TimeSeriesForecast(Result):
     residuals: pd.Series
     sigma2: float
     params: HoltWintersParams | None = None
+    quantiles: pd.DataFrame | None = None
+    selection: pd.DataFrame | None = None
 
     def interval(self, level: float) -> tuple[pd.Series, pd.Series]:
         """Central prediction interval at another ``level`` [fraction].
+
+        Gaussian ``forecast ± z · std``, or, for simulated intervals, the
+        simulated quantiles (linearly interpolated between the stored
+        probabilities, so ``level`` must be at most 0.99).
 
         Examples
         --------
@@ -186,7 +221,19 @@ class TimeSeriesForecast(Result):
         True
         """
         z = _z(level)
-        return self.forecast - z * self.std, self.forecast + z * self.std
+        if self.quantiles is None:
+            return self.forecast - z * self.std, self.forecast + z * self.std
+        probs = np.array([float(c) for c in self.quantiles.columns])
+        lo_p, hi_p = (1.0 - level) / 2.0, (1.0 + level) / 2.0
+        if lo_p < probs[0] - 1e-12:
+            raise InvalidInputError(
+                f"level {level!r} is beyond the simulated quantiles (at most {1 - 2 * probs[0]:g})"
+            )
+        values = self.quantiles.to_numpy(dtype=np.float64)
+        low = [float(np.interp(lo_p, probs, row)) for row in values]
+        high = [float(np.interp(hi_p, probs, row)) for row in values]
+        idx = self.forecast.index
+        return pd.Series(low, index=idx, name="lower"), pd.Series(high, index=idx, name="upper")
 
 
 @dataclass(frozen=True)
@@ -200,19 +247,20 @@ class HoltWintersFrame(Result):
     level : float
         Nominal coverage of ``lower``/``upper`` [fraction].
     params : pandas.DataFrame
-        One row per fitted series: ``alpha``, ``beta``, ``gamma``, ``phi``
-        [fraction] (``NaN`` where the component is absent), ``sse``
-        [bookings²], ``sigma2`` [bookings²], ``n_obs``.
+        One row per fitted series: ``form`` (the ETS label), ``alpha``,
+        ``beta``, ``gamma``, ``phi`` [fraction] (``NaN`` where the component
+        is absent), ``sse`` [bookings²], ``sigma2`` [bookings², or squared
+        relative error for a multiplicative error], ``aicc``, ``n_obs``.
     failures : pandas.DataFrame
         One row per series that could not be fitted: ``series``, ``reason``.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> res = holt_winters_frame(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, None, None]}),
-    ...                          1, 1, seasonal=None)
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0], "b": [4.0, None, None, None, None]})
+    >>> res = holt_winters_frame(df, 1, 1, seasonal=None)
     >>> res.forecast.round(6).to_dict("list"), res.failures["reason"].tolist()
-    ({'a': [4.0], 'b': [nan]}, ['needs at least 2 observations'])
+    ({'a': [6.0], 'b': [nan]}, ['needs at least 2 observations'])
     """
 
     forecast: pd.DataFrame
@@ -531,340 +579,22 @@ def run_rate(
 # --------------------------------------------------------------------------- Holt-Winters
 
 
-@dataclass(frozen=True)
-class _Spec:
-    m: int
-    trend: bool
-    seasonal: str | None
-    damped: bool
-
-    def free(self) -> tuple[str, ...]:
-        names = ["alpha"]
-        if self.trend:
-            names.append("beta")
-        if self.seasonal:
-            names.append("gamma")
-        if self.damped:
-            names.append("phi")
-        return tuple(names)
-
-
-def _hw_filter(
-    y: FloatArray,
-    theta: FloatArray,
-    level0: FloatArray,
-    trend0: FloatArray,
-    season0: FloatArray,
-    spec: _Spec,
-    *,
-    keep: bool = False,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None]:
-    """Run the error-correction recursion on rows of ``y`` (rows × periods).
-
-    ``theta`` holds alpha, beta, gamma, phi per row. Returns the SSE (``inf``
-    where the recursion broke down), final level, trend, season buffer and,
-    with ``keep``, the one-step fitted values.
-    """
-    alpha, beta, gamma, phi = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
-    ab = alpha * beta
-    n, m = y.shape[1], spec.m
-    level, trend, season = level0.copy(), trend0.copy(), season0.copy()
-    sse = np.zeros(y.shape[0])
-    fitted = np.empty_like(y) if keep else None
-    mul = spec.seasonal == "mul"
-    with np.errstate(all="ignore"):  # a diverging candidate is scored inf, not warned
-        for t in range(n):
-            j = t % m
-            base = level + phi * trend if spec.trend else level
-            s = season[:, j]
-            yhat = base * s if mul else base + s
-            err = y[:, t] - yhat
-            err = np.where(np.isnan(err), 0.0, err)  # a gap: state follows the forecast
-            sse += err * err
-            if fitted is not None:
-                fitted[:, t] = yhat
-            scaled = err / s if mul else err
-            level = base + alpha * scaled
-            if spec.trend:
-                trend = phi * trend + ab * scaled
-            if spec.seasonal:
-                season[:, j] = s + gamma * (err / base if mul else err)
-        sse = np.where(np.isfinite(sse), sse, np.inf)
-    return sse, level, trend, season, fitted
-
-
-def _hw_init(
-    y: FloatArray, spec: _Spec
-) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.str_]]:
-    """Heuristic initial states per row; ``reason`` is ``""`` where usable."""
-    rows, n = y.shape
-    m = spec.m
-    reason = np.full(rows, "", dtype=object)
-    obs = ~np.isnan(y)
-    n_obs = obs.sum(axis=1)
-    level0 = np.zeros(rows)
-    trend0 = np.zeros(rows)
-    season0 = np.zeros((rows, m)) if spec.seasonal != "mul" else np.ones((rows, m))
-    if spec.seasonal == "mul":
-        reason[(np.where(obs, y, 1.0) <= 0).any(axis=1)] = (
-            "multiplicative seasonality needs bookings > 0"
-        )
-    if spec.seasonal:
-        if n < 2 * m:
-            reason[reason == ""] = f"needs at least two seasons ({2 * m} periods), got {n}"
-            return level0, trend0, season0, reason.astype(str)
-        first, second = y[:, :m], y[:, m : 2 * m]
-        c1n, c2n = (~np.isnan(first)).sum(axis=1), (~np.isnan(second)).sum(axis=1)
-        bad = (c1n == 0) | (c2n == 0)
-        reason[bad & (reason == "")] = "needs an observation in each of the first two seasons"
-        c1 = np.nansum(first, axis=1) / np.maximum(c1n, 1)
-        c2 = np.nansum(second, axis=1) / np.maximum(c2n, 1)
-        if spec.trend:
-            trend0 = (c2 - c1) / m
-        # The first season's mean sits at time (m + 1) / 2 on the trend line.
-        level0 = c1 - trend0 * (m + 1) / 2
-        line = level0[:, None] + trend0[:, None] * np.arange(1, 2 * m + 1)[None, :]
-        two = y[:, : 2 * m]
-        with np.errstate(all="ignore"):
-            dev = two / line if spec.seasonal == "mul" else two - line
-        dev = dev.reshape(rows, 2, m)
-        dcount = (~np.isnan(dev)).sum(axis=1)
-        neutral = 1.0 if spec.seasonal == "mul" else 0.0
-        with np.errstate(all="ignore"):
-            season0 = np.where(dcount > 0, np.nansum(dev, axis=1) / np.maximum(dcount, 1), neutral)
-            if spec.seasonal == "mul":
-                season0 = season0 / season0.mean(axis=1, keepdims=True)
-            else:
-                season0 = season0 - season0.mean(axis=1, keepdims=True)
-        broken = ~np.isfinite(season0).all(axis=1) | (
-            (season0 <= 0).any(axis=1) if spec.seasonal == "mul" else False
-        )
-        reason[broken & (reason == "")] = "cannot initialise the seasonal states"
-        season0 = np.where(np.isfinite(season0), season0, neutral)
-    else:
-        need = 2 if spec.trend else 1
-        short = n_obs < need
-        reason[short & (reason == "")] = f"needs at least {need} observations"
-        # First and second observed positions per row (argmax of cumulative counts).
-        csum = np.cumsum(obs, axis=1)
-        t1 = np.argmax(csum >= 1, axis=1)
-        t2 = np.argmax(csum >= 2, axis=1)
-        ridx = np.arange(rows)
-        y1 = np.where(short, 0.0, y[ridx, t1])
-        if spec.trend:
-            y2 = np.where(short, 0.0, y[ridx, t2])
-            trend0 = np.where(short, 0.0, (y2 - y1) / np.maximum(t2 - t1, 1))
-        # The line through the first two observations, evaluated before period 0.
-        level0 = y1 - trend0 * (t1 + 1)
-    p = len(spec.free())
-    few = n_obs <= p
-    reason[few & (reason == "")] = f"needs more than {p} observations to estimate the error"
-    return level0, trend0, season0, reason.astype(str)
-
-
-def _to_theta(x: FloatArray, free: tuple[str, ...], fixed: dict[str, float]) -> FloatArray:
-    """Map unconstrained ``x`` (rows × free) to alpha, beta, gamma, phi (rows × 4)."""
-    theta = np.empty((x.shape[0], 4))
-    defaults = {"alpha": 0.5, "beta": 0.0, "gamma": 0.0, "phi": 1.0}
-    col = 0
-    for k, name in enumerate(_PARAM_NAMES):
-        if name in free:
-            lo, hi = _PHI_BOUNDS if name == "phi" else _ALPHA_BOUNDS
-            # Clipped: beyond ±50 the logistic is flat to double precision anyway.
-            theta[:, k] = lo + (hi - lo) / (1.0 + np.exp(-np.clip(x[:, col], -50.0, 50.0)))
-            col += 1
-        else:
-            theta[:, k] = fixed.get(name, defaults[name])
-    return theta
-
-
-def _logit(theta: FloatArray, name: str) -> FloatArray:
-    lo, hi = _PHI_BOUNDS if name == "phi" else _ALPHA_BOUNDS
-    u = (np.clip(theta, lo, hi) - lo) / (hi - lo)
-    u = np.clip(u, 1e-9, 1 - 1e-9)
-    return np.asarray(np.log(u / (1 - u)), dtype=np.float64)
-
-
-def _nelder_mead(
-    f: Callable[[FloatArray, npt.NDArray[np.intp]], FloatArray],
-    x0: FloatArray,
-    *,
-    step: float = 0.5,
-    xatol: float = 1e-4,
-    fatol: float = 1e-9,
-    max_iter: int = 400,
-) -> FloatArray:
-    """Minimise ``f`` independently for every row, all rows in lock-step.
-
-    ``f(points, rows)`` scores points (p × k) belonging to problem ``rows``.
-    Standard coefficients (reflect 1, expand 2, contract ½, shrink ½); a row
-    stops when its simplex is within ``xatol`` in every coordinate and its
-    values within ``fatol`` relative to the best.
-    """
-    rows, k = x0.shape
-    simplex = np.repeat(x0[:, None, :], k + 1, axis=1)
-    simplex[:, 1:, :] += step * np.eye(k)[None, :, :]
-    all_rows = np.arange(rows)
-    fs = f(simplex.reshape(-1, k), np.repeat(all_rows, k + 1)).reshape(rows, k + 1)
-    active = all_rows.copy()
-    for _ in range(max_iter):
-        s, fv = simplex[active], fs[active]
-        order = np.argsort(fv, axis=1, kind="stable")
-        s = np.take_along_axis(s, order[:, :, None], axis=1)
-        fv = np.take_along_axis(fv, order, axis=1)
-        spread_x = np.max(np.abs(s[:, 1:] - s[:, :1]), axis=(1, 2))
-        spread_f = np.max(np.abs(fv[:, 1:] - fv[:, :1]), axis=1)
-        done = (spread_x <= xatol) & (spread_f <= fatol * (1.0 + np.abs(fv[:, 0])))
-        simplex[active], fs[active] = s, fv
-        active, s, fv = active[~done], s[~done], fv[~done]
-        if len(active) == 0:
-            break
-        a = len(active)
-        centroid = s[:, :-1].mean(axis=1)
-        direction = centroid - s[:, -1]
-        trial = np.stack(
-            [
-                centroid + direction,
-                centroid + 2 * direction,
-                centroid + 0.5 * direction,
-                centroid - 0.5 * direction,
-            ],
-            axis=1,
-        )
-        ft = f(trial.reshape(-1, k), np.repeat(active, 4)).reshape(a, 4)
-        fr, fe, foc, fic = ft[:, 0], ft[:, 1], ft[:, 2], ft[:, 3]
-        best, second, worst = fv[:, 0], fv[:, -2], fv[:, -1]
-        choice = np.full(a, -1)  # index into trial, or -1 to shrink
-        expand = fr < best
-        choice[expand] = np.where(fe[expand] < fr[expand], 1, 0)
-        reflect = ~expand & (fr < second)
-        choice[reflect] = 0
-        outside = ~expand & ~reflect & (fr < worst)
-        choice[outside & (foc <= fr)] = 2
-        inside = ~expand & ~reflect & ~outside
-        choice[inside & (fic < worst)] = 3
-        take = choice >= 0
-        ti = np.nonzero(take)[0]
-        s[ti, -1] = trial[ti, choice[ti]]
-        fv[ti, -1] = ft[ti, choice[ti]]
-        si = np.nonzero(~take)[0]
-        if len(si):
-            shrunk = s[si, :1] + 0.5 * (s[si, 1:] - s[si, :1])
-            s[si, 1:] = shrunk
-            fv[si, 1:] = f(shrunk.reshape(-1, k), np.repeat(active[si], k)).reshape(len(si), k)
-        simplex[active], fs[active] = s, fv
-    best_idx = np.argmin(fs, axis=1)
-    return np.asarray(simplex[all_rows, best_idx], dtype=np.float64)
-
-
-def _hw_fit(y: FloatArray, spec: _Spec, fixed: dict[str, float], horizon: int) -> dict[str, Any]:
-    """Fit every usable row of ``y`` and forecast ``horizon`` steps."""
-    level0, trend0, season0, reason = _hw_init(y, spec)
-    good = np.nonzero(reason == "")[0]
-    yg, l0, b0, s0 = y[good], level0[good], trend0[good], season0[good]
-    free = tuple(p for p in spec.free() if p not in fixed)
-
-    def score(points: FloatArray, rows: npt.NDArray[np.intp]) -> FloatArray:
-        theta = _to_theta(points, free, fixed)
-        return _hw_filter(yg[rows], theta, l0[rows], b0[rows], s0[rows], spec)[0]
-
-    g = len(good)
-    if free and g:
-        grid = (
-            np.array(np.meshgrid(*[_GRID[p] for p in free], indexing="ij")).reshape(len(free), -1).T
-        )
-        candidates = np.column_stack([_logit(grid[:, i], p) for i, p in enumerate(free)])
-        c = len(candidates)
-        rows = np.repeat(np.arange(g), c)
-        scores = score(np.tile(candidates, (g, 1)), rows).reshape(g, c)
-        x0 = candidates[np.argmin(scores, axis=1)]
-        x = _nelder_mead(score, x0)
-    else:
-        x = np.zeros((g, len(free)))
-    theta = _to_theta(x, free, fixed)
-    sse, lev, trd, sea, fitted = _hw_filter(yg, theta, l0, b0, s0, spec, keep=True)
-    n_obs = (~np.isnan(yg)).sum(axis=1)
-    p = len(free)
-    sigma2 = sse / (n_obs - p)
-    point, std = _hw_predict(theta, lev, trd, sea, spec, horizon, y.shape[1], sigma2)
-    return {
-        "good": good,
-        "reason": reason,
-        "theta": theta,
-        "sse": sse,
-        "sigma2": sigma2,
-        "n_obs": n_obs,
-        "level0": l0,
-        "trend0": b0,
-        "season0": s0,
-        "level": lev,
-        "trend": trd,
-        "season": sea,
-        "fitted": fitted,
-        "point": point,
-        "std": std,
-    }
-
-
-def _hw_predict(
-    theta: FloatArray,
-    level: FloatArray,
-    trend: FloatArray,
-    season: FloatArray,
-    spec: _Spec,
-    horizon: int,
-    n: int,
-    sigma2: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
-    """Point forecasts and linearised error standard deviations (rows × horizon)."""
-    alpha, beta, gamma, phi = (theta[:, i : i + 1] for i in range(4))
-    m = spec.m
-    steps = np.arange(1, horizon + 1)
-    if spec.trend:
-        # phi_h = phi + phi^2 + ... + phi^h (h when undamped).
-        cum = np.cumsum(phi ** steps[None, :], axis=1)
-    else:
-        cum = np.zeros((theta.shape[0], horizon))
-    base = level[:, None] + cum * trend[:, None]  # level part used for step h
-    pos = (n + steps - 1) % m
-    s_h = season[:, pos]
-    mul = spec.seasonal == "mul"
-    point = base * s_h if mul else base + s_h
-    # c[j, h]: first-order effect of the step-j innovation on the step-h value.
-    j = steps[:, None]
-    h = steps[None, :]
-    later = (h > j)[None, :, :]
-    lag = np.clip(h - j, 0, None)
-    if spec.trend:
-        cum0 = np.concatenate([np.zeros((theta.shape[0], 1)), cum], axis=1)
-        phi_lag = cum0[:, lag]  # rows × j × h
-    else:
-        phi_lag = np.zeros((theta.shape[0], horizon, horizon))
-    same = ((lag % m == 0) & (lag > 0))[None, :, :] if spec.seasonal else False
-    b = beta[:, :, None] if spec.trend else 0.0
-    a3, g3 = alpha[:, :, None], gamma[:, :, None]
-    if mul:
-        inv_s = (1.0 / s_h)[:, :, None]  # the seasonal factor at step j scales its shock
-        base_j = base[:, :, None]
-        c = (a3 * inv_s + a3 * b * inv_s * phi_lag) * s_h[:, None, :]
-        c = c + np.where(same, g3 / base_j * base[:, None, :], 0.0)
-    else:
-        c = a3 + a3 * b * phi_lag + np.where(same, g3, 0.0)
-    c = np.where(later, c, 0.0)
-    var = sigma2[:, None] * (1.0 + np.sum(c**2, axis=1))
-    return point, np.sqrt(var)
+# --------------------------------------------------------------------------- Holt-Winters
 
 
 def _spec(
     season_length: int,
     horizon: int,
+    error: str,
     trend: str | None,
     seasonal: str | None,
     damped: bool,
     fixed: dict[str, float | None],
-) -> tuple[_Spec, dict[str, float]]:
+) -> tuple[Spec, dict[str, float]]:
     m = _check_int(season_length, "season_length", 1)
     _check_int(horizon, "horizon", 1)
+    if error not in ("add", "mul"):
+        raise InvalidInputError(f"error {error!r} is not one of 'add', 'mul'")
     if trend not in ("add", None):
         raise InvalidInputError(f"trend {trend!r} is not one of 'add', None")
     if seasonal not in ("add", "mul", None):
@@ -873,18 +603,82 @@ def _spec(
         raise InvalidInputError("damped=True needs trend='add'")
     if seasonal and m < 2:
         raise InvalidInputError(f"season_length {m} must be >= 2 for a seasonal model")
-    spec = _Spec(m=m if seasonal else 1, trend=trend == "add", seasonal=seasonal, damped=damped)
+    spec = Spec(
+        m=m if seasonal else 1,
+        trend=trend == "add",
+        seasonal=seasonal,
+        damped=damped,
+        error=error,
+    )
     given: dict[str, float] = {}
     for name, value in fixed.items():
         if value is None:
             continue
         if name not in spec.free():
             raise InvalidInputError(f"{name} is given but the model has no such parameter")
-        lo, hi = _PHI_BOUNDS if name == "phi" else (0.0, 1.0)
+        lo, hi = PHI_BOUNDS if name == "phi" else (0.0, 1.0)
         if isinstance(value, bool) or not isinstance(value, float | int) or not lo <= value <= hi:
             raise InvalidInputError(f"{name} {value!r} is outside [{lo}, {hi}]")
         given[name] = float(value)
     return spec, given
+
+
+def _options(initial: str, seed: object, n_sims: object) -> tuple[bool, int, int]:
+    if initial not in ("estimated", "heuristic"):
+        raise InvalidInputError(f"initial {initial!r} is not one of 'estimated', 'heuristic'")
+    s = _check_int(seed, "seed", 0)
+    sims = _check_int(n_sims, "n_sims", 2)
+    return initial == "estimated", s, sims
+
+
+def _run(
+    y: FloatArray,
+    spec: Spec,
+    fixed: dict[str, float],
+    horizon: int,
+    estimated: bool,
+    level: float,
+    seed: int,
+    n_sims: int,
+) -> dict[str, Any]:
+    return fit(y, spec, fixed, horizon, estimated=estimated, level=level, seed=seed, n_sims=n_sims)
+
+
+def _single(
+    grid: _Grid,
+    fit_: dict[str, Any],
+    spec: Spec,
+    level: float,
+    initial: str,
+    method: str,
+    selection: pd.DataFrame | None = None,
+) -> TimeSeriesForecast:
+    params = _params(fit_, 0, spec, len(grid.y), initial)
+    future = grid.future(fit_["point"].shape[1])
+    quantiles = None
+    if fit_["quantiles"] is not None:
+        quantiles = pd.DataFrame(
+            fit_["quantiles"][0],
+            index=future,
+            columns=[f"{p:.3f}" for p in QUANTILE_GRID],
+        )
+    fc = _forecast(
+        method,
+        grid,
+        fit_["point"][0],
+        fit_["std"][0],
+        fit_["fitted"][0],
+        level,
+        float(fit_["sigma2"][0]),
+        params,
+    )
+    return dataclasses.replace(
+        fc,
+        lower=pd.Series(fit_["lower"][0], index=future, name="lower"),
+        upper=pd.Series(fit_["upper"][0], index=future, name="upper"),
+        quantiles=quantiles,
+        selection=selection,
+    )
 
 
 def holt_winters(
@@ -895,6 +689,8 @@ def holt_winters(
     trend: Literal["add"] | None = "add",
     seasonal: Literal["add", "mul"] | None = "add",
     damped: bool = False,
+    error: ErrorType = "add",
+    initial: Initial = "estimated",
     level: float = 0.8,
     alpha: float | None = None,
     beta: float | None = None,
@@ -902,8 +698,10 @@ def holt_winters(
     phi: float | None = None,
     freq: str | None = None,
     gaps: Gaps = "missing",
+    seed: int = 0,
+    n_sims: int = 5000,
 ) -> TimeSeriesForecast:
-    r"""Holt-Winters exponential smoothing fitted by least squares.
+    r"""Holt-Winters (ETS) exponential smoothing with fitted initial states.
 
     In error-correction form, with one-step error
     :math:`e_t = y_t - \hat y_{t|t-1}` and :math:`\beta` the trend share of
@@ -918,20 +716,40 @@ def holt_winters(
       the one entering the season by :math:`\ell_{t-1} + \phi b_{t-1}`.
 
     ``phi`` is 1 unless ``damped``; without a trend :math:`b \equiv 0`. The
-    free parameters minimise the in-sample sum of squared one-step errors over
-    observed periods, with numpy alone: a coarse grid picks the start, then
-    Nelder-Mead runs on logit-transformed parameters so every trial stays
-    inside its bounds (alpha, beta, gamma in [1e-4, 1 - 1e-4], phi in
-    [0.8, 0.98]). Initial states are not optimised: they come from the first
-    two seasons (level and trend from the season means, season from the
-    detrended values), or from the first two observations without a season.
-    Gaps: see the module notes (a gap has error 0 and is left out of the fit).
+    recursion is the same for both ``error`` types; the error type decides
+    what is minimised and how the intervals are formed.
 
-    Intervals: ``σ² = SSE / (n_obs - p)`` with ``p`` free parameters, and the
-    ``h``-step variance ``σ² (1 + Σ_{j<h} c_{j,h}²)`` where ``c_{j,h}`` is
-    the effect on period ``h`` of a unit error at step ``j``. It is exact for
-    additive models (Hyndman et al. class 1) and a first-order approximation
-    for multiplicative seasonality.
+    Estimation. With ``error="add"`` the fit minimises the in-sample sum of
+    squared one-step errors (SSE) over observed periods; with ``"mul"`` the
+    Gaussian likelihood of the relative errors
+    :math:`\varepsilon_t = e_t / \hat y_{t|t-1}`, i.e.
+    :math:`n \log \sum \varepsilon_t^2 + 2 \sum \log \hat y_{t|t-1}`. First the
+    smoothing parameters are fitted with the heuristic initial states (a
+    coarse grid, then Nelder-Mead on logit-transformed parameters, so every
+    trial stays inside the bounds alpha, beta, gamma in [1e-4, 1 - 1e-4], phi
+    in [0.8, 0.98]). The heuristic states come from the first two seasons
+    (level and trend from the season means, season from the detrended
+    values), or from the first two observations without a season. With
+    ``initial="estimated"`` (the default) parameters and initial states
+    (level, trend and ``m - 1`` seasonal states; the last keeps the season
+    summing to 0, or averaging 1) are then refined together by
+    Levenberg-Marquardt, kept only where they lower the criterion, so the
+    estimated fit is never worse than the heuristic one.
+    ``initial="heuristic"`` stops after the first stage. Gaps: see the module
+    notes (a gap has error 0 and is left out of the fit).
+
+    Intervals: ``σ² = SSE / (n_obs - p)`` (``Σε² / (n_obs - p)`` for a
+    multiplicative error), ``p`` counting the fitted parameters and estimated
+    states. Additive error without a multiplicative season (Hyndman et al.'s
+    class 1): ``σ_h² = σ² (1 + Σ_{j<h} c_j²)``, with
+    ``c_j = α + αβφ_j + γ[m | j]``, exact. Multiplicative error without a
+    season (class 2): the exact ``v_h = (1 + σ²) θ_h - μ_h²``,
+    ``θ_h = μ_h² + σ² Σ_{j<h} c_j² θ_{h-j}``. Both are Gaussian. With a
+    multiplicative season, ``n_sims`` future paths are simulated from
+    Gaussian innovations drawn with ``numpy.random.default_rng(seed)``;
+    ``lower``/``upper`` are their quantiles, ``std`` their standard deviation
+    and :meth:`TimeSeriesForecast.interval` reads other levels from
+    ``quantiles``.
 
     Parameters
     ----------
@@ -947,6 +765,10 @@ def holt_winters(
         Additive, multiplicative or no seasonality; ``"mul"`` needs bookings > 0.
     damped : bool, default False
         Damp the trend by ``phi`` per period.
+    error : {"add", "mul"}, default "add"
+        Additive or multiplicative (relative) errors; ``"mul"`` needs bookings > 0.
+    initial : {"estimated", "heuristic"}, default "estimated"
+        Fit the initial states, or take them from the first two seasons.
     level : float, default 0.8
         Nominal coverage of the interval [fraction].
     alpha, beta, gamma, phi : float, optional
@@ -955,6 +777,10 @@ def holt_winters(
         Pandas period alias for a ``DatetimeIndex``.
     gaps : {"missing", "zero"}, default "missing"
         How absent or ``NaN`` periods are read.
+    seed : int, default 0
+        Seed of the simulated intervals (multiplicative season only).
+    n_sims : int, default 5000
+        Simulated paths (multiplicative season only).
 
     Returns
     -------
@@ -964,50 +790,153 @@ def holt_winters(
     Raises
     ------
     InvalidInputError
-        If the series is too short or not positive for ``"mul"``, or an
-        argument is outside what is allowed.
+        If the series is too short (it needs more observations than fitted
+        parameters and states) or not positive for ``"mul"``, or an argument
+        is outside what is allowed.
 
     Examples
     --------
     >>> fc = holt_winters([10.0, 12.0, 14.0, 16.0, 18.0], 1, 2, seasonal=None)
     >>> fc.forecast.tolist()  # a straight line is fitted without error
     [20.0, 22.0]
-    >>> fc.params.sse
-    0.0
+    >>> fc.params.sse, fc.params.form
+    (0.0, 'ETS(A,A,N)')
     """
     spec, fixed = _spec(
         season_length,
         horizon,
+        error,
         trend,
         seasonal,
         damped,
         {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi},
     )
     _z(level)
+    estimated, s, sims = _options(initial, seed, n_sims)
     grid = _regularise(_as_series(series), freq, gaps)
-    fit = _hw_fit(grid.y[None, :], spec, fixed, horizon)
-    if len(fit["good"]) == 0:
-        raise InvalidInputError(f"holt_winters: {fit['reason'][0]}")
-    params = _params(fit, 0, spec, len(grid.y))
-    return _forecast(
-        "holt_winters",
-        grid,
-        fit["point"][0],
-        fit["std"][0],
-        fit["fitted"][0],
-        level,
-        float(fit["sigma2"][0]),
-        params,
+    fit_ = _run(grid.y[None, :], spec, fixed, horizon, estimated, level, s, sims)
+    if len(fit_["good"]) == 0:
+        raise InvalidInputError(f"holt_winters: {fit_['reason'][0]}")
+    return _single(grid, fit_, spec, level, initial, "holt_winters")
+
+
+def _positive(y: FloatArray) -> bool:
+    seen = y[~np.isnan(y)]
+    return bool(len(seen)) and bool((seen > 0).all())
+
+
+def _select(
+    y: FloatArray,
+    m: int,
+    horizon: int,
+    estimated: bool,
+    level: float,
+    seed: int,
+    n_sims: int,
+) -> tuple[list[Spec], list[dict[str, Any]], npt.NDArray[np.intp], FloatArray]:
+    """Fit every candidate form to every row; the chosen form per row by AICc."""
+    positive = bool(np.any([_positive(row) for row in y]))
+    specs = candidate_specs(m, y.shape[1], positive)
+    fits = [_run(y, sp, {}, horizon, estimated, level, seed, n_sims) for sp in specs]
+    aicc = np.stack([f["aicc"] for f in fits])  # candidates x rows
+    choice = np.argmin(aicc, axis=0)  # the first (simplest) form on ties
+    best = aicc[choice, np.arange(y.shape[0])]
+    return specs, fits, choice, best
+
+
+def auto_ets(
+    series: SeriesLike,
+    season_length: int,
+    horizon: int,
+    *,
+    initial: Initial = "estimated",
+    level: float = 0.8,
+    freq: str | None = None,
+    gaps: Gaps = "missing",
+    seed: int = 0,
+    n_sims: int = 5000,
+) -> TimeSeriesForecast:
+    r"""Choose the ETS form by AICc, as ``AutoETS`` does, and forecast with it.
+
+    Every form of the ETS family is fitted with :func:`holt_winters`: error
+    additive or multiplicative, trend none, additive or additive damped,
+    season none, additive or multiplicative — except an additive error with a
+    multiplicative season (left out as in R's ``ets`` and statsforecast,
+    whose variance can be infinite). Multiplicative forms need bookings > 0
+    and seasonal forms two seasons. The form with the smallest
+
+    .. math:: \mathrm{AICc} = -2\log L + 2k + \frac{2k(k+1)}{n - k - 1}
+
+    wins, where ``log L`` is the Gaussian log-likelihood of the one-step
+    errors (additive) or relative errors (multiplicative, including the
+    ``-Σ log ŷ`` Jacobian term), ``n`` the observed periods and ``k`` the
+    smoothing parameters plus the estimated initial states plus one (the
+    variance). A form with ``n <= k + 1`` is not eligible; ties go to the
+    simpler form.
+
+    Parameters
+    ----------
+    series, season_length, horizon, initial, level, freq, gaps, seed, n_sims
+        As in :func:`holt_winters`.
+
+    Returns
+    -------
+    TimeSeriesForecast
+        ``method="auto_ets"``; ``params.form`` names the chosen form and
+        ``selection`` lists every candidate's ``form``, ``aicc`` and
+        ``reason`` (why it could not be fitted, else empty).
+
+    Raises
+    ------
+    InvalidInputError
+        If no form can be fitted, or an argument is invalid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> y = 100 + 5 * np.tile([0.0, 8.0, -4.0, -4.0], 6) + rng.normal(0, 1, 24)
+    >>> fc = auto_ets(y, 4, 4)
+    >>> fc.params.form
+    'ETS(A,N,A)'
+    >>> fc.selection.sort_values("aicc")["form"].iloc[0]
+    'ETS(A,N,A)'
+    """
+    m = _check_int(season_length, "season_length", 1)
+    _check_int(horizon, "horizon", 1)
+    _z(level)
+    estimated, s, sims = _options(initial, seed, n_sims)
+    grid = _regularise(_as_series(series), freq, gaps)
+    specs, fits, choice, best = _select(grid.y[None, :], m, horizon, estimated, level, s, sims)
+    selection = pd.DataFrame(
+        {
+            "form": [sp.form for sp in specs],
+            "aicc": [float(f["aicc"][0]) if np.isfinite(f["aicc"][0]) else np.nan for f in fits],
+            "reason": [
+                str(f["reason"][0])
+                or ("" if np.isfinite(f["aicc"][0]) else "too few observations for AICc")
+                for f in fits
+            ],
+        }
     )
+    if not np.isfinite(best[0]):
+        why = fits[0]["reason"][0] or "too few observations for AICc"
+        raise InvalidInputError(f"auto_ets: no form can be fitted: {why}")
+    c = int(choice[0])
+    return _single(grid, fits[c], specs[c], level, initial, "auto_ets", selection)
 
 
-def _params(fit: dict[str, Any], i: int, spec: _Spec, n: int) -> HoltWintersParams:
-    theta = fit["theta"][i]
+def _params(fit_: dict[str, Any], i: int, spec: Spec, n: int, initial: str) -> HoltWintersParams:
+    theta = fit_["theta"][i]
     m = spec.m
-    season = fit["season"][i]
+    season = fit_["season"][i]
     # Buffer slot (n + h - 1) % m serves future step h.
     ordered = tuple(float(season[(n + h) % m]) for h in range(m)) if spec.seasonal else ()
+    aicc = float(fit_["aicc"][i])
     return HoltWintersParams(
+        form=spec.form,
+        error=spec.error,
+        initial=initial,
         alpha=float(theta[0]),
         beta=float(theta[1]) if spec.trend else None,
         gamma=float(theta[2]) if spec.seasonal else None,
@@ -1015,14 +944,82 @@ def _params(fit: dict[str, Any], i: int, spec: _Spec, n: int) -> HoltWintersPara
         trend="add" if spec.trend else None,
         seasonal=spec.seasonal,
         season_length=m,
-        initial_level=float(fit["level0"][i]),
-        initial_trend=float(fit["trend0"][i]),
-        initial_season=tuple(float(v) for v in fit["season0"][i]) if spec.seasonal else (),
-        level=float(fit["level"][i]),
-        slope=float(fit["trend"][i]),
+        initial_level=float(fit_["level0"][i]),
+        initial_trend=float(fit_["trend0"][i]),
+        initial_season=tuple(float(v) for v in fit_["season0"][i]) if spec.seasonal else (),
+        level=float(fit_["level"][i]),
+        slope=float(fit_["trend"][i]),
         season=ordered,
-        sse=float(fit["sse"][i]),
-        n_obs=int(fit["n_obs"][i]),
+        sse=float(fit_["sse"][i]),
+        aicc=aicc if math.isfinite(aicc) else None,
+        n_obs=int(fit_["n_obs"][i]),
+    )
+
+
+def _frame_result(
+    frame: pd.DataFrame,
+    grid: _Grid,
+    specs: list[Spec],
+    fits: list[dict[str, Any]],
+    choice: npt.NDArray[np.intp],
+    horizon: int,
+    level: float,
+    best: FloatArray | None = None,
+) -> HoltWintersFrame:
+    cols = frame.columns
+    rows = len(cols)
+    ridx = np.arange(rows)
+    reasons = fits[0]["reason"].astype(object)
+    ok = np.stack([f["reason"] == "" for f in fits])[choice, ridx]
+    ok &= np.isfinite(np.stack([f["sse"] for f in fits])[choice, ridx])
+    if best is not None:  # selection: a series needs a finite AICc for some form
+        no_aicc = ok & ~np.isfinite(best)
+        reasons[no_aicc] = "too few observations for AICc"
+        ok &= np.isfinite(best)
+    future = grid.future(horizon)
+
+    def pick(key: str) -> FloatArray:
+        return np.asarray(np.stack([f[key] for f in fits])[choice, ridx], dtype=np.float64)
+
+    def wide(values: FloatArray) -> pd.DataFrame:
+        out = np.where(ok[:, None], values, np.nan)
+        return pd.DataFrame(out.T, index=future, columns=cols)
+
+    theta = pick("theta")
+    has = {
+        "beta": np.array([sp.trend for sp in specs])[choice],
+        "gamma": np.array([sp.seasonal is not None for sp in specs])[choice],
+        "phi": np.array([sp.damped for sp in specs])[choice],
+    }
+    aicc = pick("aicc")
+    good = np.nonzero(ok)[0]
+    params = pd.DataFrame(
+        {
+            "form": [specs[c].form for c in choice[good]],
+            "alpha": theta[good, 0],
+            "beta": np.where(has["beta"], theta[:, 1], np.nan)[good],
+            "gamma": np.where(has["gamma"], theta[:, 2], np.nan)[good],
+            "phi": np.where(has["phi"], theta[:, 3], np.nan)[good],
+            "sse": pick("sse")[good],
+            "sigma2": pick("sigma2")[good],
+            "aicc": np.where(np.isfinite(aicc), aicc, np.nan)[good],
+            "n_obs": pick("n_obs")[good].astype(np.int64),
+        },
+        index=cols[good],
+    )
+    bad = np.nonzero(~ok)[0]
+    failures = pd.DataFrame(
+        {"series": cols[bad].to_list(), "reason": reasons[bad].tolist()},
+        columns=["series", "reason"],
+    )
+    return HoltWintersFrame(
+        forecast=wide(pick("point")),
+        std=wide(pick("std")),
+        lower=wide(pick("lower")),
+        upper=wide(pick("upper")),
+        level=float(level),
+        params=params,
+        failures=failures,
     )
 
 
@@ -1034,25 +1031,30 @@ def holt_winters_frame(
     trend: Literal["add"] | None = "add",
     seasonal: Literal["add", "mul"] | None = "add",
     damped: bool = False,
+    error: ErrorType = "add",
+    initial: Initial = "estimated",
     level: float = 0.8,
     freq: str | None = None,
     gaps: Gaps = "missing",
+    seed: int = 0,
+    n_sims: int = 5000,
 ) -> HoltWintersFrame:
     """Fit :func:`holt_winters` to every column of a wide frame at once.
 
     Rows are periods (one shared index, read as in :func:`holt_winters`),
     columns are series. All series are fitted together: the recursion runs
     over time with numpy arrays across series and candidate parameters, and
-    the Nelder-Mead simplices of all series advance in lock-step, so each
-    series gets the same parameters as a single call. A series that cannot
-    be fitted is listed in ``failures`` with the reason and has ``NaN``
-    forecasts; no series is dropped silently.
+    the Nelder-Mead simplices and Levenberg-Marquardt steps of all series
+    advance in lock-step, so each series gets the same parameters as a
+    single call (simulated intervals use the same draws for every series). A
+    series that cannot be fitted is listed in ``failures`` with the reason
+    and has ``NaN`` forecasts; no series is dropped silently.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Bookings per period (rows) and series (columns) [bookings].
-    season_length, horizon, trend, seasonal, damped, level, freq, gaps
+    season_length, horizon, trend, seasonal, damped, error, initial, level, freq, gaps, seed, n_sims
         As in :func:`holt_winters`.
 
     Returns
@@ -1067,53 +1069,76 @@ def holt_winters_frame(
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0, 5.0, 5.0, 5.0]})
+    >>> df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0], "b": [5.0, 5.0, 5.0, 5.0, 5.0]})
     >>> res = holt_winters_frame(df, 1, 2, seasonal=None)
     >>> res.forecast.round(6).to_dict("list")
-    {'a': [5.0, 6.0], 'b': [5.0, 5.0]}
+    {'a': [6.0, 7.0], 'b': [5.0, 5.0]}
     >>> len(res.failures)
     0
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidInputError(f"expected a DataFrame, got {type(frame).__name__}")
-    spec, _ = _spec(season_length, horizon, trend, seasonal, damped, {})
+    spec, _ = _spec(season_length, horizon, error, trend, seasonal, damped, {})
     _z(level)
+    estimated, s, sims = _options(initial, seed, n_sims)
     grid = _regularise(frame, freq, gaps)
-    fit = _hw_fit(grid.y.T.copy(), spec, {}, horizon)
-    future = grid.future(horizon)
-    cols = frame.columns
-    good = fit["good"]
+    fit_ = _run(grid.y.T.copy(), spec, {}, horizon, estimated, level, s, sims)
+    choice = np.zeros(len(frame.columns), dtype=np.intp)
+    return _frame_result(frame, grid, [spec], [fit_], choice, horizon, level)
 
-    def wide(values: FloatArray) -> pd.DataFrame:
-        out = np.full((horizon, len(cols)), np.nan)
-        out[:, good] = values.T
-        return pd.DataFrame(out, index=future, columns=cols)
 
-    z = _z(level)
-    theta = fit["theta"]
-    params = pd.DataFrame(
-        {
-            "alpha": theta[:, 0],
-            "beta": theta[:, 1] if spec.trend else np.nan,
-            "gamma": theta[:, 2] if spec.seasonal else np.nan,
-            "phi": theta[:, 3] if spec.damped else np.nan,
-            "sse": fit["sse"],
-            "sigma2": fit["sigma2"],
-            "n_obs": fit["n_obs"],
-        },
-        index=cols[good],
-    )
-    bad = np.nonzero(fit["reason"] != "")[0]
-    failures = pd.DataFrame(
-        {"series": cols[bad].to_list(), "reason": fit["reason"][bad].tolist()},
-        columns=["series", "reason"],
-    )
-    return HoltWintersFrame(
-        forecast=wide(fit["point"]),
-        std=wide(fit["std"]),
-        lower=wide(fit["point"] - z * fit["std"]),
-        upper=wide(fit["point"] + z * fit["std"]),
-        level=float(level),
-        params=params,
-        failures=failures,
-    )
+def auto_ets_frame(
+    frame: pd.DataFrame,
+    season_length: int,
+    horizon: int,
+    *,
+    initial: Initial = "estimated",
+    level: float = 0.8,
+    freq: str | None = None,
+    gaps: Gaps = "missing",
+    seed: int = 0,
+    n_sims: int = 5000,
+) -> HoltWintersFrame:
+    """Choose the ETS form per column by AICc (:func:`auto_ets`) for a wide frame at once.
+
+    Each candidate form is fitted to all series together, as in
+    :func:`holt_winters_frame`; each series then keeps its own best form
+    (``params["form"]``). A series that no form fits is listed in
+    ``failures`` with the reason the simplest form gave.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Bookings per period (rows) and series (columns) [bookings].
+    season_length, horizon, initial, level, freq, gaps, seed, n_sims
+        As in :func:`holt_winters`.
+
+    Returns
+    -------
+    HoltWintersFrame
+        With ``params`` holding the chosen ``form`` and its ``aicc`` per series.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``frame`` is not a DataFrame or an argument is invalid.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> t = np.arange(30)
+    >>> df = pd.DataFrame({"flat": 50 + rng.normal(0, 1, 30),
+    ...                    "up": 10 + 3 * t + rng.normal(0, 1, 30)})
+    >>> auto_ets_frame(df, 1, 3).params["form"].to_dict()  # noise this small: errors A ≈ M
+    {'flat': 'ETS(M,N,N)', 'up': 'ETS(M,A,N)'}
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidInputError(f"expected a DataFrame, got {type(frame).__name__}")
+    m = _check_int(season_length, "season_length", 1)
+    _check_int(horizon, "horizon", 1)
+    _z(level)
+    estimated, s, sims = _options(initial, seed, n_sims)
+    grid = _regularise(frame, freq, gaps)
+    specs, fits, choice, best = _select(grid.y.T.copy(), m, horizon, estimated, level, s, sims)
+    return _frame_result(frame, grid, specs, fits, choice, horizon, level, best)
