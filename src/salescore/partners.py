@@ -1,0 +1,848 @@
+"""Channels and partners (渠道管理): partner programmes, tiers, channel performance, conflicts.
+
+Partner programmes are plan data, in the style of the commission engine:
+frozen models that round-trip through JSON, so a CRM can store and edit them.
+
+- :class:`VolumeRebate` pays a rate on the partner's volume of the period,
+  by tiers read ``marginal`` (each slice at its tier's rate) or
+  ``retroactive`` (the whole volume at the rate of the tier reached);
+- :class:`BackEndRebate` pays, after the period, a rate on the volume above
+  a growth threshold over the partner's baseline;
+- :class:`MdfProgram` accrues market development funds (MDF) as a share of
+  revenue with a cap per period; claims are approved against the balance.
+
+:func:`rebate_statement` and :func:`mdf_statement` explain every line in
+English and Simplified Chinese; money is ``Decimal`` in major units, rounded
+once, and the lines add up to the totals to the minor unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Annotated, Final, Literal, Self
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from salescore._base import FrozenModel
+from salescore._numeric import check_rounding, round_fraction, to_decimal
+from salescore.calendar import Period
+from salescore.errors import InvalidInputError
+from salescore.models._fields import Identifier
+from salescore.money import CurrencyCode, minor_unit
+from salescore.serialization import Result
+
+__all__ = [
+    "BackEndRebate",
+    "ClaimDecision",
+    "MdfClaim",
+    "MdfLine",
+    "MdfProgram",
+    "MdfStatement",
+    "PartnerSale",
+    "RebateLine",
+    "RebateMode",
+    "RebateStatement",
+    "RebateTier",
+    "VolumeRebate",
+    "mdf_statement",
+    "rebate_statement",
+]
+
+#: How a volume rebate reads its tiers: ``marginal`` pays each slice of the
+#: volume at its own tier's rate; ``retroactive`` pays the whole volume at the
+#: rate of the tier it reaches.
+RebateMode = Literal["marginal", "retroactive"]
+_MAX_PLACES: Final = 8
+
+
+def _non_negative(value: object) -> Decimal:
+    result = to_decimal(value, what="value")
+    if result < 0:
+        raise InvalidInputError(f"value {value!r} is negative; it must be >= 0")
+    return result
+
+
+NonNegative = Annotated[Decimal, BeforeValidator(_non_negative)]
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite by construction
+    return max(0, -exponent)
+
+
+def _check_places(value: Decimal, what: str, places: int = _MAX_PLACES) -> None:
+    if _places(value) > places:
+        raise InvalidInputError(f"{what} {value} has more than {places} decimal places")
+
+
+def _pct(value: Decimal) -> str:
+    text = f"{value * 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def _money(minor: int, mu: int) -> Decimal:
+    return Decimal(minor).scaleb(-mu)
+
+
+def _cumulative_round(exact: Sequence[Fraction], mu: int, rounding: str) -> list[int]:
+    """Minor units per part, rounding the running total once per step.
+
+    The parts sum to the rounded exact total, and each part is within one
+    minor unit of its exact value.
+    """
+    scale = 10**mu
+    out, running, done = [], Fraction(0), 0
+    for value in exact:
+        running += value
+        upto = round_fraction(running * scale, rounding)
+        out.append(upto - done)
+        done = upto
+    return out
+
+
+# --------------------------------------------------------------------------- inputs
+class PartnerSale(FrozenModel):
+    """One sale booked through a partner: what rebates and MDF are measured on.
+
+    Parameters
+    ----------
+    deal_id : str
+        The deal or order.
+    partner_id : str
+        The partner (channel) that sold it.
+    sold_on : date
+        The booking date; the sale counts in the period that contains it.
+    amount : Decimal
+        Net revenue of the sale [currency of the programme], >= 0.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> PartnerSale(deal_id="D1", partner_id="P1", sold_on=date(2026, 2, 3), amount="1200").amount
+    Decimal('1200')
+    """
+
+    deal_id: Identifier
+    partner_id: Identifier
+    sold_on: date
+    amount: NonNegative
+
+
+class MdfClaim(FrozenModel):
+    """A partner's claim of market development funds for an activity it ran.
+
+    Parameters
+    ----------
+    claim_id : str
+        The claim.
+    partner_id : str
+        The partner claiming.
+    claimed_on : date
+        When it was filed; claims are decided in this order (then by id).
+    amount : Decimal
+        The amount asked for [currency of the programme], >= 0.
+    activity : str, optional
+        What the funds paid for (a trade show, a campaign), shown on the line.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> MdfClaim(claim_id="C1", partner_id="P1", claimed_on=date(2026, 3, 9), amount=300).amount
+    Decimal('300')
+    """
+
+    claim_id: Identifier
+    partner_id: Identifier
+    claimed_on: date
+    amount: NonNegative
+    activity: str | None = None
+
+
+# --------------------------------------------------------------------------- programmes
+class RebateTier(FrozenModel):
+    """One row of a volume rebate table: ``[lower, upper)`` of volume and its rate.
+
+    Parameters
+    ----------
+    lower : Decimal
+        Volume where the tier starts [currency].
+    upper : Decimal or None
+        Volume where it ends [currency]; ``None`` for the open top tier.
+    rate : Decimal
+        Rebate per unit of volume in the tier [fraction], at most 8 decimal
+        places (``0.02`` pays 2 percent).
+
+    Examples
+    --------
+    >>> RebateTier(lower=0, upper=100000, rate="0.01").rate
+    Decimal('0.01')
+    """
+
+    lower: NonNegative
+    upper: NonNegative | None = None
+    rate: NonNegative
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.upper is not None and self.upper <= self.lower:
+            raise InvalidInputError(
+                f"rebate tier upper {self.upper} is not above its lower {self.lower}; "
+                "a tier must have upper > lower"
+            )
+        _check_places(self.rate, "rebate tier rate")
+        return self
+
+
+class VolumeRebate(FrozenModel):
+    """A volume rebate: a rate on the partner's volume of the period, by tiers.
+
+    Parameters
+    ----------
+    name : str
+        The programme, shown on every statement line.
+    currency : str
+        ISO 4217 code of the volumes and the rebate.
+    tiers : tuple of RebateTier
+        Contiguous tiers from 0 (the first starts at 0, each starts where the
+        previous ends, only the last may be open), with rates that do not
+        fall from one tier to the next: a rebate must never pay a partner
+        more for selling less.
+    mode : {"marginal", "retroactive"}
+        See :data:`RebateMode`. A volume on a boundary belongs to the tier
+        that starts there.
+
+    Examples
+    --------
+    >>> r = VolumeRebate(name="VR", currency="CNY", mode="retroactive",
+    ...                  tiers=[RebateTier(lower=0, upper=100000, rate=0),
+    ...                         RebateTier(lower=100000, rate="0.03")])
+    >>> r.tier_at(Decimal(100000))
+    2
+    """
+
+    name: str = Field(min_length=1)
+    currency: CurrencyCode
+    tiers: tuple[RebateTier, ...] = Field(min_length=1)
+    mode: RebateMode = "marginal"
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.tiers[0].lower != 0:
+            raise InvalidInputError(
+                f"rebate {self.name!r} tier 1 starts at {self.tiers[0].lower}; "
+                "the first tier must start at 0"
+            )
+        for i in range(1, len(self.tiers)):
+            prev, tier = self.tiers[i - 1], self.tiers[i]
+            if prev.upper is None or tier.lower != prev.upper:
+                raise InvalidInputError(
+                    f"rebate {self.name!r} tier {i + 1} starts at {tier.lower} but tier {i} "
+                    f"ends at {prev.upper}; tiers must be contiguous (no gap or overlap)"
+                )
+            if tier.rate < prev.rate:
+                raise InvalidInputError(
+                    f"rebate {self.name!r} tier {i + 1} rate {tier.rate} is below tier {i} "
+                    f"rate {prev.rate}; rates must not fall as volume grows"
+                )
+        return self
+
+    def tier_at(self, volume: Decimal) -> int:
+        """The tier (1-based) that ``volume`` [currency] reaches; 0 above a closed top."""
+        for i, tier in enumerate(self.tiers, start=1):
+            if tier.lower <= volume and (tier.upper is None or volume < tier.upper):
+                return i
+        return 0
+
+
+class BackEndRebate(FrozenModel):
+    """A back-end rebate: paid after the period on the volume above a growth threshold.
+
+    The threshold is the partner's baseline (its volume of a reference
+    period, agreed when the programme starts) grown by ``growth_threshold``:
+    the rebate is ``rate × max(0, volume − baseline × (1 + growth_threshold))``,
+    payable ``pay_after_days`` after the period ends.
+
+    Parameters
+    ----------
+    name : str
+        The programme, shown on every statement line.
+    currency : str
+        ISO 4217 code of the volumes and the rebate.
+    rate : Decimal
+        Rebate per unit of volume above the threshold [fraction], at most 8
+        decimal places.
+    growth_threshold : Decimal
+        Growth over the baseline before the rebate starts [fraction], >= 0
+        (``0.1`` = 10 percent above the baseline), at most 8 decimal places.
+    baselines : dict of str to Decimal
+        Baseline volume per partner id [currency], >= 0.
+    pay_after_days : int
+        Days after the period's end when the rebate is payable [days], >= 0.
+
+    Examples
+    --------
+    >>> BackEndRebate(name="BE", currency="CNY", rate="0.05", growth_threshold="0.1",
+    ...               baselines={"P1": 200000}).baselines["P1"]
+    Decimal('200000')
+    """
+
+    name: str = Field(min_length=1)
+    currency: CurrencyCode
+    rate: NonNegative
+    growth_threshold: NonNegative = Decimal(0)
+    baselines: dict[str, NonNegative] = Field(default_factory=dict)
+    pay_after_days: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _check_places(self.rate, f"back-end rebate {self.name!r} rate")
+        _check_places(self.growth_threshold, f"back-end rebate {self.name!r} growth_threshold")
+        return self
+
+
+class MdfProgram(FrozenModel):
+    """Market development funds: accrued as a share of revenue, capped, claimed.
+
+    Parameters
+    ----------
+    name : str
+        The programme, shown on every statement line.
+    currency : str
+        ISO 4217 code of the revenue, the funds and the claims.
+    accrual_rate : Decimal
+        Funds accrued per unit of revenue [fraction], at most 8 decimal places.
+    period_cap : Decimal, optional
+        Most that accrues in one period [currency], >= 0.
+
+    Examples
+    --------
+    >>> MdfProgram(name="MDF", currency="CNY", accrual_rate="0.02", period_cap=5000).period_cap
+    Decimal('5000')
+    """
+
+    name: str = Field(min_length=1)
+    currency: CurrencyCode
+    accrual_rate: NonNegative
+    period_cap: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _check_places(self.accrual_rate, f"MDF programme {self.name!r} accrual_rate")
+        if self.period_cap is not None:
+            _check_places(
+                self.period_cap,
+                f"MDF programme {self.name!r} period_cap",
+                minor_unit(self.currency),
+            )
+        return self
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class RebateLine(Result):
+    """One explained line of a rebate statement.
+
+    Parameters
+    ----------
+    kind : {"tier", "back_end"}
+        A volume rebate's tier slice, or the back-end rebate.
+    tier : int
+        Tier number, 1-based; 0 on a back-end line and above a closed top tier.
+    base : Decimal
+        The volume paid on this line [currency].
+    rate : Decimal
+        Its rate [fraction].
+    exact_amount : Decimal
+        ``base × rate`` before rounding [currency].
+    amount : Decimal
+        Paid on the line [currency], rounded so the lines add up to the total.
+    reason_en, reason_zh : str
+        The line explained in English and Simplified Chinese.
+    """
+
+    kind: str
+    tier: int
+    base: Decimal
+    rate: Decimal
+    exact_amount: Decimal
+    amount: Decimal
+    reason_en: str
+    reason_zh: str
+
+
+@dataclass(frozen=True)
+class RebateStatement(Result):
+    """A partner's rebate for one period under one programme, explained.
+
+    Parameters
+    ----------
+    program : str
+        The programme's name.
+    partner_id : str
+        The partner.
+    period : Period
+        The period measured.
+    currency : str
+        ISO 4217 code of every amount.
+    sales : int
+        Sales of the partner in the period [count].
+    volume : Decimal
+        Their total amount [currency].
+    threshold : Decimal or None
+        Back-end rebates: the volume above which the rebate pays [currency].
+    lines : tuple of RebateLine
+        The explained lines.
+    total : Decimal
+        The rebate [currency]: the exact total rounded once; equals the sum
+        of the line amounts.
+    payable_on : date
+        When the rebate is payable: the period's end for a volume rebate,
+        ``pay_after_days`` later for a back-end rebate.
+    """
+
+    program: str
+    partner_id: str
+    period: Period
+    currency: str
+    sales: int
+    volume: Decimal
+    threshold: Decimal | None
+    lines: tuple[RebateLine, ...]
+    total: Decimal
+    payable_on: date
+
+
+@dataclass(frozen=True)
+class MdfLine(Result):
+    """One explained accrual line of an MDF statement.
+
+    Parameters
+    ----------
+    kind : {"accrual", "cap"}
+        The accrual on the period's revenue, or the cut to the period cap.
+    base : Decimal
+        Revenue accrued on [currency]; 0 on a cap line.
+    rate : Decimal
+        The accrual rate [fraction]; 0 on a cap line.
+    amount : Decimal
+        Accrued on the line [currency] (negative on a cap line).
+    reason_en, reason_zh : str
+        The line explained in English and Simplified Chinese.
+    """
+
+    kind: str
+    base: Decimal
+    rate: Decimal
+    amount: Decimal
+    reason_en: str
+    reason_zh: str
+
+
+@dataclass(frozen=True)
+class ClaimDecision(Result):
+    """How one MDF claim was decided against the balance.
+
+    Parameters
+    ----------
+    claim_id : str
+        The claim.
+    claimed_on : date
+        When it was filed.
+    requested : Decimal
+        The amount asked for [currency].
+    approved : Decimal
+        Approved [currency]: the request, or what the balance still held.
+    refused : Decimal
+        ``requested − approved`` [currency].
+    status : {"approved", "partial", "refused"}
+        All, part or none of the request approved.
+    balance_after : Decimal
+        Funds left after the decision [currency].
+    reason_en, reason_zh : str
+        The decision explained in English and Simplified Chinese.
+    """
+
+    claim_id: str
+    claimed_on: date
+    requested: Decimal
+    approved: Decimal
+    refused: Decimal
+    status: str
+    balance_after: Decimal
+    reason_en: str
+    reason_zh: str
+
+
+@dataclass(frozen=True)
+class MdfStatement(Result):
+    """A partner's market development funds for one period, explained.
+
+    ``opening + accrued == approved + carried`` to the minor unit, and
+    ``accrued`` is the sum of the accrual lines.
+
+    Parameters
+    ----------
+    program : str
+        The programme's name.
+    partner_id : str
+        The partner.
+    period : Period
+        The period.
+    currency : str
+        ISO 4217 code of every amount.
+    revenue : Decimal
+        The partner's revenue in the period [currency].
+    opening : Decimal
+        Balance brought from the previous period [currency].
+    lines : tuple of MdfLine
+        The accrual and, when it binds, the cap.
+    accrued : Decimal
+        Funds accrued in the period [currency]: the sum of ``lines``.
+    claims : tuple of ClaimDecision
+        The period's claims, in the order decided.
+    requested, approved, refused : Decimal
+        Sums over the claims [currency].
+    carried : Decimal
+        Balance carried to the next period [currency]: ``opening + accrued − approved``.
+    """
+
+    program: str
+    partner_id: str
+    period: Period
+    currency: str
+    revenue: Decimal
+    opening: Decimal
+    lines: tuple[MdfLine, ...]
+    accrued: Decimal
+    claims: tuple[ClaimDecision, ...]
+    requested: Decimal
+    approved: Decimal
+    refused: Decimal
+    carried: Decimal
+
+
+# --------------------------------------------------------------------------- statements
+def _partner_sales(
+    sales: Sequence[PartnerSale], partner_id: str, period: Period, currency: str
+) -> tuple[int, Decimal]:
+    mu = minor_unit(currency)
+    count, volume = 0, Decimal(0)
+    for s in sales:
+        if not isinstance(s, PartnerSale):
+            raise InvalidInputError(f"sale {s!r} is a {type(s).__name__}; give PartnerSale models")
+        if s.partner_id != partner_id or not period.contains(s.sold_on):
+            continue
+        _check_places(s.amount, f"sale {s.deal_id!r} amount", mu)
+        count += 1
+        volume += s.amount
+    return count, volume
+
+
+def rebate_statement(
+    program: VolumeRebate | BackEndRebate,
+    partner_id: str,
+    sales: Sequence[PartnerSale],
+    period: Period,
+    *,
+    rounding: str = ROUND_HALF_EVEN,
+) -> RebateStatement:
+    """A partner's rebate for ``period`` under a volume or back-end rebate, explained.
+
+    Parameters
+    ----------
+    program : VolumeRebate or BackEndRebate
+        The programme.
+    partner_id : str
+        The partner; sales of other partners are not counted.
+    sales : sequence of PartnerSale
+        Sales; those of ``partner_id`` with ``sold_on`` in ``period`` make
+        the volume [currency], with at most the currency's decimal places.
+    period : Period
+        The period measured.
+    rounding : str
+        :mod:`decimal` rounding mode of the total, applied once (the lines
+        are rounded on their running total, so they add up to it).
+
+    Returns
+    -------
+    RebateStatement
+        The volume, the explained lines and the total.
+
+    Raises
+    ------
+    InvalidInputError
+        A back-end rebate has no baseline for ``partner_id``; a sale amount
+        has more decimal places than the currency.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> vr = VolumeRebate(name="VR", currency="CNY", mode="marginal",
+    ...                   tiers=[RebateTier(lower=0, upper=100000, rate="0.01"),
+    ...                          RebateTier(lower=100000, rate="0.03")])
+    >>> sales = [PartnerSale(deal_id="D1", partner_id="P1", sold_on=date(2026, 1, 9),
+    ...                      amount="80000"),
+    ...          PartnerSale(deal_id="D2", partner_id="P1", sold_on=date(2026, 2, 9),
+    ...                      amount="70000.50")]
+    >>> st = rebate_statement(vr, "P1", sales, Period.quarter(2026, 1))
+    >>> for line in st.lines:
+    ...     print(line.tier, line.base, line.amount, line.reason_en)
+    1 100000 1000.00 volume 0 to 100000 at 1%: 1000.00
+    2 50000.50 1500.02 volume 100000 to 150000.50 at 3%: 1500.02
+    >>> st.total
+    Decimal('2500.02')
+    """
+    rounding = check_rounding(rounding)
+    currency = program.currency
+    mu = minor_unit(currency)
+    count, volume = _partner_sales(sales, partner_id, period, currency)
+    parts: list[tuple[str, int, Decimal, Decimal, str, str]] = []
+    threshold: Decimal | None = None
+    payable_on = period.end
+    if isinstance(program, VolumeRebate):
+        if program.mode == "marginal":
+            for i, tier in enumerate(program.tiers, start=1):
+                if volume <= tier.lower and not (i == 1 and volume == 0):
+                    break
+                top = volume if tier.upper is None else min(volume, tier.upper)
+                base = top - tier.lower
+                en = f"volume {tier.lower} to {top} at {_pct(tier.rate)}"
+                zh = f"销量 {tier.lower} 至 {top} 部分按 {_pct(tier.rate)} 返利"
+                parts.append(("tier", i, base, tier.rate, en, zh))
+        else:
+            i = program.tier_at(volume)
+            rate = program.tiers[i - 1].rate if i else Decimal(0)
+            if i:
+                tier = program.tiers[i - 1]
+                upper = "" if tier.upper is None else f" to {tier.upper}"
+                en = (
+                    f"volume {volume} reaches tier {i} (from {tier.lower}{upper}): "
+                    f"all at {_pct(rate)}"
+                )
+                zh = f"销量 {volume} 达到第 {i} 档（{tier.lower} 起），全部按 {_pct(rate)} 返利"
+            else:
+                en = f"volume {volume} is above the top tier's {program.tiers[-1].upper}: no rate"
+                zh = f"销量 {volume} 超出最高档上限 {program.tiers[-1].upper}，无返利率"
+            parts.append(("tier", i, volume, rate, en, zh))
+    else:
+        if partner_id not in program.baselines:
+            raise InvalidInputError(
+                f"back-end rebate {program.name!r} has no baseline for partner {partner_id!r}; "
+                f"baselines are given for {sorted(program.baselines)}"
+            )
+        baseline = program.baselines[partner_id]
+        threshold = baseline * (1 + program.growth_threshold)
+        above = max(Decimal(0), volume - threshold)
+        payable_on = period.end + timedelta(days=program.pay_after_days)
+        growth = _pct(program.growth_threshold)
+        if above > 0:
+            en = (
+                f"volume {volume} is {above} above the threshold {threshold} "
+                f"(baseline {baseline} + {growth}): {above} at {_pct(program.rate)}"
+            )
+            zh = (
+                f"销量 {volume} 超过门槛 {threshold}（基准 {baseline} 增长 {growth}）"
+                f" {above}，按 {_pct(program.rate)} 返利"
+            )
+        else:
+            en = (
+                f"volume {volume} does not exceed the threshold {threshold} "
+                f"(baseline {baseline} + {growth}): no back-end rebate"
+            )
+            zh = f"销量 {volume} 未超过门槛 {threshold}（基准 {baseline} 增长 {growth}），无后返"
+        parts.append(("back_end", 0, above, program.rate, en, zh))
+    exact = [Fraction(base) * Fraction(rate) for _, _, base, rate, _, _ in parts]
+    minors = _cumulative_round(exact, mu, rounding)
+    lines = tuple(
+        RebateLine(
+            kind=kind,
+            tier=tier_no,
+            base=base,
+            rate=rate,
+            exact_amount=base * rate,
+            amount=_money(m, mu),
+            reason_en=f"{en}: {_money(m, mu)}",
+            reason_zh=f"{zh}：{_money(m, mu)}",
+        )
+        for (kind, tier_no, base, rate, en, zh), m in zip(parts, minors, strict=True)
+    )
+    return RebateStatement(
+        program=program.name,
+        partner_id=partner_id,
+        period=period,
+        currency=currency,
+        sales=count,
+        volume=volume,
+        threshold=threshold,
+        lines=lines,
+        total=_money(sum(minors), mu),
+        payable_on=payable_on,
+    )
+
+
+def mdf_statement(
+    program: MdfProgram,
+    partner_id: str,
+    sales: Sequence[PartnerSale],
+    claims: Sequence[MdfClaim],
+    period: Period,
+    *,
+    opening: object = 0,
+    rounding: str = ROUND_HALF_EVEN,
+) -> MdfStatement:
+    """A partner's market development funds for ``period``: accrual, cap and claims.
+
+    The period's revenue accrues ``accrual_rate`` of itself (rounded once to
+    the minor unit), cut to ``period_cap``. The balance is ``opening`` plus
+    the accrual; the period's claims are decided in filing order (then id):
+    a claim the balance covers is approved, one above it is approved up to
+    the balance and the rest refused, one on an empty balance refused.
+
+    Parameters
+    ----------
+    program : MdfProgram
+        The programme.
+    partner_id : str
+        The partner; other partners' sales and claims are not counted.
+    sales : sequence of PartnerSale
+        Sales; those of ``partner_id`` in ``period`` are the revenue [currency].
+    claims : sequence of MdfClaim
+        Claims; those of ``partner_id`` filed in ``period`` are decided.
+    period : Period
+        The period.
+    opening : Decimal
+        Balance brought from the previous period [currency], >= 0 (the
+        previous statement's ``carried``).
+    rounding : str
+        :mod:`decimal` rounding mode of the accrual.
+
+    Returns
+    -------
+    MdfStatement
+        ``opening + accrued == approved + carried``.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> mdf = MdfProgram(name="MDF", currency="CNY", accrual_rate="0.02", period_cap=3000)
+    >>> sales = [PartnerSale(deal_id="D1", partner_id="P1", sold_on=date(2026, 1, 9),
+    ...                      amount="120000")]
+    >>> claims = [MdfClaim(claim_id="C1", partner_id="P1", claimed_on=date(2026, 2, 1),
+    ...                    amount=1800),
+    ...           MdfClaim(claim_id="C2", partner_id="P1", claimed_on=date(2026, 3, 1),
+    ...                    amount=1000)]
+    >>> st = mdf_statement(mdf, "P1", sales, claims, Period.quarter(2026, 1))
+    >>> st.accrued, st.approved, st.refused, st.carried
+    (Decimal('2400.00'), Decimal('2400.00'), Decimal('400.00'), Decimal('0.00'))
+    >>> st.claims[1].reason_en
+    'claim C2 of 1000.00 above the balance 600.00: 600.00 approved, 400.00 refused'
+    """
+    rounding = check_rounding(rounding)
+    currency = program.currency
+    mu = minor_unit(currency)
+    scale = 10**mu
+    opening_d = _non_negative(opening)
+    _check_places(opening_d, "opening balance", mu)
+    _, revenue = _partner_sales(sales, partner_id, period, currency)
+    accrual = round_fraction(Fraction(revenue) * Fraction(program.accrual_rate) * scale, rounding)
+    rate = _pct(program.accrual_rate)
+    lines = [
+        MdfLine(
+            kind="accrual",
+            base=revenue,
+            rate=program.accrual_rate,
+            amount=_money(accrual, mu),
+            reason_en=f"revenue {revenue} at {rate}: {_money(accrual, mu)} accrued",
+            reason_zh=f"收入 {revenue} 按 {rate} 计提市场发展基金 {_money(accrual, mu)}",
+        )
+    ]
+    accrued = accrual
+    if program.period_cap is not None:
+        cap = int(program.period_cap * scale)
+        if accrual > cap:
+            cut = accrual - cap
+            lines.append(
+                MdfLine(
+                    kind="cap",
+                    base=Decimal(0),
+                    rate=Decimal(0),
+                    amount=_money(-cut, mu),
+                    reason_en=(
+                        f"accrual {_money(accrual, mu)} above the period cap "
+                        f"{_money(cap, mu)}: {_money(cut, mu)} not accrued"
+                    ),
+                    reason_zh=(
+                        f"计提 {_money(accrual, mu)} 超过每期上限 {_money(cap, mu)}，"
+                        f"{_money(cut, mu)} 不计提"
+                    ),
+                )
+            )
+            accrued = cap
+    balance = int(opening_d * scale) + accrued
+    mine = []
+    for c in claims:
+        if not isinstance(c, MdfClaim):
+            raise InvalidInputError(f"claim {c!r} is a {type(c).__name__}; give MdfClaim models")
+        if c.partner_id == partner_id and period.contains(c.claimed_on):
+            _check_places(c.amount, f"claim {c.claim_id!r} amount", mu)
+            mine.append(c)
+    mine.sort(key=lambda c: (c.claimed_on, c.claim_id))
+    decisions = []
+    for c in mine:
+        asked = int(c.amount * scale)
+        granted = min(asked, balance)
+        before = balance
+        balance -= granted
+        what = f"claim {c.claim_id}" + (f" ({c.activity})" if c.activity else "")
+        what_zh = f"申请 {c.claim_id}" + (f"（{c.activity}）" if c.activity else "")
+        a, g, b = _money(asked, mu), _money(granted, mu), _money(before, mu)
+        r = _money(asked - granted, mu)
+        if granted == asked:
+            status = "approved"
+            en = f"{what} of {a} within the balance {b}: approved"
+            zh = f"{what_zh} 金额 {a} 未超过余额 {b}，全额批准"
+        elif granted > 0:
+            status = "partial"
+            en = f"{what} of {a} above the balance {b}: {g} approved, {r} refused"
+            zh = f"{what_zh} 金额 {a} 超过余额 {b}，批准 {g}，拒绝 {r}"
+        else:
+            status = "refused"
+            en = f"{what} of {a}: the balance is {b}, refused"
+            zh = f"{what_zh} 金额 {a}：余额为 {b}，拒绝"
+        decisions.append(
+            ClaimDecision(
+                claim_id=c.claim_id,
+                claimed_on=c.claimed_on,
+                requested=a,
+                approved=g,
+                refused=r,
+                status=status,
+                balance_after=_money(balance, mu),
+                reason_en=en,
+                reason_zh=zh,
+            )
+        )
+    requested = sum(int(d.requested * scale) for d in decisions)
+    approved = sum(int(d.approved * scale) for d in decisions)
+    return MdfStatement(
+        program=program.name,
+        partner_id=partner_id,
+        period=period,
+        currency=currency,
+        revenue=revenue,
+        opening=_money(int(opening_d * scale), mu),
+        lines=tuple(lines),
+        accrued=_money(accrued, mu),
+        claims=tuple(decisions),
+        requested=_money(requested, mu),
+        approved=_money(approved, mu),
+        refused=_money(requested - approved, mu),
+        carried=_money(balance, mu),
+    )

@@ -1,0 +1,326 @@
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salescore.calendar import Period
+from salescore.errors import InvalidInputError
+from salescore.partners import (
+    BackEndRebate,
+    MdfClaim,
+    MdfProgram,
+    MdfStatement,
+    PartnerSale,
+    RebateStatement,
+    RebateTier,
+    VolumeRebate,
+    mdf_statement,
+    rebate_statement,
+)
+
+Q1 = Period.quarter(2026, 1)
+D = Decimal
+
+
+def _sale(i, amount, partner="P1", on=date(2026, 2, 1)):
+    return PartnerSale(deal_id=f"D{i}", partner_id=partner, sold_on=on, amount=amount)
+
+
+def _volume_rebate(mode, rates=("0.01", "0.02", "0.04")):
+    return VolumeRebate(
+        name="VR",
+        currency="CNY",
+        mode=mode,
+        tiers=[
+            RebateTier(lower=0, upper=50000, rate=rates[0]),
+            RebateTier(lower=50000, upper=200000, rate=rates[1]),
+            RebateTier(lower=200000, rate=rates[2]),
+        ],
+    )
+
+
+def _round_trip(result):
+    return type(result).from_dict(json.loads(json.dumps(result.to_dict())))
+
+
+# -- volume rebates ------------------------------------------------------------------------
+
+
+def test_rebate_statement_marginal_hand_checked():
+    # 250000 of volume: 50000 x 1% + 150000 x 2% + 50000 x 4% = 500 + 3000 + 2000
+    sales = [_sale(1, "100000"), _sale(2, "150000"), _sale(3, "999", partner="P2")]
+    st_ = rebate_statement(_volume_rebate("marginal"), "P1", sales, Q1)
+    assert st_.volume == D("250000") and st_.sales == 2
+    assert [(ln.tier, ln.base, ln.amount) for ln in st_.lines] == [
+        (1, D("50000"), D("500.00")),
+        (2, D("150000"), D("3000.00")),
+        (3, D("50000"), D("2000.00")),
+    ]
+    assert st_.total == D("5500.00")
+    assert st_.payable_on == date(2026, 4, 1)
+    assert "销量" in st_.lines[0].reason_zh
+
+
+def test_rebate_statement_retroactive_hand_checked():
+    # 250000 reaches tier 3: all at 4% = 10000; a sale outside the period is not counted
+    sales = [_sale(1, "250000"), _sale(2, "5000", on=date(2026, 4, 1))]
+    st_ = rebate_statement(_volume_rebate("retroactive"), "P1", sales, Q1)
+    assert len(st_.lines) == 1
+    assert (st_.lines[0].tier, st_.lines[0].rate, st_.total) == (3, D("0.04"), D("10000.00"))
+    assert "tier 3" in st_.lines[0].reason_en
+
+
+def test_rebate_statement_boundary_belongs_to_upper_tier():
+    st_ = rebate_statement(_volume_rebate("retroactive"), "P1", [_sale(1, "50000")], Q1)
+    assert st_.lines[0].tier == 2 and st_.total == D("1000.00")
+    marginal = rebate_statement(_volume_rebate("marginal"), "P1", [_sale(1, "50000")], Q1)
+    assert [ln.tier for ln in marginal.lines] == [1] and marginal.total == D("500.00")
+
+
+def test_rebate_statement_lines_round_on_running_total():
+    # three slices of 0.005 exact; running totals 0.5, 1.0, 1.5 cents round half-even
+    # to 0, 1, 2 cents, so the lines are 0.00, 0.01, 0.01 and add up to round(0.015).
+    rebate = VolumeRebate(
+        name="VR",
+        currency="CNY",
+        tiers=[
+            RebateTier(lower=0, upper="0.5", rate="0.01"),
+            RebateTier(lower="0.5", upper="1", rate="0.01"),
+            RebateTier(lower="1", rate="0.01"),
+        ],
+    )
+    st_ = rebate_statement(rebate, "P1", [_sale(1, "1.50")], Q1)
+    assert [ln.exact_amount for ln in st_.lines] == [D("0.005"), D("0.005"), D("0.005")]
+    assert [ln.amount for ln in st_.lines] == [D("0.00"), D("0.01"), D("0.01")]
+    assert st_.total == D("0.02")
+
+
+def test_rebate_statement_zero_volume_has_one_line():
+    st_ = rebate_statement(_volume_rebate("marginal"), "P1", [], Q1)
+    assert [(ln.tier, ln.amount) for ln in st_.lines] == [(1, D("0.00"))]
+    assert st_.total == D("0.00")
+
+
+def test_rebate_statement_above_closed_top_pays_nothing_retroactive():
+    rebate = VolumeRebate(
+        name="VR",
+        currency="CNY",
+        mode="retroactive",
+        tiers=[RebateTier(lower=0, upper=100, rate="0.1")],
+    )
+    st_ = rebate_statement(rebate, "P1", [_sale(1, "150")], Q1)
+    assert st_.lines[0].tier == 0 and st_.total == D("0.00")
+    assert "top tier" in st_.lines[0].reason_en
+    marginal = rebate_statement(
+        rebate.model_copy(update={"mode": "marginal"}), "P1", [_sale(1, "150")], Q1
+    )
+    assert marginal.total == D("10.00")
+
+
+def test_volume_rebate_rejects_bad_tables():
+    with pytest.raises(InvalidInputError, match="must start at 0"):
+        VolumeRebate(name="x", currency="CNY", tiers=[RebateTier(lower=1, rate=0)])
+    with pytest.raises(InvalidInputError, match="contiguous"):
+        VolumeRebate(
+            name="x",
+            currency="CNY",
+            tiers=[RebateTier(lower=0, upper=1, rate=0), RebateTier(lower=2, rate=0)],
+        )
+    with pytest.raises(InvalidInputError, match="must not fall"):
+        _volume_rebate("marginal", rates=("0.02", "0.01", "0.04"))
+    with pytest.raises(InvalidInputError, match="not above"):
+        RebateTier(lower=5, upper=5, rate=0)
+    with pytest.raises(InvalidInputError, match="decimal places"):
+        RebateTier(lower=0, rate="0.123456789")
+    with pytest.raises(InvalidInputError, match="negative"):
+        RebateTier(lower=0, rate="-0.1")
+
+
+def test_rebate_statement_rejects_bad_input():
+    with pytest.raises(InvalidInputError, match="decimal places"):
+        rebate_statement(_volume_rebate("marginal"), "P1", [_sale(1, "1.001")], Q1)
+    with pytest.raises(InvalidInputError, match="PartnerSale"):
+        rebate_statement(_volume_rebate("marginal"), "P1", [{"amount": 1}], Q1)  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="rounding"):
+        rebate_statement(_volume_rebate("marginal"), "P1", [], Q1, rounding="ROUND_SIDEWAYS")
+
+
+# -- back-end rebates ----------------------------------------------------------------------
+
+
+def test_rebate_statement_back_end_hand_checked():
+    # threshold 200000 x 1.10 = 220000; volume 300000; 80000 above at 5% = 4000
+    be = BackEndRebate(
+        name="BE",
+        currency="CNY",
+        rate="0.05",
+        growth_threshold="0.10",
+        baselines={"P1": 200000},
+        pay_after_days=45,
+    )
+    st_ = rebate_statement(be, "P1", [_sale(1, "300000")], Q1)
+    assert st_.threshold == D("220000.00")
+    assert [(ln.kind, ln.base, ln.amount) for ln in st_.lines] == [
+        ("back_end", D("80000.00"), D("4000.00"))
+    ]
+    assert st_.total == D("4000.00")
+    assert st_.payable_on == date(2026, 5, 16)
+    below = rebate_statement(be, "P1", [_sale(1, "220000")], Q1)
+    assert below.total == D("0.00") and "does not exceed" in below.lines[0].reason_en
+    assert "未超过" in below.lines[0].reason_zh
+
+
+def test_rebate_statement_back_end_needs_baseline():
+    be = BackEndRebate(name="BE", currency="CNY", rate="0.05", baselines={"P1": 1})
+    with pytest.raises(InvalidInputError, match="no baseline for partner 'P9'"):
+        rebate_statement(be, "P9", [], Q1)
+
+
+amounts = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False)
+rates = st.lists(st.decimals(min_value=0, max_value="0.2", places=4), min_size=3, max_size=3)
+
+
+def _rebate_from(rates_, mode):
+    return _volume_rebate(mode, rates=tuple(sorted(rates_)))
+
+
+@given(st.lists(amounts, max_size=8), rates, st.sampled_from(["marginal", "retroactive"]))
+def test_rebate_statement_reconciles_to_the_cent(values, rates_, mode):
+    sales = [_sale(i, v) for i, v in enumerate(values)]
+    st_ = rebate_statement(_rebate_from(rates_, mode), "P1", sales, Q1)
+    assert sum(ln.amount for ln in st_.lines) == st_.total
+    exact = sum((ln.base * ln.rate for ln in st_.lines), D(0))
+    assert st_.total == exact.quantize(D("0.01"))  # rounded once, half-even
+    assert sum(ln.base for ln in st_.lines) == st_.volume == sum(values, D(0))
+    assert all(abs(ln.amount - ln.exact_amount) < D("0.01") for ln in st_.lines)
+
+
+@given(amounts, rates)
+def test_rebate_statement_retroactive_at_least_marginal(volume, rates_):
+    sales = [_sale(1, volume)]
+    retro = rebate_statement(_rebate_from(rates_, "retroactive"), "P1", sales, Q1)
+    marg = rebate_statement(_rebate_from(rates_, "marginal"), "P1", sales, Q1)
+    assert retro.total >= marg.total
+
+
+@given(amounts, amounts, rates, st.sampled_from(["marginal", "retroactive"]))
+def test_rebate_statement_monotone_in_volume(a, b, rates_, mode):
+    lo, hi = sorted((a, b))
+    rebate = _rebate_from(rates_, mode)
+    assert (
+        rebate_statement(rebate, "P1", [_sale(1, lo)], Q1).total
+        <= rebate_statement(rebate, "P1", [_sale(1, hi)], Q1).total
+    )
+
+
+@given(amounts, st.decimals(min_value=0, max_value=10**6, places=2), st.sampled_from(["0", "0.1"]))
+def test_rebate_statement_back_end_monotone_in_volume(volume, baseline, growth):
+    be = BackEndRebate(
+        name="BE", currency="CNY", rate="0.03", growth_threshold=growth, baselines={"P1": baseline}
+    )
+    low = rebate_statement(be, "P1", [_sale(1, volume)], Q1)
+    high = rebate_statement(be, "P1", [_sale(1, volume + 1)], Q1)
+    assert low.total <= high.total
+    assert sum(ln.amount for ln in low.lines) == low.total
+
+
+def test_rebate_statement_round_trips_through_json():
+    st_ = rebate_statement(_volume_rebate("marginal"), "P1", [_sale(1, "250000.55")], Q1)
+    back = _round_trip(st_)
+    assert isinstance(back, RebateStatement) and back == st_
+    assert RebateStatement.json_schema()["title"] == "RebateStatement"
+
+
+# -- MDF ---------------------------------------------------------------------------------
+
+
+MDF = MdfProgram(name="MDF", currency="CNY", accrual_rate="0.03", period_cap=5000)
+
+
+def _claim(i, amount, on=date(2026, 2, 1), partner="P1", activity=None):
+    return MdfClaim(
+        claim_id=f"C{i}", partner_id=partner, claimed_on=on, amount=amount, activity=activity
+    )
+
+
+def test_mdf_statement_cap_and_claims_hand_checked():
+    # revenue 200000 x 3% = 6000, capped at 5000; opening 250.
+    # C1 3000 approved (balance 5250 -> 2250), C2 2500 partly: 2250 approved, 250 refused,
+    # C3 100 refused on an empty balance; C9 of another partner, C4 after the period ignored.
+    claims = [
+        _claim(3, "100", on=date(2026, 3, 30)),
+        _claim(1, "3000", activity="trade show"),
+        _claim(2, "2500", on=date(2026, 3, 1)),
+        _claim(9, "50", partner="P2"),
+        _claim(4, "50", on=date(2026, 4, 2)),
+    ]
+    st_ = mdf_statement(MDF, "P1", [_sale(1, "200000")], claims, Q1, opening="250")
+    assert [(ln.kind, ln.amount) for ln in st_.lines] == [
+        ("accrual", D("6000.00")),
+        ("cap", D("-1000.00")),
+    ]
+    assert st_.accrued == D("5000.00")
+    assert [(c.claim_id, c.status, c.approved, c.refused) for c in st_.claims] == [
+        ("C1", "approved", D("3000.00"), D("0.00")),
+        ("C2", "partial", D("2250.00"), D("250.00")),
+        ("C3", "refused", D("0.00"), D("100.00")),
+    ]
+    assert (st_.requested, st_.approved, st_.refused, st_.carried) == (
+        D("5600.00"),
+        D("5250.00"),
+        D("350.00"),
+        D("0.00"),
+    )
+    assert "trade show" in st_.claims[0].reason_en and "（trade show）" in st_.claims[0].reason_zh
+    assert "超过每期上限" in st_.lines[1].reason_zh
+    assert "拒绝" in st_.claims[2].reason_zh
+
+
+def test_mdf_statement_rounds_the_accrual_once():
+    # 333.33 x 3% = 9.9999 -> 10.00
+    st_ = mdf_statement(MDF, "P1", [_sale(1, "111.11"), _sale(2, "222.22")], [], Q1)
+    assert st_.accrued == D("10.00") and st_.carried == D("10.00") and st_.claims == ()
+
+
+def test_mdf_statement_rejects_bad_input():
+    with pytest.raises(InvalidInputError, match="negative"):
+        mdf_statement(MDF, "P1", [], [], Q1, opening=-1)
+    with pytest.raises(InvalidInputError, match="decimal places"):
+        mdf_statement(MDF, "P1", [], [], Q1, opening="0.001")
+    with pytest.raises(InvalidInputError, match="MdfClaim"):
+        mdf_statement(MDF, "P1", [], ["C1"], Q1)  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="decimal places"):
+        mdf_statement(MDF, "P1", [], [_claim(1, "0.001")], Q1)
+    with pytest.raises(InvalidInputError, match="decimal places"):
+        MdfProgram(name="m", currency="CNY", accrual_rate="0.1", period_cap="0.001")
+
+
+@given(
+    st.lists(amounts, max_size=5),
+    st.lists(st.decimals(min_value=0, max_value=10**5, places=2), max_size=6),
+    st.decimals(min_value=0, max_value=10**4, places=2),
+    st.one_of(st.none(), st.decimals(min_value=0, max_value=10**5, places=2)),
+)
+def test_mdf_statement_reconciles_to_the_cent(revenue, asks, opening, cap):
+    program = MdfProgram(name="MDF", currency="CNY", accrual_rate="0.0275", period_cap=cap)
+    sales = [_sale(i, v) for i, v in enumerate(revenue)]
+    claims = [_claim(i, v, on=date(2026, 1, 1 + i)) for i, v in enumerate(asks)]
+    st_ = mdf_statement(program, "P1", sales, claims, Q1, opening=opening)
+    assert sum(ln.amount for ln in st_.lines) == st_.accrued
+    assert st_.opening + st_.accrued == st_.approved + st_.carried
+    assert st_.carried >= 0
+    assert all(c.requested == c.approved + c.refused for c in st_.claims)
+    assert sum(c.approved for c in st_.claims) == st_.approved
+    if cap is not None:
+        assert st_.accrued <= cap
+    assert st_.requested == sum(asks, D(0))
+
+
+def test_mdf_statement_round_trips_through_json():
+    claims = [_claim(1, "3000"), _claim(2, "9000")]
+    st_ = mdf_statement(MDF, "P1", [_sale(1, "200000")], claims, Q1)
+    back = _round_trip(st_)
+    assert isinstance(back, MdfStatement) and back == st_
