@@ -2,6 +2,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,11 +15,16 @@ from salescore.partners import (
     MdfClaim,
     MdfProgram,
     MdfStatement,
+    PartnerPeriod,
     PartnerSale,
+    PartnerTier,
+    PartnerTierRule,
+    PartnerTiers,
     RebateStatement,
     RebateTier,
     VolumeRebate,
     mdf_statement,
+    partner_tiers,
     rebate_statement,
 )
 
@@ -324,3 +331,181 @@ def test_mdf_statement_round_trips_through_json():
     st_ = mdf_statement(MDF, "P1", [_sale(1, "200000")], claims, Q1)
     back = _round_trip(st_)
     assert isinstance(back, MdfStatement) and back == st_
+
+
+# -- partner tiers -------------------------------------------------------------------------
+
+RULE = PartnerTierRule(
+    tiers=[
+        PartnerTier(name="Silver", min_revenue=100000, min_deals=3),
+        PartnerTier(
+            name="Gold",
+            min_revenue=500000,
+            min_deals=10,
+            min_growth="0.05",
+            certifications=["cloud"],
+        ),
+    ]
+)
+
+
+def _rec(q, revenue, deals=20, certs=("cloud",), partner="P1", year=2026, growth=None):
+    return PartnerPeriod(
+        partner_id=partner,
+        period=Period.quarter(year, q),
+        revenue=revenue,
+        deals=deals,
+        certifications=certs,
+        growth=growth,
+    )
+
+
+def test_partner_tiers_hand_checked():
+    hist = [
+        _rec(1, 600000, growth="0.2"),  # Gold (growth given)
+        _rec(2, 610000, certs=()),  # growth 1.67 % < 5 % and no cloud: below Gold, held
+        _rec(3, 700000),  # growth 14.75 % (700000 / 610000): meets Gold again, kept
+        _rec(4, 200000),  # Silver only: held
+        _rec(1, 90000, year=2027),  # below Silver: second period below Gold: demoted
+    ]
+    out = partner_tiers(RULE, hist).table
+    assert out["qualified"].tolist() == ["Gold", "Silver", "Gold", "Silver", "registered"]
+    assert out["tier"].tolist() == ["Gold", "Gold", "Gold", "Gold", "Silver"]
+    assert out["change"].tolist() == ["new", "held", "kept", "held", "demoted"]
+    assert out["periods_below"].tolist() == [0, 1, 0, 1, 0]
+    assert out.loc[2, "growth"] == pytest.approx(700000 / 610000 - 1)
+    assert "growth 1.67% < 5%" in str(
+        out.loc[1, "reason_en"]
+    ) and "missing certifications cloud" in str(out.loc[1, "reason_en"])
+    assert str(out.loc[4, "reason_en"]).startswith(
+        "demoted from Gold to Silver after 2 consecutive"
+    )
+    assert "降为 Silver" in str(out.loc[4, "reason_zh"])
+
+
+def test_partner_tiers_promotes_at_once_and_reads_partners_apart():
+    hist = [
+        _rec(2, 50000, partner="P2"),
+        _rec(1, 150000, partner="P2"),
+        _rec(1, 10, partner="P1"),
+    ]
+    out = partner_tiers(RULE, hist).table
+    assert out[["partner_id", "period", "tier", "change"]].values.tolist() == [
+        ["P1", "2026-Q1", "registered", "new"],
+        ["P2", "2026-Q1", "Silver", "new"],
+        ["P2", "2026-Q2", "Silver", "held"],
+    ]
+    assert "meets no tier (revenue 10 < 100000)" in str(out.loc[0, "reason_en"])
+    promoted = partner_tiers(RULE, [_rec(1, 150000), _rec(2, 900000)]).table
+    assert promoted["change"].tolist() == ["new", "promoted"]
+    assert str(promoted.loc[1, "reason_zh"]).startswith("由 Silver 晋升为 Gold")
+
+
+def test_partner_tiers_explains_too_few_deals():
+    out = partner_tiers(RULE, [_rec(1, 600000, deals=2, growth=1)]).table
+    assert out.loc[0, "qualified"] == "registered"
+    assert "2 deals < 3" in str(out.loc[0, "reason_en"])
+    assert "成交 2 单少于 3 单" in str(out.loc[0, "reason_zh"])
+
+
+def test_partner_tiers_demotes_to_the_best_tier_of_the_run():
+    rule = RULE.model_copy(update={"demote_after": 3})
+    hist = [_rec(1, 900000, growth=1), _rec(2, 50000), _rec(3, 200000), _rec(4, 60000)]
+    out = partner_tiers(rule, hist).table
+    assert out["tier"].tolist() == ["Gold", "Gold", "Gold", "Silver"]
+    assert out["periods_below"].tolist() == [0, 1, 2, 0]
+
+
+def test_partner_tiers_growth_unknown_after_a_gap():
+    out = partner_tiers(RULE, [_rec(1, 600000, growth=1), _rec(3, 600000)]).table
+    assert out["growth"].isna().tolist() == [False, True] and "growth unknown" in str(
+        out.loc[1, "reason_en"]
+    )
+
+
+def test_partner_tiers_reads_a_frame():
+    df = pd.DataFrame(
+        {
+            "partner_id": ["P1", "P1"],
+            "period_start": pd.to_datetime(["2026-01-01", "2026-04-01"]),
+            "period_end": pd.to_datetime(["2026-04-01", "2026-07-01"]),
+            "revenue": [600000.0, 650000.5],
+            "deals": [12, 12],
+            "growth": [0.1, np.nan],
+            "certifications": ["cloud, data", ["data"]],
+        }
+    )
+    out = partner_tiers(RULE, df)
+    assert out.table["tier"].tolist() == ["Gold", "Gold"]
+    assert out.table["change"].tolist() == ["new", "held"]  # no cloud in Q2
+    assert out.table.loc[1, "revenue"] == D("650000.5")
+    assert out.tier_of("P1", Period.quarter(2026, 2)) == "Gold"
+    with pytest.raises(InvalidInputError, match="no tier in period 2026-Q3"):
+        out.tier_of("P1", Period.quarter(2026, 3))
+    bare = partner_tiers(RULE, df.drop(columns=["deals", "growth", "certifications"]))
+    assert bare.table["qualified"].tolist() == ["registered", "registered"]  # 0 deals
+    with pytest.raises(InvalidInputError, match="lacks columns"):
+        partner_tiers(RULE, df.drop(columns="revenue"))
+    with pytest.raises(InvalidInputError, match="history row 1"):
+        partner_tiers(RULE, df.assign(revenue=[1.0, -1.0]))
+
+
+def test_partner_tiers_rejects_bad_input():
+    with pytest.raises(InvalidInputError, match="overlap"):
+        partner_tiers(
+            RULE, [_rec(1, 1), PartnerPeriod(partner_id="P1", period=Period.year(2026), revenue=1)]
+        )
+    with pytest.raises(InvalidInputError, match="PartnerPeriod"):
+        partner_tiers(RULE, [{"partner_id": "P1"}])  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="more than once"):
+        PartnerTierRule(tiers=[PartnerTier(name="registered")])
+    with pytest.raises(InvalidInputError, match="asks less"):
+        PartnerTierRule(
+            tiers=[
+                PartnerTier(
+                    name="A", min_revenue=5, min_deals=2, min_growth="0.1", certifications=["x"]
+                ),
+                PartnerTier(name="B", min_revenue=1, min_deals=1),
+            ]
+        )
+
+
+def test_partner_tiers_empty_history():
+    out = partner_tiers(RULE, [])
+    assert out.table.empty and "reason_zh" in out.table.columns
+
+
+def test_partner_tiers_round_trip_through_json():
+    out = partner_tiers(RULE, [_rec(1, 600000, growth=1), _rec(2, 100)])
+    back = _round_trip(out)
+    assert isinstance(back, PartnerTiers)
+    pd.testing.assert_frame_equal(back.table, out.table, check_dtype=False)
+    assert back.table.loc[0, "revenue"] == D("600000")
+
+
+levels = st.lists(st.sampled_from([10, 150000, 900000]), min_size=1, max_size=12)
+
+
+@given(levels, st.integers(2, 4))
+def test_partner_tiers_never_demote_on_a_single_period_below(revenues, demote_after):
+    rule = RULE.model_copy(update={"demote_after": demote_after})
+    hist = [
+        PartnerPeriod(
+            partner_id="P1",
+            period=Period.month(2026, 1 + i),
+            revenue=r,
+            deals=20,
+            growth=1,
+            certifications=("cloud",),
+        )
+        for i, r in enumerate(revenues)
+    ]
+    out = partner_tiers(rule, hist).table
+    rank = {n: i for i, n in enumerate(rule.names)}
+    held = [rank[t] for t in out["tier"]]
+    met = [rank[t] for t in out["qualified"]]
+    for i in range(1, len(held)):
+        if held[i] < held[i - 1]:  # a demotion: the last demote_after periods were all below
+            assert i + 1 >= demote_after
+            assert all(m < held[i - 1] for m in met[i - demote_after + 1 : i + 1])
+        assert held[i] >= met[i]  # never held below what the period meets
