@@ -9,9 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from salescore.calendar import Period
-from salescore.errors import InvalidInputError
+from salescore.errors import CurrencyMismatchError, InvalidInputError, UnknownStageError
+from salescore.models import Channel, Opportunity, Pipeline, Stage
 from salescore.partners import (
     BackEndRebate,
+    ChannelPerformance,
     MdfClaim,
     MdfProgram,
     MdfStatement,
@@ -23,6 +25,7 @@ from salescore.partners import (
     RebateStatement,
     RebateTier,
     VolumeRebate,
+    channel_performance,
     mdf_statement,
     partner_tiers,
     rebate_statement,
@@ -509,3 +512,196 @@ def test_partner_tiers_never_demote_on_a_single_period_below(revenues, demote_af
             assert i + 1 >= demote_after
             assert all(m < held[i - 1] for m in met[i - demote_after + 1 : i + 1])
         assert held[i] >= met[i]  # never held below what the period meets
+
+
+# -- channel performance -------------------------------------------------------------------
+
+PIPE = Pipeline(
+    stages=(
+        Stage(name="Open", order=0, probability=0.2),
+        Stage(name="Won", order=1, probability=1, kind="won"),
+        Stage(name="Lost", order=2, probability=0, kind="lost"),
+    )
+)
+WEB = Channel(id="web", name="Web", kind="online_store", segment="B2C")
+RESELLER = Channel(
+    id="resell", name="Reseller", kind="reseller", segment="B2B", partner_commission_rate=0.125
+)
+IDLE = Channel(id="idle", name="Idle", kind="partner", segment="B2B", partner_commission_rate=0.1)
+
+
+def _opp(i, channel, stage, amount, created, closed, currency="CNY"):
+    return Opportunity(
+        id=f"O{i}",
+        owner_id="R1",
+        amount=amount,
+        currency=currency,
+        stage=stage,
+        created_on=created,
+        close_date=closed,
+        channel_id=channel,
+    )
+
+
+def _frame_of(opps):
+    return pd.DataFrame(
+        {
+            "id": [o.id for o in opps],
+            "owner_id": [o.owner_id for o in opps],
+            "amount": [float(o.amount) for o in opps],
+            "currency": [o.currency for o in opps],
+            "stage": [o.stage for o in opps],
+            "created_on": pd.to_datetime([o.created_on for o in opps]),
+            "close_date": pd.to_datetime([o.close_date for o in opps]),
+            "channel_id": [o.channel_id for o in opps],
+        }
+    )
+
+
+OPPS = [
+    _opp(1, "resell", "Won", "1000.01", date(2026, 1, 1), date(2026, 1, 11)),  # 10 days
+    _opp(2, "resell", "Won", "2999.99", date(2026, 1, 1), date(2026, 3, 2)),  # 60 days
+    _opp(3, "resell", "Lost", "500", date(2026, 1, 1), date(2026, 2, 1)),
+    _opp(4, "web", "Won", "1000", date(2026, 2, 1), date(2026, 2, 6)),  # 5 days
+    _opp(5, "web", "Lost", "10", date(2026, 2, 1), date(2026, 2, 6)),
+    _opp(6, "web", "Lost", "10", date(2026, 2, 1), date(2026, 2, 7)),
+    _opp(7, None, "Won", "0.50", date(2026, 2, 1), date(2026, 2, 2)),  # 1 day
+    _opp(8, "web", "Won", "800", date(2025, 10, 1), date(2025, 11, 1)),  # previous quarter
+    _opp(9, "resell", "Open", "900", date(2026, 1, 1), None),
+    _opp(10, "resell", "Won", "70", date(2026, 1, 1), date(2026, 4, 1)),  # next quarter
+]
+
+
+def test_channel_performance_hand_checked():
+    out = channel_performance(
+        OPPS, PIPE, period=Q1, previous=Period.quarter(2025, 4), channels=[WEB, RESELLER, IDLE]
+    )
+    t = out.table
+    assert t["channel_id"].tolist() == ["idle", "resell", "web", None]
+    assert t["won"].tolist() == [0, 2, 1, 1]
+    assert t["lost"].tolist() == [0, 1, 2, 0]
+    assert t["revenue"].tolist() == [D("0.00"), D("4000.00"), D("1000.00"), D("0.50")]
+    assert t["revenue_minor"].tolist() == [0, 400000, 100000, 50]
+    assert out.revenue == D("5000.50")
+    assert t["share"].tolist() == pytest.approx([0, 400000 / 500050, 100000 / 500050, 50 / 500050])
+    assert t["previous_revenue"].tolist() == [D("0.00"), D("0.00"), D("800.00"), D("0.00")]
+    assert t["growth"].isna().tolist() == [True, True, False, True]
+    assert t.loc[2, "growth"] == pytest.approx(0.25)
+    assert t["win_rate"].tolist()[1:] == pytest.approx([2 / 3, 1 / 3, 1.0])
+    assert np.isnan(t["win_rate"].tolist()[0])
+    assert t["average_cycle_days"].tolist()[1:] == [35.0, 5.0, 1.0]
+    # 4000.00 x 12.5 % = 500.00; idle has a rate but no revenue; web has no rate
+    assert t["partner_margin"].tolist() == [D("0.00"), D("500.00"), None, None]
+    assert t["partner_margin_minor"].tolist()[:2] == [0, 50000]
+    assert t["partner_margin_minor"].isna().tolist() == [False, False, True, True]
+    assert out.errors.empty and out.currency == "CNY"
+
+
+def test_channel_performance_models_and_frame_agree():
+    kwargs = {"period": Q1, "previous": Period.quarter(2025, 4), "channels": [RESELLER]}
+    a = channel_performance(OPPS, PIPE, **kwargs)  # type: ignore[arg-type]
+    b = channel_performance(_frame_of(OPPS), PIPE, **kwargs)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.revenue == b.revenue
+
+
+def test_channel_performance_reports_bad_rows():
+    df = _frame_of(OPPS[:4])
+    df["stage"] = ["Won", "Won", "Mystery", "Won"]
+    df.loc[1, "close_date"] = pd.NaT
+    df.loc[3, "amount"] = -5.0
+    out = channel_performance(df, PIPE, period=Q1)
+    reasons = sorted(zip(out.errors["row"], out.errors["reason"], strict=True))
+    assert reasons == [(1, "missing_close_date"), (2, "unknown_stage"), (3, "negative")]
+    assert out.table["channel_id"].tolist() == ["resell"]
+    assert out.table["won"].tolist() == [1]  # only O1: O2 has no close date
+    assert df.loc[3, "amount"] == -5.0  # input not mutated
+
+
+def test_channel_performance_rejects_bad_input():
+    mixed = [*OPPS[:2], _opp(99, "web", "Won", "1", date(2026, 1, 1), date(2026, 1, 2), "USD")]
+    with pytest.raises(CurrencyMismatchError, match="CNY, USD"):
+        channel_performance(mixed, PIPE, period=Q1)
+    with pytest.raises(InvalidInputError, match="must be Period"):
+        channel_performance(OPPS, PIPE, period="2026-Q1")  # type: ignore[arg-type]
+    with pytest.raises(UnknownStageError):
+        channel_performance([_opp(1, "x", "Nope", "1", date(2026, 1, 1), None)], PIPE, period=Q1)
+
+
+def test_channel_performance_without_deals():
+    out = channel_performance([], PIPE, period=Q1, channels=[IDLE])
+    assert out.currency is None and out.revenue == D("0.00")
+    assert out.table["channel_id"].tolist() == ["idle"]
+    assert np.isnan(out.table["share"].tolist()[0])
+    frame = channel_performance(_frame_of(OPPS).iloc[:0], PIPE, period=Q1)
+    assert frame.table.empty
+    no_channel = channel_performance(
+        _frame_of(OPPS[:1]).drop(columns="channel_id"), PIPE, period=Q1
+    )
+    assert no_channel.table["channel_id"].tolist() == [None]
+
+
+def test_channel_performance_round_trips_through_json():
+    out = channel_performance(
+        OPPS, PIPE, period=Q1, previous=Period.quarter(2025, 4), channels=[RESELLER]
+    )
+    back = _round_trip(out)
+    assert isinstance(back, ChannelPerformance)
+    pd.testing.assert_frame_equal(back.table, out.table, check_dtype=False)
+    assert back.period == Q1 and back.revenue == out.revenue
+
+
+deals = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c", None]),
+        st.sampled_from(["Won", "Lost", "Open"]),
+        st.decimals(min_value=0, max_value=10**6, places=2),
+        st.integers(0, 200),
+        st.integers(0, 60),
+    ),
+    max_size=25,
+)
+
+
+def _opps_from(rows):
+    return [
+        _opp(
+            i,
+            ch,
+            stage,
+            amount,
+            date(2025, 12, 1) + pd.Timedelta(days=start).to_pytimedelta(),
+            None
+            if stage == "Open"
+            else date(2025, 12, 1) + pd.Timedelta(days=start + length).to_pytimedelta(),
+        )
+        for i, (ch, stage, amount, start, length) in enumerate(rows)
+    ]
+
+
+@given(deals, st.integers(0, 25))
+def test_channel_performance_partials_add_up(rows, cut):
+    opps = _opps_from(rows)
+    whole = channel_performance(opps, PIPE, period=Q1, channels=[WEB]).table.set_index("channel_id")
+    parts = [
+        channel_performance(p, PIPE, period=Q1, channels=[WEB]).table.set_index("channel_id")
+        for p in (opps[:cut], opps[cut:])
+    ]
+    for col in ("won", "lost", "revenue_minor"):
+        added = parts[0][col].add(parts[1][col], fill_value=0)
+        assert added.reindex(whole.index).astype(int).tolist() == whole[col].tolist()
+    assert whole["revenue"].sum() == sum(
+        (o.amount for o in opps if o.stage == "Won" and o.close_date and Q1.contains(o.close_date)),
+        D(0),
+    )
+    shares = whole["share"].dropna()
+    if len(shares):
+        assert shares.sum() == pytest.approx(1.0)
+
+
+@given(deals)
+def test_channel_performance_models_and_frame_agree_on_any_deals(rows):
+    opps = _opps_from(rows)
+    a = channel_performance(opps, PIPE, period=Q1, channels=[RESELLER])
+    b = channel_performance(_frame_of(opps), PIPE, period=Q1, channels=[RESELLER])
+    pd.testing.assert_frame_equal(a.table, b.table)

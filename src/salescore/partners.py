@@ -23,22 +23,34 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import BeforeValidator, Field, model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import DECIMAL_CONTEXT, check_rounding, round_fraction, to_decimal
+from salescore._numeric import (
+    DECIMAL_CONTEXT,
+    check_rounding,
+    floats_to_minor_units,
+    round_fraction,
+    to_decimal,
+    to_fraction,
+    to_minor_units,
+)
 from salescore.calendar import Period
-from salescore.errors import InvalidInputError
+from salescore.errors import CurrencyMismatchError, InvalidInputError
+from salescore.frames import OPPORTUNITIES, empty_failures, partition_frame
+from salescore.models import Channel, Opportunity, Pipeline, StageKind
 from salescore.models._fields import Identifier
 from salescore.money import CurrencyCode, minor_unit
 from salescore.serialization import Result
 
 __all__ = [
     "BackEndRebate",
+    "ChannelPerformance",
     "ClaimDecision",
     "MdfClaim",
     "MdfLine",
@@ -55,6 +67,7 @@ __all__ = [
     "RebateTier",
     "TierChange",
     "VolumeRebate",
+    "channel_performance",
     "mdf_statement",
     "partner_tiers",
     "rebate_statement",
@@ -1252,3 +1265,305 @@ def partner_tiers(
     table["periods_below"] = table["periods_below"].astype(np.int64)
     table["growth"] = table["growth"].astype(np.float64)
     return PartnerTiers(table=table)
+
+
+# --------------------------------------------------------------------------- channels
+_NEVER: Final = np.iinfo(np.int64).max
+_EPOCH: Final = date(1970, 1, 1)
+
+_PERFORMANCE_COLUMNS: Final = (
+    "channel_id",
+    "won",
+    "lost",
+    "revenue",
+    "revenue_minor",
+    "share",
+    "previous_revenue",
+    "previous_revenue_minor",
+    "growth",
+    "win_rate",
+    "average_cycle_days",
+    "partner_commission_rate",
+    "partner_margin",
+    "partner_margin_minor",
+)
+
+
+@dataclass(frozen=True)
+class ChannelPerformance(Result):
+    """Revenue, share, growth, win rate, cycle time and partner margin by channel.
+
+    Parameters
+    ----------
+    period : Period
+        The period measured: deals count by their ``close_date`` in it.
+    previous : Period or None
+        The period growth is measured against, if given.
+    currency : str or None
+        ISO 4217 code of every amount (``None`` when there were no deals).
+    table : pandas.DataFrame
+        One row per channel, sorted by ``channel_id`` (deals without a
+        channel last, with ``channel_id`` ``None``; channels given in
+        ``channels`` without deals too): ``won``, ``lost`` (deals won and
+        lost with a close date in the period [count]); ``revenue`` (won
+        amount [currency], ``Decimal``) and ``revenue_minor``; ``share``
+        (of all channels' revenue [fraction], NaN when there is none);
+        ``previous_revenue`` / ``previous_revenue_minor`` (in ``previous``;
+        ``None`` / ``<NA>`` without it); ``growth`` (``revenue ÷
+        previous_revenue − 1`` [fraction], NaN without a previous revenue);
+        ``win_rate`` (``won ÷ (won + lost)`` [fraction], NaN when none
+        closed); ``average_cycle_days`` (mean days from ``created_on`` to
+        ``close_date`` of the won deals [days], NaN when none); and
+        ``partner_commission_rate`` [fraction], ``partner_margin`` (revenue ×
+        rate, rounded once [currency]) and ``partner_margin_minor``, from the
+        :class:`~salescore.models.Channel` given (NaN / ``None`` / ``<NA>``
+        when the channel has no rate or is not given).
+    revenue : Decimal
+        All channels' revenue [currency].
+    errors : pandas.DataFrame
+        Rows that could not be used (``row``, ``column``, ``value``,
+        ``reason``): failures of the frame contract, unknown stages
+        (``unknown_stage``) and won deals without a close date
+        (``missing_close_date``). Never dropped silently.
+    """
+
+    period: Period
+    previous: Period | None
+    currency: str | None
+    table: pd.DataFrame
+    revenue: Decimal
+    errors: pd.DataFrame
+
+
+def _day_numbers(values: pd.Series[Any]) -> npt.NDArray[np.int64]:
+    days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+    out = days.astype(np.int64)
+    out[np.isnat(days)] = _NEVER
+    return out
+
+
+def _failures(rows: list[tuple[object, str, object, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            name: pd.Series([r[i] for r in rows], dtype=object)
+            for i, name in enumerate(("row", "column", "value", "reason"))
+        }
+    )
+
+
+def _group_sum(codes: npt.NDArray[np.int64], values: npt.NDArray[np.int64], n: int) -> list[int]:
+    """Exact integer sums per code (pandas sums int64 without going through float)."""
+    if not len(codes):
+        return [0] * n
+    sums = pd.Series(values).groupby(codes).sum()
+    out = [0] * n
+    for code, total in zip(sums.index.tolist(), sums.tolist(), strict=True):
+        out[code] = int(total)
+    return out
+
+
+def channel_performance(
+    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    period: Period,
+    previous: Period | None = None,
+    channels: Sequence[Channel] | None = None,
+    rounding: str = ROUND_HALF_EVEN,
+) -> ChannelPerformance:
+    """Channel performance in ``period``: revenue, share, growth, win rate, cycle, margin.
+
+    Parameters
+    ----------
+    opportunities : sequence of Opportunity or pandas.DataFrame
+        Deals in one currency, as models or an
+        :data:`~salescore.frames.OPPORTUNITIES` frame (not mutated). A frame
+        row that fails the contract, names a stage the pipeline does not
+        have, or is won without a close date goes to ``errors``; a model
+        with an unknown stage raises.
+    pipeline : Pipeline
+        Says which stages are won and lost.
+    period : Period
+        The period: deals count by their ``close_date`` in it.
+    previous : Period, optional
+        The period growth is measured against (the quarter before, the same
+        quarter a year ago).
+    channels : sequence of Channel, optional
+        Channels with their ``partner_commission_rate``; each gets a row,
+        with or without deals.
+    rounding : str
+        :mod:`decimal` rounding mode of the partner margin.
+
+    Returns
+    -------
+    ChannelPerformance
+        One row per channel; the counts and ``revenue_minor`` add across
+        partitions of the deals.
+
+    Raises
+    ------
+    CurrencyMismatchError
+        The deals are in more than one currency.
+
+    Examples
+    --------
+    >>> from salescore.models import Channel, Stage
+    >>> pipe = Pipeline(stages=(Stage(name="Open", order=0, probability=0.2),
+    ...     Stage(name="Won", order=1, probability=1, kind="won"),
+    ...     Stage(name="Lost", order=2, probability=0, kind="lost")))
+    >>> df = pd.DataFrame({"id": ["A", "B", "C", "D"], "owner_id": "R1",
+    ...     "amount": [100.0, 60.0, 300.0, 50.0], "currency": "CNY",
+    ...     "stage": ["Won", "Lost", "Won", "Won"], "channel_id": ["web", "web", "tmall", "web"],
+    ...     "created_on": pd.to_datetime(["2026-01-05", "2026-01-09", "2026-02-02", "2025-11-02"]),
+    ...     "close_date": pd.to_datetime(["2026-02-04", "2026-02-10", "2026-03-01", "2025-12-01"])})
+    >>> tmall = Channel(id="tmall", name="Tmall", kind="marketplace", segment="B2C",
+    ...                 partner_commission_rate=0.05)
+    >>> out = channel_performance(df, pipe, period=Period.quarter(2026, 1),
+    ...                           previous=Period.quarter(2025, 4), channels=[tmall])
+    >>> print(out.table[["channel_id", "won", "revenue", "share", "growth", "win_rate",
+    ...     "average_cycle_days", "partner_margin"]].to_string(index=False))
+    channel_id  won revenue  share  growth  win_rate  average_cycle_days partner_margin
+         tmall    1  300.00   0.75     NaN       1.0                27.0          15.00
+           web    1  100.00   0.25     1.0       0.5                30.0           None
+    """
+    rounding = check_rounding(rounding)
+    if not isinstance(period, Period) or (
+        previous is not None and not isinstance(previous, Period)
+    ):
+        raise InvalidInputError(
+            f"period {period!r} and previous {previous!r} must be Period values"
+        )
+    problems: list[tuple[object, str, object, str]] = []
+    if isinstance(opportunities, pd.DataFrame):
+        valid, failures = partition_frame(opportunities, OPPORTUNITIES)
+        stage = valid["stage"].to_numpy(dtype=object)
+        known = set(pipeline.names)
+        unknown = np.array([s not in known for s in stage], dtype=bool)
+        for label, value in zip(valid.index[unknown], stage[unknown], strict=True):
+            problems.append((label, "stage", value, "unknown_stage"))
+        valid = valid[~unknown]
+        stage = stage[~unknown]
+        currencies = sorted(set(valid["currency"].dropna().astype(str).tolist()))
+        labels = valid.index.to_numpy(dtype=object)
+        channel = (
+            valid["channel_id"].astype(object).where(valid["channel_id"].notna(), None)
+            if "channel_id" in valid
+            else pd.Series([None] * len(valid), index=valid.index, dtype=object)
+        ).to_numpy(dtype=object)
+        amounts_float: npt.NDArray[np.float64] | None = valid["amount"].to_numpy(dtype=np.float64)
+        created = _day_numbers(valid["created_on"])
+        closed = (
+            _day_numbers(valid["close_date"])
+            if "close_date" in valid
+            else np.full(len(valid), _NEVER, np.int64)
+        )
+        decimals: list[Decimal] | None = None
+    else:
+        failures = empty_failures()
+        opps = list(opportunities)
+        for o in opps:
+            pipeline.check_stage(o.stage, what=f"opportunity {o.id!r} stage")
+        stage = np.array([o.stage for o in opps], dtype=object)
+        currencies = sorted({o.currency for o in opps})
+        labels = np.arange(len(opps)).astype(object)
+        channel = np.array([o.channel_id for o in opps], dtype=object)
+        created = np.array([(o.created_on - _EPOCH).days for o in opps], dtype=np.int64)
+        closed = np.array(
+            [_NEVER if o.close_date is None else (o.close_date - _EPOCH).days for o in opps],
+            dtype=np.int64,
+        )
+        decimals = [o.amount for o in opps]
+        amounts_float = None
+    if len(currencies) > 1:
+        raise CurrencyMismatchError(
+            f"the deals mix currencies {', '.join(currencies)}; convert them with FxRates "
+            "first or pass one currency at a time"
+        )
+    currency = currencies[0] if currencies else None
+    mu = minor_unit(currency) if currency is not None else 2
+    kind = {s.name: s.kind for s in pipeline}
+    stage_codes, stage_names = pd.factorize(stage)
+    won = np.array([kind[s] is StageKind.WON for s in stage_names], dtype=bool)[stage_codes]
+    lost = np.array([kind[s] is StageKind.LOST for s in stage_names], dtype=bool)[stage_codes]
+    undated = won & (closed == _NEVER)
+    for label in labels[undated]:
+        problems.append((label, "close_date", None, "missing_close_date"))
+    minor = (
+        floats_to_minor_units(amounts_float, mu)
+        if amounts_float is not None
+        else to_minor_units(decimals or [], mu)
+    )
+
+    # Channel codes: sorted ids, the given channels included, missing ids last.
+    rates = {c.id: c.partner_commission_rate for c in channels or ()}
+    present = {c for c in channel.tolist() if c is not None}
+    ids: list[str | None] = sorted(present | set(rates))
+    position = {c: i for i, c in enumerate(ids)}
+    has_none = any(c is None for c in channel.tolist())
+    if has_none:
+        ids.append(None)
+    n = len(ids)
+    codes = np.array([position.get(c, n - 1) for c in channel.tolist()], dtype=np.int64)
+
+    def measured(p: Period) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        s, e = (p.start - _EPOCH).days, (p.end - _EPOCH).days
+        inside = (closed >= s) & (closed < e)
+        return inside & won, inside & lost
+
+    won_in, lost_in = measured(period)
+    won_n = np.bincount(codes[won_in], minlength=n).astype(np.int64)
+    lost_n = np.bincount(codes[lost_in], minlength=n).astype(np.int64)
+    revenue = _group_sum(codes[won_in], minor[won_in], n)
+    cycle = np.bincount(codes[won_in], weights=(closed - created)[won_in], minlength=n)
+    total = sum(revenue)
+    previous_minor: list[int | None] = [None] * n
+    if previous is not None:
+        prev_won, _ = measured(previous)
+        previous_minor = list(_group_sum(codes[prev_won], minor[prev_won], n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.asarray(revenue, dtype=np.float64) / total if total else np.full(n, np.nan)
+        win_rate = np.where(won_n + lost_n > 0, won_n / np.maximum(won_n + lost_n, 1), np.nan)
+        cycle_days = np.where(won_n > 0, cycle / np.maximum(won_n, 1), np.nan)
+    growth = [
+        float("nan") if p is None or p == 0 else float(Fraction(r, p) - 1)
+        for r, p in zip(revenue, previous_minor, strict=True)
+    ]
+    rate_list = [rates.get(c) if c is not None else None for c in ids]
+    margin: list[int | None] = [
+        None if r is None else round_fraction(Fraction(rev) * to_fraction(r), rounding)
+        for rev, r in zip(revenue, rate_list, strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            "channel_id": pd.Series(ids, dtype=object),
+            "won": won_n,
+            "lost": lost_n,
+            "revenue": pd.Series([_money(v, mu) for v in revenue], dtype=object),
+            "revenue_minor": np.asarray(revenue, dtype=np.int64),
+            "share": share,
+            "previous_revenue": pd.Series(
+                [None if v is None else _money(v, mu) for v in previous_minor], dtype=object
+            ),
+            "previous_revenue_minor": pd.array(previous_minor, dtype="Int64"),
+            "growth": np.asarray(growth, dtype=np.float64),
+            "win_rate": np.asarray(win_rate, dtype=np.float64),
+            "average_cycle_days": np.asarray(cycle_days, dtype=np.float64),
+            "partner_commission_rate": np.array(
+                [np.nan if r is None else r for r in rate_list], dtype=np.float64
+            ),
+            "partner_margin": pd.Series(
+                [None if v is None else _money(v, mu) for v in margin], dtype=object
+            ),
+            "partner_margin_minor": pd.array(margin, dtype="Int64"),
+        },
+        columns=list(_PERFORMANCE_COLUMNS),
+    )
+    errors = pd.concat([failures, _failures(problems)], ignore_index=True) if problems else failures
+    return ChannelPerformance(
+        period=period,
+        previous=previous,
+        currency=currency,
+        table=table,
+        revenue=_money(total, mu),
+        errors=errors,
+    )
