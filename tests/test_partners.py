@@ -1,5 +1,5 @@
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -13,6 +13,8 @@ from salescore.errors import CurrencyMismatchError, InvalidInputError, UnknownSt
 from salescore.models import Channel, Opportunity, Pipeline, Stage
 from salescore.partners import (
     BackEndRebate,
+    ChannelClaim,
+    ChannelConflicts,
     ChannelPerformance,
     MdfClaim,
     MdfProgram,
@@ -25,6 +27,7 @@ from salescore.partners import (
     RebateStatement,
     RebateTier,
     VolumeRebate,
+    channel_conflicts,
     channel_performance,
     mdf_statement,
     partner_tiers,
@@ -705,3 +708,261 @@ def test_channel_performance_models_and_frame_agree_on_any_deals(rows):
     a = channel_performance(opps, PIPE, period=Q1, channels=[RESELLER])
     b = channel_performance(_frame_of(opps), PIPE, period=Q1, channels=[RESELLER])
     pd.testing.assert_frame_equal(a.table, b.table)
+
+
+# -- channel conflicts ---------------------------------------------------------------------
+
+
+def _t(day, hour=9):
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
+
+
+def _k(i, item, day, channel=None, rep=None, reg=False, hour=9):
+    return ChannelClaim(
+        claim_id=f"K{i:02d}",
+        item_id=item,
+        channel_id=channel,
+        rep_id=rep,
+        registered_at=_t(day, hour),
+        deal_registration=reg,
+    )
+
+
+CLAIMS = [
+    _k(1, "ACME", 2, rep="R7"),
+    _k(2, "ACME", 5, channel="P1", reg=True),
+    _k(3, "ACME", 6, channel="P2"),
+    _k(4, "ACME", 7, channel="P1"),  # a repeat of P1: counted once
+    _k(5, "GLOBEX", 1, channel="P1"),
+    _k(6, "GLOBEX", 1, channel="P1"),  # one claimant only: no conflict
+    _k(7, "INITECH", 1, channel="P3"),
+    _k(8, "INITECH", 20, rep="R2"),  # 19 days later: outside a 10-day window
+    _k(9, "HOOLI", 3, channel="P2", hour=8),
+    _k(10, "HOOLI", 3, channel="P1", hour=8),  # same moment as K09: tie by claim id
+]
+
+
+def test_channel_conflicts_first_registration_hand_checked():
+    out = channel_conflicts(CLAIMS, window_days=10, rule="first_registration")
+    c = out.conflicts
+    assert c[["item_id", "claimants", "winner_kind", "winner_id"]].values.tolist() == [
+        ["ACME", 3, "direct", "R7"],
+        ["HOOLI", 2, "channel", "P2"],
+    ]
+    assert str(c.loc[1, "reason_en"]) == (
+        "channel P2 registered first (2026-03-03 08:00 UTC, tie broken by claim id), "
+        "before channel P1"
+    )
+    acme = out.claimants[out.claimants["item_id"] == "ACME"]
+    assert acme["claimant_id"].tolist() == ["R7", "P1", "P2"]
+    assert acme["claims"].tolist() == [1, 2, 1]
+    assert acme["winner"].tolist() == [True, False, False]
+    assert acme["share"].tolist() == [1.0, 0.0, 0.0]
+    assert "最先登记" in str(c.loc[0, "reason_zh"])
+
+
+def test_channel_conflicts_window_joins_or_parts_claims():
+    wide = channel_conflicts(CLAIMS, window_days=19, rule="first_registration")
+    assert wide.conflicts["item_id"].tolist() == ["ACME", "HOOLI", "INITECH"]
+    zero = channel_conflicts(CLAIMS, window_days=0, rule="first_registration")
+    assert zero.conflicts["item_id"].tolist() == ["HOOLI"]
+
+
+def test_channel_conflicts_deal_registration_wins_hand_checked():
+    out = channel_conflicts(CLAIMS, window_days=10, rule="deal_registration_wins")
+    c = out.conflicts.set_index("item_id")
+    assert c.loc["ACME", "winner_id"] == "P1"
+    assert str(c.loc["ACME", "reason_en"]) == (
+        "channel P1 holds a deal registration (2026-03-05 09:00 UTC): it beats "
+        "direct rep R7, channel P2"
+    )
+    assert "已报备商机" in str(c.loc["ACME", "reason_zh"])
+    # HOOLI: nobody registered, so the earliest claim wins
+    assert c.loc["HOOLI", "winner_id"] == "P2"
+    assert str(c.loc["HOOLI", "reason_en"]).startswith("no claimant holds a deal registration;")
+    assert str(c.loc["HOOLI", "reason_zh"]).startswith("无人报备商机；")
+
+
+def test_channel_conflicts_split_hand_checked():
+    out = channel_conflicts(
+        CLAIMS,
+        window_days=10,
+        rule="split",
+        amounts={"ACME": "100.00", "HOOLI": D("0.01")},
+        currency="CNY",
+    )
+    acme = out.claimants[out.claimants["item_id"] == "ACME"]
+    assert acme["amount"].tolist() == [D("33.34"), D("33.33"), D("33.33")]
+    assert acme["share"].tolist() == pytest.approx([1 / 3] * 3)
+    assert acme["winner"].all()
+    hooli = out.claimants[out.claimants["item_id"] == "HOOLI"]
+    assert hooli["amount_minor"].tolist() == [1, 0]
+    assert out.conflicts["winner_id"].isna().all()
+    assert out.conflicts["amount"].tolist() == [D("100.00"), D("0.01")]
+    assert str(out.conflicts.loc[0, "reason_zh"]).startswith("3 方平分")
+    winner_takes_all = channel_conflicts(
+        CLAIMS, window_days=10, rule="first_registration", amounts={"ACME": 70}, currency="JPY"
+    )
+    assert winner_takes_all.claimants["amount"].tolist()[:3] == [D(70), D(0), D(0)]
+    assert winner_takes_all.claimants["amount"].tolist()[3:] == [None, None]  # no HOOLI amount
+
+
+def test_channel_conflicts_reads_a_frame_and_reports_bad_rows():
+    df = pd.DataFrame(
+        {
+            "claim_id": ["K1", "K2", "K3", "K4", "K5"],
+            "item_id": ["ACME", "ACME", "ACME", "ACME", "ACME"],
+            "channel_id": ["P1", None, "P2", "P3", None],
+            "rep_id": [None, "R1", "R9", None, "R4"],
+            "registered_at": pd.to_datetime(
+                ["2026-03-02", "2026-03-01", "2026-03-03", "2026-03-04", "2026-03-05"], utc=True
+            ),
+            "deal_registration": [True, None, False, False, True],
+        },
+        index=[10, 11, 12, 13, 14],
+    )
+    out = channel_conflicts(df, window_days=30, rule="deal_registration_wins")
+    assert sorted(zip(out.errors["row"], out.errors["reason"], strict=True)) == [
+        (12, "one_claimant_required"),
+        (14, "registration_needs_channel"),
+    ]
+    assert out.conflicts["winner_id"].tolist() == ["P1"]
+    assert out.claimants["claimant_id"].tolist() == ["R1", "P1", "P3"]
+    models = [
+        _k(1, "ACME", 2, channel="P1", reg=True),
+        _k(2, "ACME", 1, rep="R1"),
+        _k(4, "ACME", 4, channel="P3"),
+    ]
+    same = channel_conflicts(models, window_days=30, rule="deal_registration_wins")
+    assert same.conflicts["winner_id"].tolist() == ["P1"]
+    bare = channel_conflicts(
+        df.drop(columns=["deal_registration", "rep_id"]).iloc[[0, 2]],
+        window_days=30,
+        rule="deal_registration_wins",
+    )
+    assert bare.conflicts["winner_id"].tolist() == ["P1"]  # no registrations: first wins
+    lone = channel_conflicts(
+        df.drop(columns="channel_id").iloc[[1, 2]], window_days=30, rule="split"
+    )
+    assert lone.conflicts.empty  # two direct reps: not a channel conflict
+
+
+def test_channel_conflicts_rejects_bad_input():
+    with pytest.raises(InvalidInputError, match="rule 'loudest'"):
+        channel_conflicts(CLAIMS, window_days=1, rule="loudest")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="window_days -1"):
+        channel_conflicts(CLAIMS, window_days=-1, rule="split")
+    with pytest.raises(InvalidInputError, match="without a currency"):
+        channel_conflicts(CLAIMS, window_days=1, rule="split", amounts={"ACME": 1})
+    with pytest.raises(InvalidInputError, match="decimal places"):
+        channel_conflicts(
+            CLAIMS, window_days=10, rule="split", amounts={"ACME": "0.001"}, currency="CNY"
+        )
+    with pytest.raises(InvalidInputError, match="more than once"):
+        channel_conflicts([CLAIMS[0], CLAIMS[0]], window_days=1, rule="split")
+    with pytest.raises(InvalidInputError, match="ChannelClaim"):
+        channel_conflicts(["K1"], window_days=1, rule="split")  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="exactly one"):
+        ChannelClaim(claim_id="K", item_id="A", registered_at=_t(1))
+    with pytest.raises(InvalidInputError, match="only a channel"):
+        ChannelClaim(
+            claim_id="K", item_id="A", rep_id="R", registered_at=_t(1), deal_registration=True
+        )
+    assert ChannelClaim(claim_id="K", item_id="A", rep_id="R", registered_at=_t(1)).claimant == (
+        "direct",
+        "R",
+    )
+
+
+def test_channel_conflicts_without_conflicts():
+    out = channel_conflicts(CLAIMS[4:6], window_days=10, rule="split")
+    assert out.conflicts.empty and out.claimants.empty
+    assert channel_conflicts([], window_days=10, rule="split").conflicts.empty
+
+
+def test_channel_conflicts_round_trips_through_json():
+    out = channel_conflicts(
+        CLAIMS, window_days=10, rule="split", amounts={"ACME": 10}, currency="CNY"
+    )
+    back = _round_trip(out)
+    assert isinstance(back, ChannelConflicts)
+    pd.testing.assert_frame_equal(back.claimants, out.claimants, check_dtype=False)
+    pd.testing.assert_frame_equal(back.conflicts, out.conflicts, check_dtype=False)
+
+
+claim_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B", "C"]),
+        st.sampled_from([("channel", "P1"), ("channel", "P2"), ("direct", "R1"), ("direct", "R2")]),
+        st.integers(1, 28),
+        st.booleans(),
+    ),
+    max_size=20,
+)
+
+
+@given(
+    claim_rows,
+    st.integers(0, 30),
+    st.sampled_from(["first_registration", "deal_registration_wins", "split"]),
+    st.decimals(min_value=0, max_value=10**6, places=2),
+)
+def test_channel_conflicts_assign_each_item_once(rows, window, rule, amount):
+    claims = [
+        ChannelClaim(
+            claim_id=f"K{i}",
+            item_id=item,
+            channel_id=who if kind == "channel" else None,
+            rep_id=who if kind == "direct" else None,
+            registered_at=_t(day),
+            deal_registration=reg and kind == "channel",
+        )
+        for i, (item, (kind, who), day, reg) in enumerate(rows)
+    ]
+    out = channel_conflicts(
+        claims, window_days=window, rule=rule, amounts=dict.fromkeys("ABC", amount), currency="CNY"
+    )
+    for cid, part in out.claimants.groupby("conflict_id"):
+        assert len(part) >= 2 and part["claimant_id"].is_unique
+        assert (part["claimant_kind"] == "channel").any()
+        assert part["share"].sum() == pytest.approx(1.0)
+        assert sum(part["amount"]) == amount
+        if rule == "split":
+            assert part["winner"].all()
+            assert part["amount_minor"].max() - part["amount_minor"].min() <= 1
+        else:
+            assert part["winner"].sum() == 1
+            winner = part[part["winner"]].iloc[0]
+            row = out.conflicts[out.conflicts["conflict_id"] == cid].iloc[0]
+            assert (winner["claimant_kind"], winner["claimant_id"]) == (
+                row["winner_kind"],
+                row["winner_id"],
+            )
+            if rule == "deal_registration_wins" and part["deal_registration"].any():
+                assert winner["deal_registration"]
+            if rule == "first_registration":
+                assert winner["registered_at"] == part["registered_at"].min()
+    # two claimants (one a channel) on an item at the same moment are always in one conflict
+    seen = {
+        (r.item_id, r.claimant_kind, r.claimant_id, r.registered_at)
+        for r in out.claimants.itertuples()
+    }
+    for c1 in claims:
+        for c2 in claims:
+            if (
+                c1.item_id == c2.item_id
+                and c1.registered_at == c2.registered_at
+                and c1.claimant != c2.claimant
+                and "channel" in (c1.claimant[0], c2.claimant[0])
+            ):
+                firsts = [
+                    c
+                    for c in claims
+                    if c.item_id == c1.item_id
+                    and c.claimant == c1.claimant
+                    and c.registered_at <= c1.registered_at
+                ]
+                if firsts == [c1]:  # c1 is its claimant's first claim on the item
+                    assert (c1.item_id, *c1.claimant, pd.Timestamp(c1.registered_at)) in seen
+    assert out.conflicts["conflict_id"].is_unique
+    assert out.claimants["claims"].sum() <= len(claims)
