@@ -2,6 +2,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,7 +57,9 @@ def _volume_rebate(mode, rates=("0.01", "0.02", "0.04")):
 
 
 def _round_trip(result):
-    return type(result).from_dict(json.loads(json.dumps(result.to_dict())))
+    data = json.loads(json.dumps(result.to_dict()))
+    jsonschema.validate(data, type(result).json_schema())
+    return type(result).from_dict(data)
 
 
 # -- volume rebates ------------------------------------------------------------------------

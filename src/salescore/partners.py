@@ -775,8 +775,11 @@ def mdf_statement(
     >>> st = mdf_statement(mdf, "P1", sales, claims, Period.quarter(2026, 1))
     >>> st.accrued, st.approved, st.refused, st.carried
     (Decimal('2400.00'), Decimal('2400.00'), Decimal('400.00'), Decimal('0.00'))
-    >>> st.claims[1].reason_en
-    'claim C2 of 1000.00 above the balance 600.00: 600.00 approved, 400.00 refused'
+    >>> accrual, decision = st.lines[0], st.claims[1]
+    >>> accrual.reason_en
+    'revenue 120000 at 2%: 2400.00 accrued'
+    >>> decision.status, decision.reason_en
+    ('partial', 'claim C2 of 1000.00 above the balance 600.00: 600.00 approved, 400.00 refused')
     """
     rounding = check_rounding(rounding)
     currency = program.currency
@@ -1167,7 +1170,8 @@ def partner_tiers(
     ...                               PartnerTier(name="Gold", min_revenue=500000)])
     >>> hist = [PartnerPeriod(partner_id="P1", period=Period.quarter(2026, q), revenue=r)
     ...         for q, r in [(1, 600000), (2, 300000), (3, 200000), (4, 700000)]]
-    >>> out = partner_tiers(rule, hist).table
+    >>> tiers = partner_tiers(rule, hist)
+    >>> out = tiers.table
     >>> out[["period", "qualified", "tier", "change"]]
         period qualified    tier    change
     0  2026-Q1      Gold    Gold       new
