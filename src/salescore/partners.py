@@ -1454,7 +1454,8 @@ def channel_performance(
         valid, failures = partition_frame(opportunities, OPPORTUNITIES)
         stage = valid["stage"].to_numpy(dtype=object)
         known = set(pipeline.names)
-        unknown = np.array([s not in known for s in stage], dtype=bool)
+        stage_codes, stage_values = pd.factorize(stage)
+        unknown = np.array([v not in known for v in stage_values], dtype=bool)[stage_codes]
         for label, value in zip(valid.index[unknown], stage[unknown], strict=True):
             problems.append((label, "stage", value, "unknown_stage"))
         valid = valid[~unknown]
@@ -1512,14 +1513,14 @@ def channel_performance(
 
     # Channel codes: sorted ids, the given channels included, missing ids last.
     rates = {c.id: c.partner_commission_rate for c in channels or ()}
-    present = {c for c in channel.tolist() if c is not None}
-    ids: list[str | None] = sorted(present | set(rates))
-    position = {c: i for i, c in enumerate(ids)}
-    has_none = any(c is None for c in channel.tolist())
-    if has_none:
-        ids.append(None)
+    channel_codes, channel_values = pd.factorize(channel, use_na_sentinel=True)
+    present = {str(c) for c in channel_values}
+    named = sorted(present | set(rates))
+    position = {c: i for i, c in enumerate(named)}
+    ids: list[str | None] = [*named, None] if (channel_codes < 0).any() else list(named)
     n = len(ids)
-    codes = np.array([position.get(c, n - 1) for c in channel.tolist()], dtype=np.int64)
+    lookup = np.array([position[str(c)] for c in channel_values] + [n - 1], dtype=np.int64)
+    codes = lookup[channel_codes]  # code -1 (no channel) takes the last entry
 
     def measured(p: Period) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
         s, e = (p.start - _EPOCH).days, (p.end - _EPOCH).days
