@@ -1,3 +1,4 @@
+import decimal
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -969,3 +970,26 @@ def test_channel_conflicts_assign_each_item_once(rows, window, rule, amount):
                     assert (c1.item_id, *c1.claimant, pd.Timestamp(c1.registered_at)) in seen
     assert out.conflicts["conflict_id"].is_unique
     assert out.claimants["claims"].sum() <= len(claims)
+
+
+def test_rebate_statement_ignores_the_callers_decimal_context():
+    sales = [_sale(1, "123456789.99"), _sale(2, "98765432.11")]
+    be = BackEndRebate(
+        name="BE", currency="CNY", rate="0.0375", growth_threshold="0.125", baselines={"P1": 1}
+    )
+    expected = [
+        rebate_statement(_volume_rebate("marginal"), "P1", sales, Q1),
+        rebate_statement(be, "P1", sales, Q1),
+        mdf_statement(MDF, "P1", sales, [_claim(1, "4999.99")], Q1),
+    ]
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        ctx.traps[decimal.Inexact] = True
+        again = [
+            rebate_statement(_volume_rebate("marginal"), "P1", sales, Q1),
+            rebate_statement(be, "P1", sales, Q1),
+            mdf_statement(MDF, "P1", sales, [_claim(1, "4999.99")], Q1),
+        ]
+    assert again == expected
+    # 500 + 3000 + (222222222.10 - 200000) x 4 % = 3500 + 8880888.884
+    assert expected[0].total == D("8884388.88")

@@ -34,6 +34,7 @@ from salescore._base import FrozenModel
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
+    exact_decimals,
     floats_to_minor_units,
     largest_remainder,
     round_fraction,
@@ -579,6 +580,7 @@ def _partner_sales(
     return count, volume
 
 
+@exact_decimals
 def rebate_statement(
     program: VolumeRebate | BackEndRebate,
     partner_id: str,
@@ -721,6 +723,7 @@ def rebate_statement(
     )
 
 
+@exact_decimals
 def mdf_statement(
     program: MdfProgram,
     partner_id: str,
@@ -1142,6 +1145,7 @@ def _history(history: Sequence[PartnerPeriod] | pd.DataFrame) -> list[PartnerPer
     return out
 
 
+@exact_decimals
 def partner_tiers(
     rule: PartnerTierRule, history: Sequence[PartnerPeriod] | pd.DataFrame
 ) -> PartnerTiers:
@@ -1378,6 +1382,7 @@ def _group_sum(codes: npt.NDArray[np.int64], values: npt.NDArray[np.int64], n: i
     return out
 
 
+@exact_decimals
 def channel_performance(
     opportunities: Sequence[Opportunity] | pd.DataFrame,
     pipeline: Pipeline,
@@ -1789,6 +1794,7 @@ def _label(kind: str, who: str) -> tuple[str, str]:
     )
 
 
+@exact_decimals
 def channel_conflicts(
     claims: Sequence[ChannelClaim] | pd.DataFrame,
     *,
