@@ -992,4 +992,4 @@ def test_rebate_statement_ignores_the_callers_decimal_context():
         ]
     assert again == expected
     # 500 + 3000 + (222222222.10 - 200000) x 4 % = 3500 + 8880888.884
-    assert expected[0].total == D("8884388.88")
+    assert rebate_statement(_volume_rebate("marginal"), "P1", sales, Q1).total == D("8884388.88")
