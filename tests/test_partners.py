@@ -26,6 +26,7 @@ from salescore.partners import (
     PartnerTier,
     PartnerTierRule,
     PartnerTiers,
+    RebateFrames,
     RebateStatement,
     RebateTier,
     VolumeRebate,
@@ -33,6 +34,7 @@ from salescore.partners import (
     channel_performance,
     mdf_statement,
     partner_tiers,
+    rebate_frame,
     rebate_statement,
 )
 
@@ -993,3 +995,82 @@ def test_rebate_statement_ignores_the_callers_decimal_context():
     assert again == expected
     # 500 + 3000 + (222222222.10 - 200000) x 4 % = 3500 + 8880888.884
     assert rebate_statement(_volume_rebate("marginal"), "P1", sales, Q1).total == D("8884388.88")
+
+
+# -- rebates in bulk -----------------------------------------------------------------------
+
+
+def _sales_frame(sales):
+    return pd.DataFrame(
+        {
+            "deal_id": [s.deal_id for s in sales],
+            "partner_id": [s.partner_id for s in sales],
+            "sold_on": pd.to_datetime([s.sold_on for s in sales]),
+            "amount": [float(s.amount) for s in sales],
+        }
+    )
+
+
+bulk_sales = st.lists(
+    st.tuples(
+        st.sampled_from(["P1", "P2", "P3"]),
+        st.decimals(min_value=0, max_value=10**6, places=2),
+        st.integers(0, 120),
+    ),
+    max_size=20,
+)
+
+
+@given(bulk_sales, rates, st.sampled_from(["marginal", "retroactive", "back_end"]))
+def test_rebate_frame_agrees_with_rebate_statement(rows, rates_, mode):
+    sales = [
+        _sale(i, amount, partner=p, on=date(2026, 1, 1) + pd.Timedelta(days=d).to_pytimedelta())
+        for i, (p, amount, d) in enumerate(rows)
+    ]
+    program: VolumeRebate | BackEndRebate = (
+        BackEndRebate(
+            name="BE",
+            currency="CNY",
+            rate=rates_[0],
+            growth_threshold="0.05",
+            baselines={"P1": 1000, "P2": 0, "P3": "250000.50"},
+        )
+        if mode == "back_end"
+        else _rebate_from(rates_, mode)
+    )
+    frames = rebate_frame(program, _sales_frame(sales), Q1)
+    in_q1 = {s.partner_id for s in sales if Q1.contains(s.sold_on)}
+    assert frames.totals["partner_id"].tolist() == sorted(in_q1)
+    for r in frames.totals.itertuples():
+        one = rebate_statement(program, str(r.partner_id), sales, Q1)
+        got: tuple[object, ...] = (r.sales, r.volume, r.total, r.threshold)
+        assert got == (one.sales, one.volume, one.total, one.threshold)
+        mine = frames.lines[frames.lines["partner_id"] == r.partner_id]
+        assert mine["amount"].tolist() == [ln.amount for ln in one.lines]
+        assert sum(mine["amount"]) == r.total
+        assert mine["amount_minor"].sum() == r.total_minor
+    assert frames.errors.empty
+
+
+def test_rebate_frame_reports_bad_rows_and_missing_baselines():
+    df = _sales_frame([_sale(1, "100"), _sale(2, "50", partner="P9"), _sale(3, "10")])
+    df.loc[2, "amount"] = -10.0
+    be = BackEndRebate(name="BE", currency="CNY", rate="0.1", baselines={"P1": 0})
+    frames = rebate_frame(be, df, Q1)
+    assert sorted(zip(frames.errors["row"], frames.errors["reason"], strict=True)) == [
+        (1, "no_baseline"),
+        (2, "negative"),
+    ]
+    assert frames.totals[["partner_id", "volume", "total"]].values.tolist() == [
+        ["P1", D("100.00"), D("10.00")]
+    ]
+    empty = rebate_frame(_volume_rebate("marginal"), df.iloc[:0], Q1)
+    assert empty.totals.empty and empty.lines.empty
+
+
+def test_rebate_frame_round_trips_through_json():
+    frames = rebate_frame(_volume_rebate("marginal"), _sales_frame([_sale(1, "250000.55")]), Q1)
+    back = _round_trip(frames)
+    assert isinstance(back, RebateFrames)
+    pd.testing.assert_frame_equal(back.totals, frames.totals, check_dtype=False)
+    pd.testing.assert_frame_equal(back.lines, frames.lines, check_dtype=False)

@@ -72,6 +72,8 @@ __all__ = [
     "PartnerTier",
     "PartnerTierRule",
     "PartnerTiers",
+    "PARTNER_SALES",
+    "RebateFrames",
     "RebateLine",
     "RebateMode",
     "RebateStatement",
@@ -83,6 +85,7 @@ __all__ = [
     "channel_performance",
     "mdf_statement",
     "partner_tiers",
+    "rebate_frame",
     "rebate_statement",
 ]
 
@@ -580,6 +583,93 @@ def _partner_sales(
     return count, volume
 
 
+_Part = tuple[str, int, Decimal, Decimal, str, str]
+
+
+def _rebate_parts(
+    program: VolumeRebate | BackEndRebate, partner_id: str, volume: Decimal, period: Period
+) -> tuple[list[_Part], Decimal | None, date]:
+    """The kernel of both rebate paths: the explained slices of one partner's volume."""
+    parts: list[_Part] = []
+    threshold: Decimal | None = None
+    payable_on = period.end
+    if isinstance(program, VolumeRebate):
+        if program.mode == "marginal":
+            for i, tier in enumerate(program.tiers, start=1):
+                if volume <= tier.lower and not (i == 1 and volume == 0):
+                    break
+                top = volume if tier.upper is None else min(volume, tier.upper)
+                base = top - tier.lower
+                en = f"volume {tier.lower} to {top} at {_pct(tier.rate)}"
+                zh = f"销量 {tier.lower} 至 {top} 部分按 {_pct(tier.rate)} 返利"
+                parts.append(("tier", i, base, tier.rate, en, zh))
+        else:
+            i = program.tier_at(volume)
+            rate = program.tiers[i - 1].rate if i else Decimal(0)
+            if i:
+                tier = program.tiers[i - 1]
+                upper = "" if tier.upper is None else f" to {tier.upper}"
+                en = (
+                    f"volume {volume} reaches tier {i} (from {tier.lower}{upper}): "
+                    f"all at {_pct(rate)}"
+                )
+                zh = f"销量 {volume} 达到第 {i} 档（{tier.lower} 起），全部按 {_pct(rate)} 返利"
+            else:
+                en = f"volume {volume} is above the top tier's {program.tiers[-1].upper}: no rate"
+                zh = f"销量 {volume} 超出最高档上限 {program.tiers[-1].upper}，无返利率"
+            parts.append(("tier", i, volume, rate, en, zh))
+    else:
+        if partner_id not in program.baselines:
+            raise InvalidInputError(
+                f"back-end rebate {program.name!r} has no baseline for partner {partner_id!r}; "
+                f"baselines are given for {sorted(program.baselines)}"
+            )
+        baseline = program.baselines[partner_id]
+        threshold = baseline * (1 + program.growth_threshold)
+        above = max(Decimal(0), volume - threshold)
+        payable_on = period.end + timedelta(days=program.pay_after_days)
+        growth = _pct(program.growth_threshold)
+        if above > 0:
+            en = (
+                f"volume {volume} is {above} above the threshold {threshold} "
+                f"(baseline {baseline} + {growth}): {above} at {_pct(program.rate)}"
+            )
+            zh = (
+                f"销量 {volume} 超过门槛 {threshold}（基准 {baseline} 增长 {growth}）"
+                f" {above}，按 {_pct(program.rate)} 返利"
+            )
+        else:
+            en = (
+                f"volume {volume} does not exceed the threshold {threshold} "
+                f"(baseline {baseline} + {growth}): no back-end rebate"
+            )
+            zh = f"销量 {volume} 未超过门槛 {threshold}（基准 {baseline} 增长 {growth}），无后返"
+        parts.append(("back_end", 0, above, program.rate, en, zh))
+    return parts, threshold, payable_on
+
+
+def _rebate_lines(
+    parts: list[_Part], mu: int, rounding: str
+) -> tuple[tuple[RebateLine, ...], list[int]]:
+    """The lines of the slices, rounded on their running total, and their minor units."""
+    exact = [Fraction(base) * Fraction(rate) for _, _, base, rate, _, _ in parts]
+    minors = _cumulative_round(exact, mu, rounding)
+    lines = tuple(
+        RebateLine(
+            kind=kind,
+            tier=tier_no,
+            base=base,
+            rate=rate,
+            exact_amount=base * rate,
+            amount=_money(m, mu),
+            reason_en=f"{en}: {_money(m, mu)}",
+            reason_zh=f"{zh}：{_money(m, mu)}",
+        )
+        for (kind, tier_no, base, rate, en, zh), m in zip(parts, minors, strict=True)
+    )
+    return lines, minors
+
+
 @exact_decimals
 def rebate_statement(
     program: VolumeRebate | BackEndRebate,
@@ -639,76 +729,8 @@ def rebate_statement(
     currency = program.currency
     mu = minor_unit(currency)
     count, volume = _partner_sales(sales, partner_id, period, currency)
-    parts: list[tuple[str, int, Decimal, Decimal, str, str]] = []
-    threshold: Decimal | None = None
-    payable_on = period.end
-    if isinstance(program, VolumeRebate):
-        if program.mode == "marginal":
-            for i, tier in enumerate(program.tiers, start=1):
-                if volume <= tier.lower and not (i == 1 and volume == 0):
-                    break
-                top = volume if tier.upper is None else min(volume, tier.upper)
-                base = top - tier.lower
-                en = f"volume {tier.lower} to {top} at {_pct(tier.rate)}"
-                zh = f"销量 {tier.lower} 至 {top} 部分按 {_pct(tier.rate)} 返利"
-                parts.append(("tier", i, base, tier.rate, en, zh))
-        else:
-            i = program.tier_at(volume)
-            rate = program.tiers[i - 1].rate if i else Decimal(0)
-            if i:
-                tier = program.tiers[i - 1]
-                upper = "" if tier.upper is None else f" to {tier.upper}"
-                en = (
-                    f"volume {volume} reaches tier {i} (from {tier.lower}{upper}): "
-                    f"all at {_pct(rate)}"
-                )
-                zh = f"销量 {volume} 达到第 {i} 档（{tier.lower} 起），全部按 {_pct(rate)} 返利"
-            else:
-                en = f"volume {volume} is above the top tier's {program.tiers[-1].upper}: no rate"
-                zh = f"销量 {volume} 超出最高档上限 {program.tiers[-1].upper}，无返利率"
-            parts.append(("tier", i, volume, rate, en, zh))
-    else:
-        if partner_id not in program.baselines:
-            raise InvalidInputError(
-                f"back-end rebate {program.name!r} has no baseline for partner {partner_id!r}; "
-                f"baselines are given for {sorted(program.baselines)}"
-            )
-        baseline = program.baselines[partner_id]
-        threshold = baseline * (1 + program.growth_threshold)
-        above = max(Decimal(0), volume - threshold)
-        payable_on = period.end + timedelta(days=program.pay_after_days)
-        growth = _pct(program.growth_threshold)
-        if above > 0:
-            en = (
-                f"volume {volume} is {above} above the threshold {threshold} "
-                f"(baseline {baseline} + {growth}): {above} at {_pct(program.rate)}"
-            )
-            zh = (
-                f"销量 {volume} 超过门槛 {threshold}（基准 {baseline} 增长 {growth}）"
-                f" {above}，按 {_pct(program.rate)} 返利"
-            )
-        else:
-            en = (
-                f"volume {volume} does not exceed the threshold {threshold} "
-                f"(baseline {baseline} + {growth}): no back-end rebate"
-            )
-            zh = f"销量 {volume} 未超过门槛 {threshold}（基准 {baseline} 增长 {growth}），无后返"
-        parts.append(("back_end", 0, above, program.rate, en, zh))
-    exact = [Fraction(base) * Fraction(rate) for _, _, base, rate, _, _ in parts]
-    minors = _cumulative_round(exact, mu, rounding)
-    lines = tuple(
-        RebateLine(
-            kind=kind,
-            tier=tier_no,
-            base=base,
-            rate=rate,
-            exact_amount=base * rate,
-            amount=_money(m, mu),
-            reason_en=f"{en}: {_money(m, mu)}",
-            reason_zh=f"{zh}：{_money(m, mu)}",
-        )
-        for (kind, tier_no, base, rate, en, zh), m in zip(parts, minors, strict=True)
-    )
+    parts, threshold, payable_on = _rebate_parts(program, partner_id, volume, period)
+    lines, minors = _rebate_lines(parts, mu, rounding)
     return RebateStatement(
         program=program.name,
         partner_id=partner_id,
@@ -720,6 +742,200 @@ def rebate_statement(
         lines=lines,
         total=_money(sum(minors), mu),
         payable_on=payable_on,
+    )
+
+
+#: Partner sales, one per row (see :class:`PartnerSale`): the bulk input of
+#: :func:`rebate_frame`.
+PARTNER_SALES: Final = FrameContract(
+    "partner_sales",
+    (
+        Column("deal_id", "string", nonblank=True, description="the deal or order"),
+        Column("partner_id", "string", nonblank=True, description="the partner that sold it"),
+        Column("sold_on", "date", description="the booking date"),
+        Column("amount", "float", non_negative=True, description="net revenue [currency]"),
+    ),
+    (),
+    "one sale per row, in the programme's currency",
+)
+
+
+@dataclass(frozen=True)
+class RebateFrames(Result):
+    """The rebates of every partner of a sales frame under one programme.
+
+    Parameters
+    ----------
+    program : str
+        The programme's name.
+    period : Period
+        The period measured.
+    currency : str
+        ISO 4217 code of every amount.
+    totals : pandas.DataFrame
+        One row per partner with sales in the period, by ``partner_id``:
+        ``sales`` [count], ``volume`` [currency, Decimal], ``threshold``
+        (back-end rebates; ``None`` otherwise), ``total`` [currency,
+        Decimal], ``total_minor`` and ``payable_on``; the same numbers as
+        :func:`rebate_statement` for each partner.
+    lines : pandas.DataFrame
+        The statements' lines, with ``partner_id`` first and
+        ``amount_minor`` beside ``amount``; per partner they add up to ``total``.
+    errors : pandas.DataFrame
+        Rows that could not be used (``row``, ``column``, ``value``,
+        ``reason``): contract failures, and sales of partners without a
+        back-end baseline (``no_baseline``).
+    """
+
+    program: str
+    period: Period
+    currency: str
+    totals: pd.DataFrame
+    lines: pd.DataFrame
+    errors: pd.DataFrame
+
+
+@exact_decimals
+def rebate_frame(
+    program: VolumeRebate | BackEndRebate,
+    sales: pd.DataFrame,
+    period: Period,
+    *,
+    rounding: str = ROUND_HALF_EVEN,
+) -> RebateFrames:
+    """Every partner's rebate for ``period`` from a frame of sales (the bulk twin).
+
+    Volumes are summed per partner exactly, in minor units, then each runs
+    through the same kernel as :func:`rebate_statement`.
+
+    Parameters
+    ----------
+    program : VolumeRebate or BackEndRebate
+        The programme.
+    sales : pandas.DataFrame
+        Sales under :data:`PARTNER_SALES` (not mutated); rows with
+        ``sold_on`` outside ``period`` are not counted.
+    period : Period
+        The period measured.
+    rounding : str
+        :mod:`decimal` rounding mode, as in :func:`rebate_statement`.
+
+    Returns
+    -------
+    RebateFrames
+        Totals and lines per partner, and the rows that could not be used.
+
+    Examples
+    --------
+    >>> vr = VolumeRebate(name="VR", currency="CNY", mode="retroactive",
+    ...                   tiers=[RebateTier(lower=0, upper=100000, rate="0.01"),
+    ...                          RebateTier(lower=100000, rate="0.03")])
+    >>> df = pd.DataFrame({"deal_id": ["D1", "D2", "D3", "D4"],
+    ...                    "partner_id": ["P1", "P1", "P2", "P2"],
+    ...                    "sold_on": pd.to_datetime(["2026-01-09", "2026-02-09",
+    ...                                               "2026-03-01", "2026-04-01"]),
+    ...                    "amount": [80000.0, 70000.5, 5000.0, 9.0]})
+    >>> frames = rebate_frame(vr, df, Period.quarter(2026, 1))
+    >>> frames.totals[["partner_id", "sales", "volume", "total"]]
+      partner_id  sales     volume    total
+    0         P1      2  150000.50  4500.02
+    1         P2      1    5000.00    50.00
+    """
+    rounding = check_rounding(rounding)
+    currency = program.currency
+    mu = minor_unit(currency)
+    valid, failures = partition_frame(sales, PARTNER_SALES)
+    problems: list[tuple[object, str, object, str]] = []
+    sold = _day_numbers(valid["sold_on"])
+    start, end = (period.start - _EPOCH).days, (period.end - _EPOCH).days
+    inside = (sold >= start) & (sold < end)
+    partner = valid["partner_id"].astype(str).to_numpy(dtype=object)
+    if isinstance(program, BackEndRebate):
+        unknown = np.array([p not in program.baselines for p in partner], dtype=bool)
+        for label, value in zip(
+            valid.index[unknown & inside], partner[unknown & inside], strict=True
+        ):
+            problems.append((label, "partner_id", value, "no_baseline"))
+        inside &= ~unknown
+    minor = floats_to_minor_units(valid["amount"].to_numpy(dtype=np.float64), mu)
+    codes, names = pd.factorize(partner[inside], sort=True)
+    k = len(names)
+    volumes = _group_sum(codes.astype(np.int64), minor[inside], k)
+    counts = np.bincount(codes, minlength=k).astype(np.int64)
+    total_rows: list[dict[str, object]] = []
+    line_rows: list[dict[str, object]] = []
+    for j, pid in enumerate(str(n) for n in names):
+        volume = _money(volumes[j], mu)
+        parts, threshold, payable_on = _rebate_parts(program, pid, volume, period)
+        lines, minors = _rebate_lines(parts, mu, rounding)
+        total_rows.append(
+            {
+                "partner_id": pid,
+                "sales": int(counts[j]),
+                "volume": volume,
+                "threshold": threshold,
+                "total": _money(sum(minors), mu),
+                "total_minor": sum(minors),
+                "payable_on": payable_on,
+            }
+        )
+        for line, m in zip(lines, minors, strict=True):
+            line_rows.append(
+                {
+                    "partner_id": pid,
+                    "kind": line.kind,
+                    "tier": line.tier,
+                    "base": line.base,
+                    "rate": line.rate,
+                    "exact_amount": line.exact_amount,
+                    "amount": line.amount,
+                    "amount_minor": m,
+                    "reason_en": line.reason_en,
+                    "reason_zh": line.reason_zh,
+                }
+            )
+    totals = pd.DataFrame(
+        total_rows,
+        columns=[
+            "partner_id",
+            "sales",
+            "volume",
+            "threshold",
+            "total",
+            "total_minor",
+            "payable_on",
+        ],
+    )
+    lines_frame = pd.DataFrame(
+        line_rows,
+        columns=[
+            "partner_id",
+            "kind",
+            "tier",
+            "base",
+            "rate",
+            "exact_amount",
+            "amount",
+            "amount_minor",
+            "reason_en",
+            "reason_zh",
+        ],
+    )
+    for table, ints in (
+        (totals, ("sales", "total_minor")),
+        (lines_frame, ("tier", "amount_minor")),
+    ):
+        for col in ints:
+            table[col] = table[col].astype(np.int64)
+    totals["threshold"] = totals["threshold"].astype(object)
+    errors = pd.concat([failures, _failures(problems)], ignore_index=True) if problems else failures
+    return RebateFrames(
+        program=program.name,
+        period=period,
+        currency=currency,
+        totals=totals,
+        lines=lines_frame,
+        errors=errors,
     )
 
 
