@@ -870,6 +870,10 @@ def test_channel_conflicts_rejects_bad_input():
         channel_conflicts(["K1"], window_days=1, rule="split")  # type: ignore[list-item]
     with pytest.raises(InvalidInputError, match="exactly one"):
         ChannelClaim(claim_id="K", item_id="A", registered_at=_t(1))
+    with pytest.raises(InvalidInputError, match="exactly one"):
+        ChannelClaim(claim_id="K", item_id="A", channel_id=" ", registered_at=_t(1))
+    with pytest.raises(InvalidInputError, match="not finite"):
+        PartnerTier(name="x", min_growth=float("nan"))
     with pytest.raises(InvalidInputError, match="only a channel"):
         ChannelClaim(
             claim_id="K", item_id="A", rep_id="R", registered_at=_t(1), deal_registration=True

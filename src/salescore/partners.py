@@ -52,7 +52,7 @@ from salescore.frames import (
     partition_frame,
 )
 from salescore.models import Channel, Opportunity, Pipeline, StageKind
-from salescore.models._fields import Identifier
+from salescore.models._fields import Identifier, Number, OptionalText
 from salescore.money import CurrencyCode, minor_unit
 from salescore.serialization import Result
 
@@ -1137,7 +1137,7 @@ class PartnerTier(FrozenModel):
     name: str = Field(min_length=1)
     min_revenue: NonNegative = Decimal(0)
     min_deals: int = Field(default=0, ge=0)
-    min_growth: Decimal | None = None
+    min_growth: Number | None = None
     certifications: tuple[str, ...] = ()
 
 
@@ -1241,7 +1241,7 @@ class PartnerPeriod(FrozenModel):
     period: Period
     revenue: NonNegative
     deals: int = Field(default=0, ge=0)
-    growth: Decimal | None = None
+    growth: Number | None = None
     certifications: tuple[str, ...] = ()
 
 
@@ -1827,7 +1827,8 @@ class ChannelClaim(FrozenModel):
     item_id : str
         The account or deal claimed.
     channel_id : str, optional
-        The claiming channel; give exactly one of ``channel_id`` and ``rep_id``.
+        The claiming channel; give exactly one of ``channel_id`` and ``rep_id``
+        (a blank one counts as not given).
     rep_id : str, optional
         The claiming direct rep.
     registered_at : datetime
@@ -1846,8 +1847,8 @@ class ChannelClaim(FrozenModel):
 
     claim_id: Identifier
     item_id: Identifier
-    channel_id: str | None = None
-    rep_id: str | None = None
+    channel_id: OptionalText = None
+    rep_id: OptionalText = None
     registered_at: AwareDatetime
     deal_registration: bool = False
 
