@@ -49,6 +49,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from itertools import repeat
 from typing import Annotated, Any, Final, Literal, Self
 
 import numpy as np
@@ -62,7 +63,6 @@ from salescore._numeric import (
     check_rounding,
     exact_decimals,
     floats_to_minor_units,
-    minor_units_to_decimals,
     round_div,
     round_fraction,
     to_decimal,
@@ -593,50 +593,34 @@ class ScoresFrames(Result):
 
 
 # --------------------------------------------------------------------------- text
+def _one(units: int, places: int, strip: bool) -> str:
+    """One integer in units of ``10**-places`` as decimal text."""
+    sign = "-" if units < 0 else ""
+    whole, frac = divmod(abs(units), 10**places)
+    if places == 0:
+        return f"{sign}{whole}"
+    digits = f"{frac:0{places}d}"
+    if strip:
+        digits = digits.rstrip("0")
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
+
+
 def _show(value: Fraction | Decimal) -> str:
-    """A constant as plain decimal text, trailing zeros dropped (up to 6 places)."""
-    units = round_fraction(Fraction(value) * 10**6)
-    return str(_fixed(np.array([units], dtype=object), 6, strip=True)[0])
+    """A constant as plain decimal text, trailing zeros dropped (to 6 places)."""
+    return _one(round_fraction(Fraction(value) * 10**6), 6, strip=True)
 
 
 def _fixed(units: IntArray, places: int, *, strip: bool) -> npt.NDArray[np.object_]:
-    """Integers in units of ``10**-places`` as decimal text, vectorised.
+    """Integers in units of ``10**-places`` as decimal text, each distinct value formatted once.
 
     With ``strip``, trailing zeros of the fraction (and a bare point) are dropped.
     """
-    arr = np.asarray(units)
-    out = np.empty(arr.shape, dtype=object)
+    arr = np.asarray(units).reshape(-1)
     if arr.size == 0:
-        return out
-    negative = arr < 0
-    magnitude = np.where(negative, -arr, arr)
-    scale = 10**places
-    whole = (magnitude // scale).astype(str).astype(object)
-    sign = np.where(negative, "-", "").astype(object)
-    if places == 0:
-        out[...] = sign + whole
-        return out
-    frac = magnitude % scale
-    if not strip:
-        digits = np.char.zfill(frac.astype(np.int64).astype(str), places).astype(object)
-        out[...] = sign + whole + "." + digits
-        return out
-    # Trailing zeros per value; each count is one group of equal width.
-    zeros = np.zeros(arr.shape, dtype=np.int64)
-    for k in range(1, places + 1):
-        zeros += np.asarray(frac % 10**k == 0, dtype=np.int64)
-    out[...] = sign + whole
-    for z in range(places):
-        chosen = zeros == z
-        if chosen.any():
-            kept = (frac[chosen] // 10**z).astype(np.int64).astype(str)
-            out[chosen] = out[chosen] + "." + np.char.zfill(kept, places - z).astype(object)
-    return out
-
-
-def _percent_text(permille: IntArray) -> npt.NDArray[np.object_]:
-    """Attainment in tenths of a percent as ``"120.0"``."""
-    return _fixed(permille, 1, strip=False)
+        return np.empty(0, dtype=object)
+    uniques, inverse = np.unique(arr, return_inverse=True)
+    texts = np.array([_one(int(u), places, strip) for u in uniques.tolist()], dtype=object)
+    return texts[inverse.reshape(-1)]
 
 
 _OUTCOME_EN: Final = {
@@ -659,29 +643,34 @@ _OUTCOME_ZH: Final = {
 }
 _FAIL_EN: Final = {"zero_total": ", total zeroed", "cap_grade": ", grade at best {cap}"}
 _FAIL_ZH: Final = {"zero_total": "，总分清零", "cap_grade": "，等级最高为 {cap}"}
+_LINE_EN: Final = "{en} {value} of {target} target: {att}, {outcome}; weight {w} % gives {wpts}"
+_LINE_ZH: Final = "{zh} {value}，目标 {target}：{att}，{outcome}；权重 {w}% 得 {wpts} 分"
 
 
-def _pieces(template: str) -> list[str]:
-    """A template split at its ``{...}`` fields: text, field, text, field, ..."""
-    parts: list[str] = []
+def _render(template: str, fields: Mapping[str, Any], n: int) -> list[str]:
+    """Fill ``template``'s ``{name}`` fields for ``n`` rows.
+
+    A field is a str (the same on every row, baked into the pattern) or an
+    object array of str, one per row; each row is one ``%`` format.
+    """
+    pattern: list[str] = []
+    columns: list[list[Any]] = []
     rest = template
     while "{" in rest:
         head, _, tail = rest.partition("{")
         name, _, rest = tail.partition("}")
-        parts += [head, name]
-    return [*parts, rest]
-
-
-def _render(template: str, fields: Mapping[str, Any], n: int) -> npt.NDArray[np.object_]:
-    """Fill ``template`` for ``n`` rows; each field is a str or an object array of str."""
-    out = np.full(n, "", dtype=object)
-    for i, piece in enumerate(_pieces(template)):
-        if i % 2 == 0:
-            if piece:
-                out = out + piece
+        pattern.append(head.replace("%", "%%"))
+        value = fields[name]
+        if isinstance(value, str):
+            pattern.append(value.replace("%", "%%"))
         else:
-            out = out + fields[piece]
-    return out
+            pattern.append("%s")
+            columns.append(np.asarray(value, dtype=object).tolist())
+    pattern.append(rest.replace("%", "%%"))
+    fmt = "".join(pattern)
+    if not columns:
+        return [fmt % ()] * n
+    return [fmt % row for row in zip(*columns, strict=True)]
 
 
 def _kpi_texts(
@@ -696,7 +685,7 @@ def _kpi_texts(
     points: IntArray,
     weighted: IntArray,
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """The reasons of one KPI's lines, in English and Chinese, vectorised over reps."""
+    """The reasons of one KPI's lines, in English and Chinese, over many reps."""
     n = len(outcome)
     pl = card.points_places
     fields: dict[str, Any] = {
@@ -717,39 +706,37 @@ def _kpi_texts(
     if isinstance(curve, GateCurve):
         fields["gate"] = _show(curve.pass_at * 100)
         fields["cap"] = curve.cap_grade or ""
-    pct = _percent_text(np.where(infinite, 0, permille))
-    lower = kpi.direction == "lower"
-    fields["att_en"] = np.where(
-        infinite,
-        "no attainment to measure (a value of 0 beats any target)",
-        "attainment " + pct + (" % (target ÷ value)" if lower else " %"),
-    ).astype(object)
-    fields["att_zh"] = np.where(
-        infinite, "实际为 0，优于任何目标", "达成率 " + pct + ("%（目标÷实际）" if lower else "%")
-    ).astype(object)
+    pct = _fixed(np.where(infinite, 0, permille), 1, strip=False)
     en = np.empty(n, dtype=object)
     zh = np.empty(n, dtype=object)
+    lower = kpi.direction == "lower"
     for code, name in enumerate(_OUTCOMES):
         chosen = outcome == code
         if not chosen.any():
             continue
-        sub = {k: (v[chosen] if isinstance(v, np.ndarray) else v) for k, v in fields.items()}
         m = int(chosen.sum())
         tail_en, tail_zh = _OUTCOME_EN[name], _OUTCOME_ZH[name]
         if name == "failed":
             assert isinstance(curve, GateCurve)
             tail_en += _FAIL_EN[curve.on_fail]
             tail_zh += _FAIL_ZH[curve.on_fail]
-        en[chosen] = _render(
-            "{en} {value} of {target} target: {att_en}, " + tail_en + "; weight {w} % gives {wpts}",
-            sub,
-            m,
-        )
-        zh[chosen] = _render(
-            "{zh} {value}，目标 {target}：{att_zh}，" + tail_zh + "；权重 {w}% 得 {wpts} 分",
-            sub,
-            m,
-        )
+        for infinite_rows in (False, True):
+            rows = chosen & (infinite == infinite_rows)
+            if not rows.any():
+                continue
+            sub = {k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in fields.items()}
+            m = int(rows.sum())
+            if infinite_rows:
+                att_en = "no attainment to measure (a value of 0 beats any target)"
+                att_zh = "实际为 0，优于任何目标"
+            else:
+                att_en = "attainment {pct} %" + (" (target ÷ value)" if lower else "")
+                att_zh = "达成率 {pct}%" + ("（目标÷实际）" if lower else "")
+            sub["pct"] = pct[rows]
+            line_en = _LINE_EN.replace("{att}", att_en).replace("{outcome}", tail_en)
+            line_zh = _LINE_ZH.replace("{att}", att_zh).replace("{outcome}", tail_zh)
+            en[rows] = _render(line_en, sub, m)
+            zh[rows] = _render(line_zh, sub, m)
     return en, zh
 
 
@@ -771,27 +758,39 @@ def _total_texts(
     grade: npt.NDArray[np.int64],
     failed: npt.NDArray[np.bool_],
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """The reasons of the totals: sum, gates and grade."""
+    """The reasons of the totals: the sum, any failed gates, the total and its grade."""
+    m = len(grade)
     pl = card.points_places
-    names = np.array([g.name for g in card.grades], dtype=object)[grade]
-    sub = _fixed(subtotal, pl, strip=False)
-    tot = _fixed(total, pl, strip=False)
-    en = "weighted points add up to " + sub
-    zh = "加权得分合计 " + sub
+    fields: dict[str, Any] = {
+        "grade": np.array([g.name for g in card.grades], dtype=object)[grade],
+        "sub": _fixed(subtotal, pl, strip=False),
+        "tot": _fixed(total, pl, strip=False),
+    }
+    gates_en = np.full(m, "", dtype=object)
+    gates_zh = np.full(m, "", dtype=object)
     gates = [k for k in card.kpis if isinstance(k.curve, GateCurve)]
     for i, k in enumerate(gates):
         assert isinstance(k.curve, GateCurve)
         hit = failed[:, i]
+        if not hit.any():
+            continue
         if k.curve.on_fail == "zero_total":
-            en = np.where(hit, en + f"; gate {k.english!r} failed, so the total is 0", en)
-            zh = np.where(hit, zh + f"；未通过 {k.chinese} 门槛，总分为 0", zh)
+            en, zh = (
+                f"; gate {k.english!r} failed, so the total is 0",
+                f"；未通过 {k.chinese} 门槛，总分为 0",
+            )
         else:
             cap = k.curve.cap_grade
-            en = np.where(hit, en + f"; gate {k.english!r} failed, grade at best {cap}", en)
-            zh = np.where(hit, zh + f"；未通过 {k.chinese} 门槛，等级最高为 {cap}", zh)
-    en = (en + "; total " + tot + " points, grade " + names).astype(object)
-    zh = (zh + "；总分 " + tot + " 分，等级 " + names).astype(object)
-    return en, zh
+            en = f"; gate {k.english!r} failed, grade at best {cap}"
+            zh = f"；未通过 {k.chinese} 门槛，等级最高为 {cap}"
+        gates_en[hit] = gates_en[hit] + en
+        gates_zh[hit] = gates_zh[hit] + zh
+    fields["gates_en"], fields["gates_zh"] = gates_en, gates_zh
+    texts_en = _render(
+        "weighted points add up to {sub}{gates_en}; total {tot} points, grade {grade}", fields, m
+    )
+    texts_zh = _render("加权得分合计 {sub}{gates_zh}；总分 {tot} 分，等级 {grade}", fields, m)
+    return np.array(texts_en, dtype=object), np.array(texts_zh, dtype=object)
 
 
 # --------------------------------------------------------------------------- single path
@@ -1004,13 +1003,19 @@ weight 40 % gives 44.00
 
 # --------------------------------------------------------------------------- bulk path
 def _decimals(units: IntArray, places: int) -> npt.NDArray[np.object_]:
-    """Integers in units of ``10**-places`` as ``Decimal`` (the single path's values, exactly)."""
-    arr = np.asarray(units)
-    if arr.dtype != object:
-        return minor_units_to_decimals(arr, places)
-    out = np.empty(arr.shape, dtype=object)
-    out[...] = [DECIMAL_CONTEXT.scaleb(Decimal(int(u)), -places) for u in arr.ravel().tolist()]
-    return out
+    """Integers in units of ``10**-places`` as ``Decimal`` (the single path's values, exactly).
+
+    Each distinct value is made once (points of bands, gates and caps repeat).
+    """
+    arr = np.asarray(units).reshape(-1)
+    if arr.size == 0:
+        return np.empty(0, dtype=object)
+    uniques, inverse = np.unique(arr, return_inverse=True)
+    made = np.empty(len(uniques), dtype=object)
+    made[:] = list(
+        map(DECIMAL_CONTEXT.scaleb, map(Decimal, map(int, uniques.tolist())), repeat(-places))
+    )
+    return made[inverse.reshape(-1)]
 
 
 def _widen(limit_needed: int, *arrays: IntArray) -> list[IntArray]:
@@ -1179,26 +1184,25 @@ def _errors(
     frame: pd.DataFrame,
     rep: npt.NDArray[np.object_],
 ) -> pd.DataFrame:
-    rows, reps, columns, values, reasons = [], [], [], [], []
-    for positions, column, given, reason in parts:
-        if len(positions) == 0:
-            continue
-        rows.append(frame.index[positions].to_numpy(dtype=object))
-        reps.append(rep[positions])
-        columns.append(np.full(len(positions), column, dtype=object))
-        values.append(
-            np.array([None if _blank(v) else str(v) for v in given[positions]], dtype=object)
-        )
-        reasons.append(np.full(len(positions), reason, dtype=object))
-    if not rows:
+    """The errors table, in input row order (a row's problems in the order found)."""
+    chosen = [p for p in parts if len(p[0])]
+    if not chosen:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in ERROR_COLUMNS})
+    positions = np.concatenate([p[0] for p in chosen])
+    given = np.concatenate([p[2][p[0]] for p in chosen])
+    order = np.argsort(positions, kind="stable")
+    positions = positions[order]
     return pd.DataFrame(
         {
-            "row": np.concatenate(rows),
-            "rep_id": np.concatenate(reps),
-            "column": np.concatenate(columns),
-            "value": np.concatenate(values),
-            "reason": np.concatenate(reasons),
+            "row": frame.index[positions].to_numpy(dtype=object),
+            "rep_id": rep[positions],
+            "column": np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in chosen])[
+                order
+            ],
+            "value": np.array([None if _blank(v) else str(v) for v in given[order]], dtype=object),
+            "reason": np.concatenate([np.full(len(p[0]), p[3], dtype=object) for p in chosen])[
+                order
+            ],
         }
     )
 
@@ -1214,6 +1218,7 @@ def scores_frame(
     *,
     rep_column: str = "rep_id",
     reps: Sequence[str] | None = None,
+    explain: bool = True,
 ) -> ScoresFrames:
     """Score a team: one row per rep in, lines, totals with grade and rank, and errors out.
 
@@ -1235,6 +1240,10 @@ def scores_frame(
     reps : sequence of str, optional
         The known reps; a row of any other rep goes to ``errors``
         (``unknown_rep``). Default: every rep is known.
+    explain : bool
+        Write ``reason_en`` and ``reason_zh`` on lines and totals (default).
+        ``False`` leaves those columns out, for batch jobs that only need
+        the numbers (the text is most of the time on large teams).
 
     Returns
     -------
@@ -1340,20 +1349,21 @@ def scores_frame(
         (pts,) = _widen(_magnitude(s.points) * max(w.numerator, 2 * w.denominator), s.points)
         wp = round_div(pts * w.numerator, w.denominator, card.rounding)
         weighted.append(wp)
-        texts.append(
-            _kpi_texts(
-                card,
-                kpi,
-                s.outcome,
-                s.band,
-                np.asarray(v)[good],
-                np.asarray(t)[good],
-                s.permille,
-                s.infinite,
-                s.points,
-                wp,
+        if explain:
+            texts.append(
+                _kpi_texts(
+                    card,
+                    kpi,
+                    s.outcome,
+                    s.band,
+                    np.asarray(v)[good],
+                    np.asarray(t)[good],
+                    s.permille,
+                    s.infinite,
+                    s.points,
+                    wp,
+                )
             )
-        )
         if isinstance(kpi.curve, GateCurve):
             hit = s.outcome == _OUTCOMES.index("failed")
             gate_failed.append(hit)
@@ -1377,7 +1387,6 @@ def scores_frame(
         )
     grade = np.maximum(grade, cap_index)
     failed_matrix = np.column_stack(gate_failed) if gate_failed else np.zeros((m, 0), dtype=bool)
-    total_en, total_zh = _total_texts(card, subtotal, total, grade, failed_matrix)
     gate_names = [kpi.name for kpi in card.kpis if isinstance(kpi.curve, GateCurve)]
     failed_text = np.full(m, "", dtype=object)
     for i, name in enumerate(gate_names):
@@ -1402,11 +1411,13 @@ def scores_frame(
             "rank": rank,
             "gates_passed": ~failed_matrix.any(axis=1),
             "failed_gates": failed_text,
-            "reason_en": total_en,
-            "reason_zh": total_zh,
         },
         index=index,
     )
+    if explain:
+        totals["reason_en"], totals["reason_zh"] = _total_texts(
+            card, subtotal, total, grade, failed_matrix
+        )
 
     def stack(columns: list[Any]) -> npt.NDArray[Any]:
         """Per-KPI arrays (k of length m) as one column, reps first, KPIs in card order."""
@@ -1438,16 +1449,12 @@ def scores_frame(
             "points": stack([_decimals(s.points, pl) for s in scored]),
             "weight": np.tile(np.array([kpi.weight for kpi in card.kpis], dtype=object), m),
             "weighted_points": stack([_decimals(wp, pl) for wp in weighted]),
-            "reason_en": stack([t[0] for t in texts]),
-            "reason_zh": stack([t[1] for t in texts]),
         }
     )
-    errors = _errors(parts, frame, rep)
-    if len(errors):
-        position = frame.index.get_indexer(pd.Index(errors["row"])) if frame.index.is_unique else None
-        if position is not None:
-            errors = errors.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
-    return ScoresFrames(lines=lines, totals=totals, errors=errors)
+    if explain:
+        lines["reason_en"] = stack([t[0] for t in texts])
+        lines["reason_zh"] = stack([t[1] for t in texts])
+    return ScoresFrames(lines=lines, totals=totals, errors=_errors(parts, frame, rep))
 
 
 @exact_decimals
