@@ -1421,8 +1421,6 @@ def scores_frame(
 
     def stack(columns: list[Any]) -> npt.NDArray[Any]:
         """Per-KPI arrays (k of length m) as one column, reps first, KPIs in card order."""
-        if not columns:
-            return np.zeros(0)
         return np.column_stack([np.asarray(c, dtype=object) for c in columns]).reshape(m * k)
 
     lines = pd.DataFrame(
