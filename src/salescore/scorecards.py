@@ -1289,10 +1289,11 @@ def scores_frame(
         )
     n = len(frame)
     rep_given = frame[rep_column].to_numpy(dtype=object)
-    blank = np.array([_blank(v) or not str(v).strip() for v in rep_given], dtype=bool)
-    rep = np.array(
-        [None if b else str(v) for v, b in zip(rep_given, blank, strict=True)], dtype=object
-    )
+    missing_rep = frame[rep_column].isna().to_numpy()
+    as_text = frame[rep_column].where(~missing_rep, "").astype(str)
+    blank = missing_rep | (as_text.str.strip() == "").to_numpy()
+    rep = as_text.to_numpy(dtype=object, copy=True)
+    rep[blank] = None
     parts: list[tuple[npt.NDArray[np.int64], str, npt.NDArray[Any], str]] = []
     parts.append((np.flatnonzero(blank), rep_column, rep_given, "blank_rep"))
     keyed = pd.Series(rep)
