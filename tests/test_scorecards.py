@@ -679,3 +679,34 @@ def test_score_results_round_trip_through_json(data: st.DataObject) -> None:
             again = ScoreResult.from_dict(json.loads(json.dumps(result.to_dict())))
             assert again == result
     assert Scorecard.from_dict(json.loads(json.dumps(card.to_dict()))) == card
+
+
+def test_scores_frame_rep_ids_and_index() -> None:
+    card = Scorecard(id="t", kpis=[ScorecardKpi(name="calls", weight=1, target=10)])
+    team = pd.DataFrame(
+        {"owner": [101, " ", 102, "li"], "calls": [10, 10, 5, 20]}, index=["x", "x", "y", "y"]
+    )
+    out = scores_frame(card, team, rep_column="owner", reps=["101", "102"])
+    # Integer ids are read as text; a blank id and an unknown rep are reported by label.
+    assert out.totals["rep_id"].tolist() == ["101", "102"]
+    assert out.totals.index.tolist() == ["x", "y"]
+    assert out.errors[["row", "reason"]].values.tolist() == [
+        ["x", "blank_rep"],
+        ["y", "unknown_rep"],
+    ]
+    assert out.totals["total"].tolist() == [Decimal("100.00"), Decimal("50.00")]
+    assert team["owner"].tolist() == [101, " ", 102, "li"]  # not mutated
+
+
+def test_score_lower_is_better_monotone_the_other_way() -> None:
+    card = Scorecard(
+        id="c",
+        kpis=[
+            ScorecardKpi(
+                name="cycle", weight=1, target=30, direction="lower", curve=LinearCurve(cap=150)
+            )
+        ],
+    )
+    totals = [score(card, {"cycle": d}, rep_id="li").total for d in (10, 20, 30, 45, 60)]
+    # 30/10 = 300 % capped at 150; 30/20 = 150; 100; 30/45 = 66.67; 50.
+    assert totals == [Decimal(x) for x in ("150.00", "150.00", "100.00", "66.67", "50.00")]
