@@ -710,3 +710,22 @@ def test_score_lower_is_better_monotone_the_other_way() -> None:
     totals = [score(card, {"cycle": d}, rep_id="li").total for d in (10, 20, 30, 45, 60)]
     # 30/10 = 300 % capped at 150; 30/20 = 150; 100; 30/45 = 66.67; 50.
     assert totals == [Decimal(x) for x in ("150.00", "150.00", "100.00", "66.67", "50.00")]
+
+
+def test_score_ignores_the_callers_decimal_context() -> None:
+    import decimal
+
+    values = {"revenue": 900_000, "cycle_days": 36, "visits": 33, "compliance": 1}
+    expected = score(field_card(), values, rep_id="li")
+    with decimal.localcontext() as ctx:
+        ctx.prec = 3
+        ctx.traps[decimal.Inexact] = True
+        card = Scorecard.from_dict(field_card().to_dict())
+        weights = [
+            ScorecardKpi(name=f"k{i}", weight="0.001", target="12345.6789") for i in range(999)
+        ]
+        wide = Scorecard(
+            id="w", kpis=[*weights, ScorecardKpi(name="last", weight="0.001", target=1)]
+        )
+        assert len(wide.kpis) == 1000  # 1000 x 0.001 is 1 only with more than 3 digits
+        assert score(card, values, rep_id="li") == expected

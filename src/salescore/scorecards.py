@@ -44,6 +44,7 @@ the order of the input rows.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -341,7 +342,8 @@ class ScorecardKpi(FrozenModel):
             raise InvalidInputError(f"KPI {self.name!r} weight {self.weight} is outside [0, 1]")
         if self.target <= 0:
             raise InvalidInputError(f"KPI {self.name!r} target {self.target} must be > 0")
-        if self.target != self.target.quantize(Decimal(1).scaleb(-self.places)):
+        quantum = Decimal(1).scaleb(-self.places, context=DECIMAL_CONTEXT)
+        if self.target != self.target.quantize(quantum, context=DECIMAL_CONTEXT):
             raise InvalidInputError(
                 f"KPI {self.name!r} target {self.target} has more than {self.places} decimal "
                 "places; raise places or round the target"
@@ -435,7 +437,7 @@ class Scorecard(FrozenModel):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise InvalidInputError(f"KPI names {repeated} repeat; each KPI once")
-        total = DECIMAL_CONTEXT.add(Decimal(0), sum((k.weight for k in self.kpis), Decimal(0)))
+        total = functools.reduce(DECIMAL_CONTEXT.add, (k.weight for k in self.kpis), Decimal(0))
         if total != 1:
             shown = ", ".join(f"{k.name} {k.weight}" for k in self.kpis)
             raise InvalidInputError(f"weights sum to {total}, not 1; the weights given: {shown}")
