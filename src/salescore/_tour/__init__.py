@@ -18,6 +18,7 @@ from salescore._tour import (
     foundation,
     funnel,
     goals,
+    scorecards,
     smart,
 )
 
@@ -30,6 +31,7 @@ SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     forecast_dynamics.section,
     forecast_timeseries.section,
     commission.section,
+    scorecards.section,
     embedding.section,
 )
 
