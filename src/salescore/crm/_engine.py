@@ -389,6 +389,25 @@ def _error_rows(
     )
 
 
+def contract_errors(
+    failures: pd.DataFrame, input: str, fields: Mapping[str, str | None] | None = None
+) -> pd.DataFrame:
+    """A frame contract's failure table as CRM errors, naming the CRM field where known."""
+    if not len(failures):
+        return empty_errors()
+    columns = failures["column"].astype(object)
+    return pd.DataFrame(
+        {
+            "input": input,
+            "row": failures["row"].astype(object),
+            "column": columns,
+            "field": columns.map(lambda c: (fields or {}).get(c)).astype(object),
+            "value": failures["value"].astype(object),
+            "reason": failures["reason"].astype(object),
+        }
+    )
+
+
 def empty_errors() -> pd.DataFrame:
     """An empty CRM errors table (columns :data:`ERROR_COLUMNS`)."""
     return pd.DataFrame({name: pd.Series([], dtype=object) for name in ERROR_COLUMNS})
@@ -664,19 +683,7 @@ def finish(
     )
     candidates = deals[~failed_deals] if failed_deals.any() else deals
     valid, failures = partition_frame(candidates, OPPORTUNITIES)
-    if len(failures):
-        errors.append(
-            pd.DataFrame(
-                {
-                    "input": "opportunities",
-                    "row": failures["row"].astype(object),
-                    "column": failures["column"].astype(object),
-                    "field": failures["column"].map(lambda c: deal_fields.get(c)).astype(object),
-                    "value": failures["value"].astype(object),
-                    "reason": failures["reason"].astype(object),
-                }
-            )
-        )
+    errors.append(contract_errors(failures, "opportunities", deal_fields))
     stage_columns = ["stage"] + (["lost_stage"] if "lost_stage" in valid.columns else [])
     unknown, found = _stage_errors(valid, pipeline, stage_columns, "opportunities", deal_fields)
     errors.extend(found)
@@ -688,19 +695,7 @@ def finish(
     if change_errors is not None:
         errors.append(change_errors)
     good_changes, change_failures = partition_frame(changes, STAGE_CHANGES)
-    if len(change_failures):
-        errors.append(
-            pd.DataFrame(
-                {
-                    "input": change_input,
-                    "row": change_failures["row"].astype(object),
-                    "column": change_failures["column"].astype(object),
-                    "field": None,
-                    "value": change_failures["value"].astype(object),
-                    "reason": change_failures["reason"].astype(object),
-                }
-            )
-        )
+    errors.append(contract_errors(change_failures, change_input))
     bad_stage, found = _stage_errors(
         good_changes, pipeline, ["from_stage", "to_stage"], change_input, {}
     )
@@ -910,19 +905,7 @@ def organization_from(
             frame = frame[~mask]
         columns = [c.name for c in contract.columns if c.name in frame.columns]
         valid, failures = partition_frame(frame[columns], contract)
-        if len(failures):
-            errors.append(
-                pd.DataFrame(
-                    {
-                        "input": input,
-                        "row": failures["row"].astype(object),
-                        "column": failures["column"].astype(object),
-                        "field": None,
-                        "value": failures["value"].astype(object),
-                        "reason": failures["reason"].astype(object),
-                    }
-                )
-            )
+        errors.append(contract_errors(failures, input))
         return valid
 
     team_frame = contract_rows(teams, team_errors, TEAMS, "teams")

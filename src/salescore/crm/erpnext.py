@@ -43,6 +43,7 @@ from salescore.crm._engine import (
     OrganizationImport,
     Records,
     _error_rows,
+    contract_errors,
     deals_from,
     empty_errors,
     fields_of,
@@ -309,19 +310,7 @@ def credits(
     )
     skip = frame.index.isin(found["row"].tolist()) if len(found) else np.zeros(len(frame), bool)
     valid, failures = partition_frame(frame[~skip], CREDITS)
-    if len(failures):
-        errors.append(
-            pd.DataFrame(
-                {
-                    "input": "sales_team",
-                    "row": failures["row"].astype(object),
-                    "column": failures["column"].astype(object),
-                    "field": None,
-                    "value": failures["value"].astype(object),
-                    "reason": failures["reason"].astype(object),
-                }
-            )
-        )
+    errors.append(contract_errors(failures, "sales_team", fields_of(team_map)))
     table = pd.concat([e for e in errors if len(e)] or [empty_errors()], ignore_index=True)
     return CreditsImport(credits=valid, errors=table.astype(object))
 

@@ -160,9 +160,10 @@ def pipeline(
     return pipeline_from(frame, errors, name=name)
 
 
-def _history(
+def _read_history(
     records: Records, history_map: FieldMap
-) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+    """History rows as mapped, the usable ones, and the errors: unreadable or deleted rows."""
     frame, errors = read_fields(records, history_map, input="history")
     found = [errors]
     bad = frame.index.isin(errors["row"].tolist()) if len(errors) else np.zeros(len(frame), bool)
@@ -181,7 +182,13 @@ def _history(
                 )
             )
             bad |= deleted
-    usable = frame[~bad]
+    return frame, frame[~bad], found
+
+
+def _history(
+    records: Records, history_map: FieldMap
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    frame, usable, found = _read_history(records, history_map)
     # Rows without a deal, stage or time cannot be ordered: the contract names them.
     complete = usable[["opportunity_id", "stage", "changed_at"]].notna().all(axis=1)
     ordered = usable[complete.to_numpy()]
@@ -205,25 +212,7 @@ def _history(
 def _field_history(
     records: Records, field_map: FieldMap, deals: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
-    frame, errors = read_fields(records, field_map, input="history")
-    found = [errors]
-    bad = frame.index.isin(errors["row"].tolist()) if len(errors) else np.zeros(len(frame), bool)
-    if "is_deleted" in frame.columns:
-        deleted = frame["is_deleted"].fillna(False).astype(bool).to_numpy() & ~bad
-        if deleted.any():
-            found.append(
-                _error_rows(
-                    frame.index,
-                    deleted,
-                    input="history",
-                    column="opportunity_id",
-                    field=field_map.fields["is_deleted"].source,
-                    values=frame["opportunity_id"].to_numpy(),
-                    reason="deleted",
-                )
-            )
-            bad |= deleted
-    usable = frame[~bad]
+    frame, usable, found = _read_history(records, field_map)
     is_stage = (usable["field"] == "StageName").to_numpy(dtype=bool)
     created = usable[(usable["field"] == "created").to_numpy(dtype=bool)]
     moves = usable[is_stage].sort_values("changed_at", kind="stable")
