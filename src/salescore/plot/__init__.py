@@ -1,0 +1,33 @@
+"""Pictures of salescore results, on matplotlib (the optional ``salescore[plot]`` extra).
+
+Every function takes a salescore result, draws on ``ax=`` (or a new figure's
+Axes), returns the Axes, labels the axes with their units and currency, and
+writes its title and labels in English (``lang="en"``) or Simplified Chinese
+(``lang="zh-CN"``). Chinese needs a CJK font known to matplotlib's font
+manager; without one the labels fall back to English with a ``UserWarning``
+naming what to install. Nothing here sets a backend or changes
+``matplotlib.rcParams``.
+
+* :func:`funnel_chart` — stage bars of a ``FunnelReport`` with conversion and drop-off.
+* :func:`simulation_chart` — the distribution of a Monte Carlo ``Simulation``, P10/P50/P90 marked.
+* :func:`forecast_fan` — a ``TimeSeriesForecast`` with its interval band, actuals overlaid.
+"""
+
+from __future__ import annotations
+
+try:
+    import matplotlib  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError("salescore.plot needs matplotlib: pip install 'salescore[plot]'") from exc
+
+from salescore.plot._text import CJK_FAMILIES, find_cjk_font
+from salescore.plot.forecast import forecast_fan, simulation_chart
+from salescore.plot.funnel import funnel_chart
+
+__all__ = [
+    "CJK_FAMILIES",
+    "find_cjk_font",
+    "forecast_fan",
+    "funnel_chart",
+    "simulation_chart",
+]

@@ -1,0 +1,175 @@
+"""Titles and labels in English and Simplified Chinese, and the CJK font they need.
+
+No global state: the font is set on each text artist of the drawn Axes, never
+through ``matplotlib.rcParams``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.text import Text
+
+from salescore.errors import InvalidInputError
+
+Lang = Literal["en", "zh-CN"]
+
+#: Font families with Simplified Chinese glyphs, in order of preference.
+CJK_FAMILIES: Final = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Hiragino Sans GB",
+    "AR PL UMing CN",
+    "Droid Sans Fallback",
+)
+
+INSTALL_HINT: Final = (
+    "install a CJK font such as Noto Sans CJK SC (Debian/Ubuntu: apt-get install "
+    "fonts-noto-cjk) or WenQuanYi Zen Hei (fonts-wqy-zenhei), then remove matplotlib's font "
+    "cache (matplotlib.get_cachedir()) so the font manager sees it"
+)
+
+_TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
+    "en": {
+        "funnel_title": "Sales funnel",
+        "stage": "Stage",
+        "deals": "Deals entered [count]",
+        "amount_entered": "Amount entered [{currency}]",
+        "won": "Won",
+        "conversion": "conv. {value}",
+        "drop_off": "drop {value}",
+        "simulation_title": "Simulated bookings",
+        "bookings_amount": "Bookings [{currency}]",
+        "runs": "Runs [count]",
+        "band": "P10–P90",
+        "booked": "Already won",
+        "forecast_title": "Forecast",
+        "period": "Period",
+        "forecast": "Forecast",
+        "interval": "{level} interval",
+        "actual": "Actual",
+        "pace_title": "Pace to goal",
+        "date": "Date",
+        "cumulative": "Cumulative [{unit}]",
+        "goal": "Goal (expected)",
+        "needed": "Needed to reach the target",
+        "gap": "gap {value}",
+        "target": "Target",
+        "na": "n/a",
+    },
+    "zh-CN": {
+        "funnel_title": "销售漏斗",
+        "stage": "阶段",
+        "deals": "进入商机数 [个]",
+        "amount_entered": "进入金额 [{currency}]",
+        "won": "赢单",
+        "conversion": "转化 {value}",
+        "drop_off": "流失 {value}",
+        "simulation_title": "模拟成交额",
+        "bookings_amount": "成交额 [{currency}]",
+        "runs": "模拟次数 [次]",
+        "band": "P10–P90",
+        "booked": "已赢单",
+        "forecast_title": "预测",
+        "period": "期间",
+        "forecast": "预测",
+        "interval": "{level} 区间",
+        "actual": "实际",
+        "pace_title": "目标进度",
+        "date": "日期",
+        "cumulative": "累计 [{unit}]",
+        "goal": "目标（应完成）",
+        "needed": "达成目标尚需",
+        "gap": "差距 {value}",
+        "target": "目标",
+        "na": "无",
+    },
+}
+
+
+def find_cjk_font() -> str | None:
+    """The first font family of :data:`CJK_FAMILIES` matplotlib's font manager knows, or None."""
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
+    return None
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The texts of one language and the font family they need (None: the default)."""
+
+    lang: Lang
+    family: str | None
+
+    def __call__(self, key: str, **values: str) -> str:
+        """The text of ``key``, with ``values`` filled in."""
+        return _TEXTS[self.lang][key].format(**values)
+
+    def percent(self, fraction: float) -> str:
+        """A fraction as a percent with one decimal, or "n/a" when NaN."""
+        if math.isnan(fraction):
+            return self("na")
+        return f"{fraction * 100:.1f} %"
+
+    def apply(self, ax: Axes) -> None:
+        """Set the font family on every text artist of ``ax`` (no-op without a family)."""
+        if self.family is None:
+            return
+        for text in ax.findobj(Text):
+            text.set_fontfamily([self.family, "DejaVu Sans"])
+
+
+def texts(lang: str) -> Texts:
+    """The :class:`Texts` of ``lang``; Chinese without a CJK font falls back to English.
+
+    Raises
+    ------
+    InvalidInputError
+        ``lang`` is neither ``"en"`` nor ``"zh-CN"``.
+    """
+    if lang == "en":
+        return Texts("en", None)
+    if lang == "zh-CN":
+        family = find_cjk_font()
+        if family is None:
+            warnings.warn(
+                "lang='zh-CN' needs a font with Chinese glyphs and matplotlib's font manager "
+                f"found none of {', '.join(CJK_FAMILIES)}; the labels fall back to English. "
+                f"To draw them in Chinese, {INSTALL_HINT}",
+                UserWarning,
+                stacklevel=3,
+            )
+            return Texts("en", None)
+        return Texts("zh-CN", family)
+    raise InvalidInputError(f"lang {lang!r} is not supported; allowed: 'en', 'zh-CN'")
+
+
+def axes(ax: Axes | None) -> Axes:
+    """``ax``, or the Axes of a new pyplot figure (shown by notebooks like any other)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    new: Axes = plt.figure(figsize=(7.0, 4.5), layout="constrained").add_subplot()
+    return new
+
+
+def unit_label(currency: str | None) -> str:
+    """The bracketed unit of money: the currency code, or "currency" when unknown."""
+    return currency if currency is not None else "currency"

@@ -1,0 +1,195 @@
+"""Forecast pictures: a ``Simulation``'s distribution and a ``TimeSeriesForecast``'s fan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from matplotlib.axes import Axes
+
+from salescore.errors import InvalidInputError
+from salescore.forecast import Simulation, TimeSeriesForecast
+from salescore.plot._text import Lang, axes, texts, unit_label
+
+__all__ = ["forecast_fan", "simulation_chart"]
+
+
+def simulation_chart(
+    simulation: Simulation,
+    *,
+    bins: int = 40,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+) -> Axes:
+    """The distribution of a simulated period's bookings, its P10–P90 band and P50 marked.
+
+    A :class:`~salescore.forecast.Simulation` is the distribution of one
+    period's total (it has no time axis), so the picture is a histogram of
+    its runs with the band from :meth:`~salescore.forecast.Simulation.quantile`
+    ``(0.1)`` to ``(0.9)`` shaded (artist ``gid="band"``), a line at the P50
+    (``gid="p50"``) and one at the amount already won (``gid="booked"``).
+
+    Parameters
+    ----------
+    simulation : Simulation
+        From :func:`salescore.forecast.simulate`.
+    bins : int
+        Histogram bins, at least 1.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's Axes by default.
+    lang : {"en", "zh-CN"}
+        Language of the title and labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        ``bins`` is below 1, the simulation has no runs, or ``lang`` is not supported.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np, pandas as pd
+    >>> s = Simulation(np.array([0.0, 10.0, 10.0, 20.0]), "CNY", 0.0, 10.0, 50.0, 2,
+    ...                pd.Index([]), 1)
+    >>> ax = simulation_chart(s, bins=4)
+    >>> band = next(a for a in ax.patches if a.get_gid() == "band")
+    >>> round(band.get_x(), 9), round(band.get_x() + band.get_width(), 9)   # P10, P90
+    (3.0, 17.0)
+    """
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise InvalidInputError(f"bins {bins!r} must be an integer >= 1")
+    if simulation.n == 0:
+        raise InvalidInputError("the simulation has no runs to draw; simulate with n >= 1")
+    t = texts(lang)
+    ax = axes(ax)
+    p10, p50, p90 = (simulation.quantile(q) for q in (0.1, 0.5, 0.9))
+    ax.hist(simulation.totals, bins=bins, color="tab:blue", alpha=0.8)
+    ax.axvspan(p10, p90, color="tab:orange", alpha=0.2, label=t("band"), gid="band")
+    ax.axvline(p50, color="tab:orange", linewidth=2, label="P50", gid="p50")
+    ax.axvline(
+        simulation.booked, color="tab:green", linestyle="--", label=t("booked"), gid="booked"
+    )
+    ax.set_xlabel(t("bookings_amount", currency=unit_label(simulation.currency)))
+    ax.set_ylabel(t("runs"))
+    ax.set_title(t("simulation_title"))
+    ax.legend()
+    t.apply(ax)
+    return ax
+
+
+def _x(index: pd.Index[Any], what: str) -> tuple[npt.NDArray[Any], bool]:
+    """Positions to draw ``index`` at, and whether they are dates."""
+    if isinstance(index, pd.PeriodIndex):
+        return index.to_timestamp().to_numpy(), True
+    if isinstance(index, pd.DatetimeIndex):
+        return index.to_numpy(), True
+    if pd.api.types.is_numeric_dtype(index.dtype):
+        return index.to_numpy(dtype=np.float64), False
+    raise InvalidInputError(
+        f"{what} index of dtype {index.dtype} cannot be drawn; allowed: periods, dates or numbers"
+    )
+
+
+def _floats(series: pd.Series[Any]) -> npt.NDArray[np.float64]:
+    return np.asarray([float(v) for v in series.tolist()], dtype=np.float64)
+
+
+def forecast_fan(
+    forecast: TimeSeriesForecast,
+    *,
+    actuals: pd.Series[Any] | None = None,
+    currency: str | None = None,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+) -> Axes:
+    """The point forecast, its ``lower``–``upper`` interval band, and actuals overlaid.
+
+    Draws :attr:`~salescore.forecast.TimeSeriesForecast.forecast` as a line
+    (``gid="forecast"``), the band between ``lower`` and ``upper`` at the
+    forecast's ``level`` (``gid="interval"``) and, when given, the actuals
+    as a line (``gid="actual"``): history before the forecast, or the
+    held-back periods to compare with it.
+
+    Parameters
+    ----------
+    forecast : TimeSeriesForecast
+        From :func:`~salescore.forecast.holt_winters`,
+        :func:`~salescore.forecast.seasonal_naive` or
+        :func:`~salescore.forecast.run_rate`.
+    actuals : pandas.Series, optional
+        Observed values [bookings] indexed like the series the forecast was
+        fitted on (periods, dates or integers); Decimal values are drawn as floats.
+    currency : str, optional
+        The series' unit for the value axis label (an ISO 4217 code); the
+        forecast itself does not carry one.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's Axes by default.
+    lang : {"en", "zh-CN"}
+        Language of the title and labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        An index cannot be drawn, ``actuals`` are dated while the forecast is
+        not (or the reverse), or ``lang`` is not supported.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from salescore.forecast import seasonal_naive
+    >>> fc = seasonal_naive([5.0, 7.0, 6.0, 8.0], 2, 2, level=0.9)
+    >>> ax = forecast_fan(fc, actuals=pd.Series([5.0, 7.0, 6.0, 8.0]))
+    >>> line = next(a for a in ax.lines if a.get_gid() == "forecast")
+    >>> line.get_ydata().tolist()
+    [6.0, 8.0]
+    """
+    t = texts(lang)
+    ax = axes(ax)
+    x, dated = _x(forecast.forecast.index, "forecast")
+    level = f"{forecast.level * 100:.0f} %"
+    ax.fill_between(
+        x,
+        _floats(forecast.lower),
+        _floats(forecast.upper),
+        color="tab:blue",
+        alpha=0.2,
+        label=t("interval", level=level),
+        gid="interval",
+    )
+    ax.plot(
+        x,
+        _floats(forecast.forecast),
+        color="tab:blue",
+        marker="o",
+        label=t("forecast"),
+        gid="forecast",
+    )
+    if actuals is not None:
+        xa, actuals_dated = _x(actuals.index, "actuals")
+        if actuals_dated != dated:
+            raise InvalidInputError(
+                "actuals are indexed by "
+                + ("dates" if actuals_dated else "numbers")
+                + " but the forecast by "
+                + ("dates" if dated else "numbers")
+                + "; index them alike"
+            )
+        ax.plot(xa, _floats(actuals), color="black", marker=".", label=t("actual"), gid="actual")
+    ax.set_xlabel(t("period"))
+    ax.set_ylabel(t("bookings_amount", currency=unit_label(currency)))
+    ax.set_title(f"{t('forecast_title')} ({forecast.method})")
+    ax.legend()
+    t.apply(ax)
+    return ax

@@ -1,0 +1,286 @@
+"""salescore.plot: the drawn data, read back from the artists, equal the results' numbers."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.patches import Rectangle
+from matplotlib.text import Annotation
+
+from salescore import datasets
+from salescore.errors import InvalidInputError
+from salescore.forecast import Simulation, holt_winters, seasonal_naive, simulate
+from salescore.frames import to_frame
+from salescore.funnel import FunnelReport, funnel, funnel_frame
+from salescore.plot import (
+    CJK_FAMILIES,
+    _text,
+    find_cjk_font,
+    forecast_fan,
+    funnel_chart,
+    simulation_chart,
+)
+
+
+def render(ax: Axes) -> None:
+    """Draw the whole figure to a PNG in memory, as a notebook or a report would."""
+    figure = ax.get_figure()
+    assert isinstance(figure, Figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+@pytest.fixture(scope="module")
+def report() -> FunnelReport:
+    pipeline = datasets.pipeline()
+    return funnel(datasets.opportunities(pipeline, n=40), pipeline, by=["owner_id"])
+
+
+@pytest.fixture(scope="module")
+def simulation() -> Simulation:
+    pipeline = datasets.pipeline()
+    return simulate(datasets.opportunities(pipeline, n=40), pipeline, seed=7, n=2_000)
+
+
+@pytest.fixture
+def no_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_text, "find_cjk_font", lambda: None)
+
+
+@pytest.fixture
+def cjk_font(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pretend a CJK font is installed: DejaVu Sans stands in (its missing glyphs are ignored)."""
+    monkeypatch.setattr(_text, "find_cjk_font", lambda: "DejaVu Sans")
+    return "DejaVu Sans"
+
+
+def heights(ax: Axes) -> list[float]:
+    return [float(bar.get_height()) for bar in ax.patches if isinstance(bar, Rectangle)]
+
+
+def legend(ax: Axes) -> list[Any]:
+    box = ax.get_legend()
+    assert isinstance(box, Legend)
+    return list(box.get_texts())
+
+
+def artist(items: Any, gid: str) -> Any:
+    return next(a for a in items if a.get_gid() == gid)
+
+
+# --------------------------------------------------------------------------- fonts
+def test_find_cjk_font_none_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
+    assert find_cjk_font() is None
+
+
+def test_find_cjk_font_prefers_the_listed_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    fonts = [
+        font_manager.FontEntry(fname="/f/wqy.ttc", name="WenQuanYi Zen Hei"),
+        font_manager.FontEntry(fname="/f/dejavu.ttf", name="DejaVu Sans"),
+        font_manager.FontEntry(fname="/f/noto.ttc", name="Noto Sans CJK SC"),
+    ]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", fonts)
+    assert find_cjk_font() == "Noto Sans CJK SC"
+    assert CJK_FAMILIES.index("Noto Sans CJK SC") < CJK_FAMILIES.index("WenQuanYi Zen Hei")
+
+
+def test_funnel_chart_chinese_without_font_warns_and_falls_back(
+    report: FunnelReport, no_cjk_font: None
+) -> None:
+    with pytest.warns(UserWarning, match="fonts-noto-cjk") as caught:
+        ax = funnel_chart(report, lang="zh-CN")
+    assert "fall back to English" in str(caught[0].message)
+    assert caught[0].filename == __file__  # points at the caller
+    assert ax.get_title() == "Sales funnel"
+    assert ax.get_ylabel() == "Deals entered [count]"
+    render(ax)
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_funnel_chart_chinese_with_font(report: FunnelReport, cjk_font: str) -> None:
+    ax = funnel_chart(report, lang="zh-CN")
+    assert ax.get_title() == "销售漏斗"
+    assert ax.get_xlabel() == "阶段"
+    assert ax.get_ylabel() == "进入商机数 [个]"
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "赢单"
+    assert ax.texts[0].get_text().startswith("转化 ")
+    assert ax.title.get_fontfamily()[0] == cjk_font
+    assert all(t.get_fontfamily()[0] == cjk_font for t in ax.texts)
+    render(ax)
+
+
+def test_funnel_chart_unknown_lang(report: FunnelReport) -> None:
+    with pytest.raises(InvalidInputError, match=r"lang 'fr' is not supported; allowed: 'en'"):
+        funnel_chart(report, lang="fr")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- funnel
+def test_funnel_chart_bars_equal_entered_then_won(report: FunnelReport) -> None:
+    ax = funnel_chart(report)
+    render(ax)
+    overall = report.overall
+    assert heights(ax) == [*overall["entered"].tolist(), report.won]
+    assert heights(ax) == [40.0, 28.0, 24.0, 9.0]  # the seeded deals, counted by hand once
+    assert [t.get_text() for t in ax.get_xticklabels()] == [*overall.index, "Won"]
+    assert ax.get_title() == "Sales funnel"
+    assert ax.get_xlabel() == "Stage"
+    assert ax.get_ylabel() == "Deals entered [count]"
+
+
+def test_funnel_chart_annotates_conversion_and_drop_off(report: FunnelReport) -> None:
+    ax = funnel_chart(report)
+    overall = report.overall
+    expected = [
+        f"conv. {100 * c:.1f} %\ndrop {100 * d:.1f} %"
+        for c, d in zip(overall["conversion"], overall["drop_off"], strict=True)
+    ]
+    assert [t.get_text() for t in ax.texts] == expected
+    assert expected[0] == "conv. 70.0 %\ndrop 10.0 %"  # 28 of 40 advanced, 4 of 40 lost
+    # each note sits between the bars it describes
+    assert [t.xy[0] for t in ax.texts if isinstance(t, Annotation)] == [0.5, 1.5, 2.5]
+
+
+def test_funnel_chart_segment_amounts(report: FunnelReport) -> None:
+    given = Figure().add_subplot()
+    ax = funnel_chart(report, segment="R1", amounts=True, ax=given)
+    assert ax is given
+    render(ax)
+    table = report.table.xs("R1", level="owner_id")
+    assert heights(ax) == [
+        *[float(v) for v in table["entered_amount"]],
+        float(table["advanced_amount"].iloc[-1]),
+    ]
+    assert ax.get_ylabel() == "Amount entered [CNY]"
+    assert ax.get_title() == "Sales funnel: R1"
+
+
+def test_funnel_chart_nan_rate_reads_not_available() -> None:
+    pipeline = datasets.pipeline()
+    frame = to_frame(datasets.opportunities(pipeline, n=40))  # no stage histories
+    snapshot = funnel_frame(frame, pipeline, source="snapshot")
+    assert np.isnan(snapshot.overall["conversion"]).all()
+    ax = funnel_chart(snapshot)
+    assert all(t.get_text() == "conv. n/a\ndrop n/a" for t in ax.texts)
+
+
+def test_funnel_chart_bad_segment(report: FunnelReport) -> None:
+    with pytest.raises(InvalidInputError, match=r"segment 'R9' is not in the report; allowed"):
+        funnel_chart(report, segment="R9")
+    with pytest.raises(InvalidInputError, match=r"has 2 keys; the report is segmented by"):
+        funnel_chart(report, segment=("R1", "x"))
+    pipeline = datasets.pipeline()
+    plain = funnel(datasets.opportunities(pipeline, n=10), pipeline)
+    with pytest.raises(InvalidInputError, match="the report has no segments"):
+        funnel_chart(plain, segment="R1")
+
+
+# --------------------------------------------------------------------------- simulation
+def test_simulation_chart_band_edges_equal_quantiles(simulation: Simulation) -> None:
+    ax = simulation_chart(simulation)
+    render(ax)
+    band = artist(ax.patches, "band")
+    p10, p50, p90 = np.quantile(simulation.totals, [0.1, 0.5, 0.9])
+    assert band.get_x() == pytest.approx(p10, rel=1e-12)
+    assert band.get_x() + band.get_width() == pytest.approx(p90, rel=1e-12)
+    assert artist(ax.lines, "p50").get_xdata()[0] == pytest.approx(p50, rel=1e-12)
+    assert artist(ax.lines, "booked").get_xdata()[0] == simulation.booked
+    bars = [p for p in ax.patches if p.get_gid() != "band" and isinstance(p, Rectangle)]
+    assert sum(float(b.get_height()) for b in bars) == simulation.n  # every run in a bin
+    assert ax.get_xlabel() == "Bookings [CNY]"
+    assert ax.get_ylabel() == "Runs [count]"
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_simulation_chart_chinese(simulation: Simulation, cjk_font: str) -> None:
+    ax = simulation_chart(simulation, lang="zh-CN", bins=5)
+    assert (ax.get_title(), ax.get_xlabel()) == ("模拟成交额", "成交额 [CNY]")
+    assert len([p for p in ax.patches if p.get_gid() != "band"]) == 5
+    render(ax)
+
+
+def test_simulation_chart_refuses_bad_input(simulation: Simulation) -> None:
+    with pytest.raises(InvalidInputError, match=r"bins 0 must be an integer >= 1"):
+        simulation_chart(simulation, bins=0)
+    empty = Simulation(np.array([]), None, 0.0, 0.0, 0.0, 0, pd.Index([]), 1)
+    with pytest.raises(InvalidInputError, match="no runs"):
+        simulation_chart(empty)
+
+
+def test_simulation_chart_without_currency() -> None:
+    s = Simulation(np.array([0.0, 10.0, 10.0, 20.0]), None, 0.0, 10.0, 50.0, 2, pd.Index([]), 1)
+    ax = simulation_chart(s, bins=4)
+    assert ax.get_xlabel() == "Bookings [currency]"
+
+
+# --------------------------------------------------------------------------- forecast fan
+def band_at(ax: Axes, x: float) -> tuple[float, float]:
+    vertices = artist(ax.collections, "interval").get_paths()[0].vertices
+    ys = vertices[np.isclose(vertices[:, 0], x), 1]
+    return float(ys.min()), float(ys.max())
+
+
+def test_forecast_fan_line_and_band_equal_the_forecast() -> None:
+    bookings = datasets.bookings()
+    fc = holt_winters(bookings, 12, 6)
+    ax = forecast_fan(fc, actuals=bookings, currency="CNY")
+    render(ax)
+    x = mdates.date2num(pd.PeriodIndex(fc.forecast.index).to_timestamp())
+    line = artist(ax.lines, "forecast")
+    assert mdates.date2num(line.get_xdata()).tolist() == x.tolist()
+    assert line.get_ydata().tolist() == fc.forecast.tolist()
+    for xi, low, high in zip(x, fc.lower, fc.upper, strict=True):
+        assert band_at(ax, xi) == pytest.approx((low, high), rel=1e-12)
+    actual = artist(ax.lines, "actual")
+    assert actual.get_ydata().tolist() == bookings.tolist()
+    assert mdates.date2num(actual.get_xdata()).tolist() == (
+        mdates.date2num(pd.PeriodIndex(bookings.index).to_timestamp()).tolist()
+    )
+    labels = [t.get_text() for t in legend(ax)]
+    assert labels == ["80 % interval", "Forecast", "Actual"]
+    assert ax.get_ylabel() == "Bookings [CNY]"
+    assert ax.get_title() == "Forecast (holt_winters)"
+
+
+def test_forecast_fan_integer_index_and_decimal_actuals() -> None:
+    fc = seasonal_naive([5.0, 7.0, 6.0, 8.0], 2, 2, level=0.9)
+    actuals = pd.Series([Decimal("5"), Decimal("7.5")], index=[4, 5])
+    ax = forecast_fan(fc, actuals=actuals)
+    assert artist(ax.lines, "forecast").get_xdata().tolist() == [4.0, 5.0]
+    assert artist(ax.lines, "actual").get_ydata().tolist() == [5.0, 7.5]
+    assert band_at(ax, 4.0) == pytest.approx((fc.lower.iloc[0], fc.upper.iloc[0]))
+    assert ax.get_ylabel() == "Bookings [currency]"
+    assert legend(ax)[0].get_text() == "90 % interval"
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_forecast_fan_chinese(cjk_font: str) -> None:
+    fc = seasonal_naive([5.0, 7.0, 6.0, 8.0], 2, 2)
+    ax = forecast_fan(fc, lang="zh-CN", currency="CNY")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("期间", "成交额 [CNY]")
+    assert [t.get_text() for t in legend(ax)] == ["80 % 区间", "预测"]
+    render(ax)
+
+
+def test_forecast_fan_refuses_mixed_indexes() -> None:
+    fc = seasonal_naive([5.0, 7.0, 6.0, 8.0], 2, 2)
+    dated = pd.Series([1.0], index=pd.to_datetime(["2026-01-01"]))
+    with pytest.raises(InvalidInputError, match="actuals are indexed by dates but the forecast"):
+        forecast_fan(fc, actuals=dated)
+    words = pd.Series([1.0], index=["a"])
+    with pytest.raises(InvalidInputError, match=r"actuals index of dtype \S+ cannot be drawn"):
+        forecast_fan(fc, actuals=words)
+    monthly = seasonal_naive(datasets.bookings(), 12, 2)
+    with pytest.raises(InvalidInputError, match="by numbers but the forecast by dates"):
+        forecast_fan(monthly, actuals=pd.Series([1.0, 2.0]))
