@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,16 +19,20 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation
 
 from salescore import datasets
+from salescore.calendar import Period
 from salescore.errors import InvalidInputError
 from salescore.forecast import Simulation, holt_winters, seasonal_naive, simulate
 from salescore.frames import to_frame
 from salescore.funnel import FunnelReport, funnel, funnel_frame
+from salescore.goals import Pace, pace
+from salescore.models import Target
 from salescore.plot import (
     CJK_FAMILIES,
     _text,
     find_cjk_font,
     forecast_fan,
     funnel_chart,
+    pace_chart,
     simulation_chart,
 )
 
@@ -284,3 +289,86 @@ def test_forecast_fan_refuses_mixed_indexes() -> None:
     monthly = seasonal_naive(datasets.bookings(), 12, 2)
     with pytest.raises(InvalidInputError, match="by numbers but the forecast by dates"):
         forecast_fan(monthly, actuals=pd.Series([1.0, 2.0]))
+
+
+# --------------------------------------------------------------------------- pace
+@pytest.fixture(scope="module")
+def quarter() -> tuple[Target, pd.Series, Pace]:
+    q1 = Target(
+        id="Q1",
+        metric="revenue",
+        value="1200000",
+        currency="CNY",
+        direction="at_least",
+        period=Period.quarter(2026, 1),
+    )
+    booked = pd.Series(
+        [300000.0, 150000.0, 99.0], index=pd.to_datetime(["2026-01-20", "2026-02-10", "2026-03-02"])
+    )
+    return q1, booked, pace(q1, booked, date(2026, 2, 15), weights=[0.3, 0.3, 0.4])
+
+
+def test_pace_chart_curves_equal_the_plan_and_the_actuals(
+    quarter: tuple[Target, pd.Series, Pace],
+) -> None:
+    q1, booked, p = quarter
+    ax = pace_chart(p, q1, booked, weights=[0.3, 0.3, 0.4])
+    render(ax)
+    days = ["2026-01-01", "2026-02-01", "2026-02-15", "2026-03-01", "2026-04-01"]
+    goal = artist(ax.lines, "goal")
+    assert (
+        mdates.date2num(goal.get_xdata()).tolist() == mdates.date2num(pd.to_datetime(days)).tolist()
+    )
+    # 30 % of 1.2 M by February, plus 14/28 of February's 30 %, 40 % in March
+    assert goal.get_ydata().tolist() == [0.0, 360000.0, 540000.0, 720000.0, 1200000.0]
+    # the March booking is after as_of and is not drawn
+    assert artist(ax.lines, "actual").get_ydata().tolist() == [0.0, 300000.0, 450000.0]
+    (segment,) = artist(ax.collections, "gap").get_segments()
+    assert segment[:, 1].tolist() == [450000.0, 540000.0]
+    assert segment[0, 0] == mdates.date2num(pd.Timestamp("2026-02-15"))
+    needed = artist(ax.lines, "needed")
+    assert needed.get_ydata().tolist() == pytest.approx([450000.0, 654545.45, 1200000.0])
+    assert list(artist(ax.lines, "target").get_ydata()) == [1200000.0, 1200000.0]
+    assert [t.get_text() for t in ax.texts] == ["gap -90,000.00 CNY"]
+    assert ax.get_ylabel() == "Cumulative [CNY]"
+    assert ax.get_title() == "Pace to goal: Q1"
+
+
+def test_pace_chart_count_target_at_period_end() -> None:
+    deals = Target(
+        id="D", metric="deals_won", value="4", direction="at_least", period=Period.month(2026, 1)
+    )
+    won = pd.Series(
+        [1, 1, 1, 1, 1], index=pd.to_datetime(["2026-01-0" + str(i) for i in range(2, 7)])
+    )
+    p = pace(deals, won, date(2026, 2, 1), grain="week")
+    ax = pace_chart(p, deals, won, grain="week")
+    assert ax.get_ylabel() == "Cumulative [count]"
+    assert not [line for line in ax.lines if line.get_gid() == "needed"]  # nothing left
+    assert artist(ax.lines, "actual").get_ydata()[-1] == 5.0
+    assert artist(ax.lines, "goal").get_ydata()[-1] == 4.0
+    assert [t.get_text() for t in ax.texts] == ["gap +1"]
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_pace_chart_chinese(quarter: tuple[Target, pd.Series, Pace], cjk_font: str) -> None:
+    q1, booked, p = quarter
+    ax = pace_chart(p, q1, booked, weights=[0.3, 0.3, 0.4], lang="zh-CN")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
+        "目标进度: Q1",
+        "日期",
+        "累计 [CNY]",
+    )
+    assert ax.texts[0].get_text() == "差距 -90,000.00 CNY"
+    render(ax)
+
+
+def test_pace_chart_refuses_a_pace_of_other_inputs(
+    quarter: tuple[Target, pd.Series, Pace],
+) -> None:
+    q1, booked, p = quarter
+    with pytest.raises(InvalidInputError, match="is not the pace of these actuals"):
+        pace_chart(p, q1, booked)  # even weights: another plan
+    other = q1.model_copy(update={"id": "Q2"})
+    with pytest.raises(InvalidInputError, match="the pace is of target 'Q1', not of target 'Q2'"):
+        pace_chart(p, other, booked, weights=[0.3, 0.3, 0.4])

@@ -11,6 +11,7 @@ naming what to install. Nothing here sets a backend or changes
 * :func:`funnel_chart` — stage bars of a ``FunnelReport`` with conversion and drop-off.
 * :func:`simulation_chart` — the distribution of a Monte Carlo ``Simulation``, P10/P50/P90 marked.
 * :func:`forecast_fan` — a ``TimeSeriesForecast`` with its interval band, actuals overlaid.
+* :func:`pace_chart` — cumulative actual against the goal curve of a ``Pace``, the gap marked.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from salescore.plot._text import CJK_FAMILIES, find_cjk_font
 from salescore.plot.forecast import forecast_fan, simulation_chart
 from salescore.plot.funnel import funnel_chart
+from salescore.plot.goals import pace_chart
 
 __all__ = [
     "CJK_FAMILIES",
     "find_cjk_font",
     "forecast_fan",
     "funnel_chart",
+    "pace_chart",
     "simulation_chart",
 ]
