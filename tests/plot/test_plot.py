@@ -20,12 +20,23 @@ from matplotlib.text import Annotation
 
 from salescore import datasets
 from salescore.calendar import Period
-from salescore.errors import InvalidInputError
+from salescore.commission import (
+    AcceleratorBand,
+    CommissionPlan,
+    Credit,
+    PlanCost,
+    Tier,
+    TieredComponent,
+    plan_cost,
+    statement,
+)
+from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast import Simulation, holt_winters, seasonal_naive, simulate
 from salescore.frames import to_frame
 from salescore.funnel import FunnelReport, funnel, funnel_frame
 from salescore.goals import Pace, pace
 from salescore.models import Target
+from salescore.money import Money
 from salescore.plot import (
     CJK_FAMILIES,
     _text,
@@ -33,6 +44,8 @@ from salescore.plot import (
     forecast_fan,
     funnel_chart,
     pace_chart,
+    payout_curve,
+    plan_cost_chart,
     simulation_chart,
 )
 
@@ -372,3 +385,123 @@ def test_pace_chart_refuses_a_pace_of_other_inputs(
     other = q1.model_copy(update={"id": "Q2"})
     with pytest.raises(InvalidInputError, match="the pace is of target 'Q1', not of target 'Q2'"):
         pace_chart(p, other, booked, weights=[0.3, 0.3, 0.4])
+
+
+# --------------------------------------------------------------------------- commission
+def statement_total(plan: CommissionPlan, quota: Money, attainment: Decimal) -> float:
+    """The payout of one credit of ``attainment × quota``, through ``statement``."""
+    credited = Money((attainment * quota.amount).quantize(Decimal("0.01")), quota.currency)
+    credits = [Credit(deal_id="D", rep_id="R", amount=credited, credited_on=date(2026, 1, 5))]
+    if attainment == 0:
+        credits = []
+    result = statement(plan, "R", credits, period=Period.month(2026, 1), quota=quota)
+    return float(result.total)
+
+
+def test_payout_curve_equals_statement_totals() -> None:
+    plan = datasets.commission_plan()
+    quota = Money(300000, "CNY")
+    ax = payout_curve(plan, quota=quota, points=41)
+    render(ax)
+    line = artist(ax.lines, "payout")
+    xs = line.get_xdata().tolist()
+    assert xs[0] == 0.0
+    assert xs[-1] == 200.0
+    assert len(xs) == 41
+    for i in (0, 10, 20, 25, 30, 34, 35, 40):  # 0, 50, 100, 125, 150, 170, 175, 200 %
+        attainment = Decimal(i) * Decimal("0.05")
+        assert line.get_ydata()[i] == statement_total(plan, quota, attainment)
+    # by hand: 4 % of 300,000 to quota; 7 % above; x1.5 above 150 %; capped at 30,000
+    assert line.get_ydata()[20] == 12000.0
+    assert line.get_ydata()[30] == 12000.0 + 150000 * 0.07
+    assert line.get_ydata()[40] == 30000.0
+    (tier,) = [a for a in ax.lines if a.get_gid() == "tier"]  # one tier starts above 0
+    assert np.asarray(tier.get_xdata()).tolist() == [100.0, 100.0]
+    band = artist(ax.patches, "accelerator")
+    assert (band.get_x(), band.get_x() + band.get_width()) == (150.0, 200.0)
+    assert list(artist(ax.lines, "cap").get_ydata()) == [30000.0, 30000.0]
+    assert [t.get_text() for t in ax.texts] == ["base: 7 % (marginal)"]
+    assert [t.get_text() for t in legend(ax)] == ["Payout", "base: ×1.5", "base: period cap"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Attainment [% of quota]", "Payout [CNY]")
+    assert ax.get_title() == "Payout curve: AE-2026"
+
+
+def test_payout_curve_amount_basis_retroactive_closed_band() -> None:
+    plan = CommissionPlan(
+        id="R",
+        currency="CNY",
+        components=[
+            TieredComponent(
+                name="t",
+                mode="retroactive",
+                tiers=[Tier(lower=0, upper=50000, rate="0.02"), Tier(lower=50000, rate="0.05")],
+                accelerators=[AcceleratorBand(lower=60000, upper=80000, multiplier="1.2")],
+            )
+        ],
+    )
+    quota = Money(100000, "CNY")
+    ax = payout_curve(plan, quota=quota, max_attainment=1.0, points=11)
+    line = artist(ax.lines, "payout")
+    for i in range(11):
+        assert line.get_ydata()[i] == statement_total(plan, quota, Decimal(i) / 10)
+    assert line.get_ydata()[4] == 800.0  # 40,000 at 2 %
+    assert line.get_ydata()[6] == 60000 * 0.05 * 1.2  # retroactive: the band reached pays all
+    assert list(artist(ax.lines, "tier").get_xdata()) == [50.0, 50.0]  # 50,000 of 100,000
+    band = artist(ax.patches, "accelerator")
+    assert (band.get_x(), band.get_x() + band.get_width()) == (60.0, 80.0)
+    assert [t.get_text() for t in ax.texts] == ["t: 5 % (retroactive)"]
+    assert not [a for a in ax.lines if a.get_gid() == "cap"]
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_payout_curve_chinese(cjk_font: str) -> None:
+    ax = payout_curve(datasets.commission_plan(), quota=Money(100000, "CNY"), lang="zh-CN")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
+        "提成曲线: AE-2026",
+        "达成率 [% 配额]",
+        "提成 [CNY]",
+    )
+    assert [t.get_text() for t in ax.texts] == ["base: 7 %（分段累进）"]
+    render(ax)
+
+
+def test_payout_curve_refuses_bad_input() -> None:
+    plan = datasets.commission_plan()
+    quota = Money(100000, "CNY")
+    with pytest.raises(InvalidInputError, match=r"max_attainment 0 must be a finite number > 0"):
+        payout_curve(plan, quota=quota, max_attainment=0)
+    with pytest.raises(InvalidInputError, match=r"max_attainment nan"):
+        payout_curve(plan, quota=quota, max_attainment=float("nan"))
+    with pytest.raises(InvalidInputError, match=r"points 1 must be an integer >= 2"):
+        payout_curve(plan, quota=quota, points=1)
+    with pytest.raises(CurrencyMismatchError, match="quota currency USD is not the plan currency"):
+        payout_curve(plan, quota=Money(100000, "USD"))
+
+
+def test_plan_cost_chart_lines_equal_the_result() -> None:
+    plan = datasets.commission_plan()
+    rng = np.random.default_rng(3)
+    cost = plan_cost(plan, rng.uniform(0.2, 1.8, size=(300, 3)), quota=Money(100000, "CNY"))
+    ax = plan_cost_chart(cost, bins=12)
+    render(ax)
+    assert artist(ax.lines, "expected").get_xdata()[0] == float(cost.expected)
+    assert artist(ax.lines, "p50").get_xdata()[0] == float(cost.p50)
+    assert artist(ax.lines, "p90").get_xdata()[0] == float(cost.p90)
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 12
+    assert sum(float(b.get_height()) for b in bars) == 300
+    assert bars[0].get_x() == pytest.approx(cost.cost.min() / 100)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Total payout [CNY]", "Samples [count]")
+
+
+def test_plan_cost_chart_refuses_bad_input(no_cjk_font: None) -> None:
+    empty = PlanCost("CNY", np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1), dtype=np.int64))
+    with pytest.raises(InvalidInputError, match="no samples"):
+        plan_cost_chart(empty)
+    with pytest.raises(InvalidInputError, match="bins 0 must be an integer >= 1"):
+        plan_cost_chart(empty, bins=0)
+    one = PlanCost("JPY", np.array([[100]]), np.array([[7]]))
+    with pytest.warns(UserWarning, match="fall back to English"):
+        ax = plan_cost_chart(one, bins=1, lang="zh-CN")
+    assert ax.get_xlabel() == "Total payout [JPY]"
+    assert artist(ax.lines, "expected").get_xdata()[0] == 7.0

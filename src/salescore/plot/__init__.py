@@ -12,6 +12,8 @@ naming what to install. Nothing here sets a backend or changes
 * :func:`simulation_chart` — the distribution of a Monte Carlo ``Simulation``, P10/P50/P90 marked.
 * :func:`forecast_fan` — a ``TimeSeriesForecast`` with its interval band, actuals overlaid.
 * :func:`pace_chart` — cumulative actual against the goal curve of a ``Pace``, the gap marked.
+* :func:`payout_curve` — a plan's payout against attainment, tiers and accelerators marked.
+* :func:`plan_cost_chart` — the distribution of a ``PlanCost``, expected, P50 and P90 marked.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("salescore.plot needs matplotlib: pip install 'salescore[plot]'") from exc
 
 from salescore.plot._text import CJK_FAMILIES, find_cjk_font
+from salescore.plot.commission import payout_curve, plan_cost_chart
 from salescore.plot.forecast import forecast_fan, simulation_chart
 from salescore.plot.funnel import funnel_chart
 from salescore.plot.goals import pace_chart
@@ -32,5 +35,7 @@ __all__ = [
     "forecast_fan",
     "funnel_chart",
     "pace_chart",
+    "payout_curve",
+    "plan_cost_chart",
     "simulation_chart",
 ]
