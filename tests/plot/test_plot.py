@@ -34,18 +34,21 @@ from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast import Simulation, holt_winters, seasonal_naive, simulate
 from salescore.frames import to_frame
 from salescore.funnel import FunnelReport, funnel, funnel_frame
-from salescore.goals import Pace, pace
-from salescore.models import Target
+from salescore.goals import Pace, pace, plan_matrix
+from salescore.kpi import quota_attainment, quota_attainment_frame
+from salescore.models import Owner, Target
 from salescore.money import Money
 from salescore.plot import (
     CJK_FAMILIES,
     _text,
+    attainment_chart,
     find_cjk_font,
     forecast_fan,
     funnel_chart,
     pace_chart,
     payout_curve,
     plan_cost_chart,
+    plan_matrix_heatmap,
     simulation_chart,
 )
 
@@ -505,3 +508,124 @@ def test_plan_cost_chart_refuses_bad_input(no_cjk_font: None) -> None:
         ax = plan_cost_chart(one, bins=1, lang="zh-CN")
     assert ax.get_xlabel() == "Total payout [JPY]"
     assert artist(ax.lines, "expected").get_xdata()[0] == 7.0
+
+
+# --------------------------------------------------------------------------- plan matrix
+@pytest.fixture(scope="module")
+def matrix() -> pd.DataFrame:
+    year = Target(
+        id="Y", metric="revenue", value="1200000", currency="CNY", period=Period.year(2026)
+    )
+    reps = list(datasets.organization().reps)
+    return plan_matrix(year, reps, "quarter", owner_method="capacity")
+
+
+def test_plan_matrix_heatmap_cells_equal_the_matrix(matrix: pd.DataFrame) -> None:
+    ax = plan_matrix_heatmap(matrix, unit="CNY")
+    render(ax)
+    drawn = np.asarray(ax.images[0].get_array())
+    expected = [[float(v) for v in row] for row in matrix.to_numpy()]
+    assert drawn.tolist() == expected
+    assert drawn[2, 0] == 0.0  # R3 is hired in April: nothing planned in Q1
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(matrix.columns)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["R1", "R2", "R3"]
+    cells = [t.get_text() for t in ax.texts]
+    assert cells[0] == f"{float(matrix.to_numpy()[0, 0]):,.2f}"
+    assert cells[8] == "0.00"
+    assert len(cells) == matrix.size
+    figure = ax.get_figure()
+    assert figure is not None
+    colorbar = figure.axes[1]
+    assert colorbar.get_ylabel() == "Planned [CNY]"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Period", "Owner")
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_plan_matrix_heatmap_counts_chinese(cjk_font: str) -> None:
+    deals = Target(id="N", metric="deals_won", value="10", period=Period.quarter(2026, 1))
+    m = plan_matrix(deals, [Owner(kind="rep", id=i) for i in ("A", "B")], "month")
+    ax = plan_matrix_heatmap(m, lang="zh-CN", annotate=True)
+    assert all("." not in t.get_text() for t in ax.texts)  # whole numbers
+    assert sum(int(t.get_text()) for t in ax.texts) == 10
+    assert ax.get_title() == "计划：负责人 × 期间"
+    figure = ax.get_figure()
+    assert figure is not None
+    assert figure.axes[1].get_ylabel() == "计划值 [数值]"
+    assert figure.axes[1].yaxis.label.get_fontfamily()[0] == cjk_font
+    render(ax)
+    plain = plan_matrix_heatmap(m, annotate=False, ax=Figure().add_subplot())
+    assert not plain.texts
+
+
+def test_plan_matrix_heatmap_refuses_other_frames(matrix: pd.DataFrame) -> None:
+    with pytest.raises(InvalidInputError, match="pass form='wide'"):
+        plan_matrix_heatmap(matrix.reset_index())
+    with pytest.raises(InvalidInputError, match="is empty"):
+        plan_matrix_heatmap(matrix.iloc[:0])
+    bad = matrix.astype(object)
+    bad.iloc[0, 0] = "x"
+    with pytest.raises(InvalidInputError, match="not a finite number"):
+        plan_matrix_heatmap(bad)
+
+
+# --------------------------------------------------------------------------- attainment
+def test_attainment_chart_one_team() -> None:
+    d = quota_attainment({"R1": 120, "R2": 80, "R3": 100}, {"R1": 100, "R2": 100, "R3": 100})
+    ax = attainment_chart(d)
+    render(ax)
+    (segment,) = artist(ax.collections, "range").get_segments()
+    # attainments 0.8, 1.0, 1.2: P10 = 0.84, P90 = 1.16 (linear interpolation)
+    assert segment[:, 0].tolist() == pytest.approx([84.0, 116.0])
+    assert artist(ax.lines, "median").get_xdata().tolist() == [100.0]
+    assert artist(ax.lines, "mean").get_xdata().tolist() == pytest.approx([100.0])
+    assert list(artist(ax.lines, "quota").get_xdata()) == [100.0, 100.0]
+    assert [t.get_text() for t in ax.texts] == ["2 of 3 at or above quota (66.7 %)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["all reps"]
+    assert ax.get_xlabel() == "Attainment [% of quota]"
+
+
+def test_attainment_chart_segments_of_the_frame() -> None:
+    df = pd.DataFrame(
+        {
+            "team": ["E", "E", "E", "W", "W", "X"],
+            "rep_id": ["R1", "R2", "R4", "R3", "R5", "R6"],
+            "achieved": [110.0, 90.0, 130.0, 50.0, 70.0, 5.0],
+            "quota": [100.0, 100.0, 100.0, 100.0, 100.0, 0.0],
+        }
+    )
+    frame = quota_attainment_frame(df, by=["team"])
+    ax = attainment_chart(frame)
+    render(ax)
+    segments = artist(ax.collections, "range").get_segments()
+    # E: 0.9, 1.1, 1.3 → P10 0.94, P90 1.26; W: 0.5, 0.7 → 0.52, 0.68; X has no quota
+    flat = [x for s in segments for x in s[:, 0].tolist()]
+    assert flat == pytest.approx([94.0, 126.0, 52.0, 68.0])
+    assert artist(ax.lines, "median").get_xdata().tolist() == pytest.approx([110.0, 60.0])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["E", "W", "X"]
+    assert [t.get_text() for t in ax.texts] == [
+        "2 of 3 at or above quota (66.7 %)",
+        "0 of 2 at or above quota (0.0 %)",
+        "0 of 0 at or above quota",  # no quota: no share, no range
+    ]
+    whole = quota_attainment_frame(df)
+    assert [t.get_text() for t in attainment_chart(whole).get_yticklabels()] == ["all reps"]
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_attainment_chart_chinese(cjk_font: str) -> None:
+    d = quota_attainment({"R1": 120, "R2": 80}, {"R1": 100, "R2": 100})
+    ax = attainment_chart(d, lang="zh-CN")
+    assert ax.get_title() == "配额达成率"
+    assert [t.get_text() for t in ax.texts] == ["2 人中 1 人达成配额 (50.0 %)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["全部销售"]
+    render(ax)
+
+
+def test_attainment_chart_refuses_other_frames() -> None:
+    with pytest.raises(InvalidInputError, match=r"lacks columns \['reps'"):
+        attainment_chart(pd.DataFrame({"x": [1]}))
+    frame = quota_attainment_frame(
+        pd.DataFrame({"rep_id": ["R1"], "achieved": [1.0], "quota": [1.0]})
+    )
+    with pytest.raises(InvalidInputError, match="no rows"):
+        attainment_chart(frame.iloc[:0])

@@ -13,6 +13,8 @@ naming what to install. Nothing here sets a backend or changes
 * :func:`forecast_fan` — a ``TimeSeriesForecast`` with its interval band, actuals overlaid.
 * :func:`pace_chart` — cumulative actual against the goal curve of a ``Pace``, the gap marked.
 * :func:`payout_curve` — a plan's payout against attainment, tiers and accelerators marked.
+* :func:`plan_matrix_heatmap` — owners × periods of a ``plan_matrix``.
+* :func:`attainment_chart` — the quota attainment spread of ``kpi.quota_attainment``.
 * :func:`plan_cost_chart` — the distribution of a ``PlanCost``, expected, P50 and P90 marked.
 """
 
@@ -27,15 +29,18 @@ from salescore.plot._text import CJK_FAMILIES, find_cjk_font
 from salescore.plot.commission import payout_curve, plan_cost_chart
 from salescore.plot.forecast import forecast_fan, simulation_chart
 from salescore.plot.funnel import funnel_chart
-from salescore.plot.goals import pace_chart
+from salescore.plot.goals import pace_chart, plan_matrix_heatmap
+from salescore.plot.kpi import attainment_chart
 
 __all__ = [
     "CJK_FAMILIES",
+    "attainment_chart",
     "find_cjk_font",
     "forecast_fan",
     "funnel_chart",
     "pace_chart",
     "payout_curve",
     "plan_cost_chart",
+    "plan_matrix_heatmap",
     "simulation_chart",
 ]

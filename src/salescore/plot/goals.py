@@ -1,4 +1,4 @@
-"""Goal pictures: the pace chart of a :class:`~salescore.goals.Pace`."""
+"""Goal pictures: the pace chart of a :class:`~salescore.goals.Pace` and the plan-matrix heatmap."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from salescore.models import Target
 from salescore.money import Money
 from salescore.plot._text import Lang, axes, texts
 
-__all__ = ["pace_chart"]
+__all__ = ["pace_chart", "plan_matrix_heatmap"]
 
 
 def _float(value: Money | Decimal) -> float:
@@ -172,4 +172,111 @@ def pace_chart(
     ax.set_title(f"{t('pace_title')}: {target.id}")
     ax.legend()
     t.apply(ax)
+    return ax
+
+
+def _cell(value: float, integral: bool) -> str:
+    return f"{value:,.0f}" if integral else f"{value:,.2f}"
+
+
+def plan_matrix_heatmap(
+    matrix: pd.DataFrame,
+    *,
+    unit: str | None = None,
+    annotate: bool = True,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+) -> Axes:
+    """Owners × periods of a :func:`~salescore.goals.plan_matrix`, as a heatmap.
+
+    Each cell's colour is its planned value (``Decimal`` drawn as float); with
+    ``annotate`` the value is written in the cell. A colour bar beside the
+    Axes gives the scale.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        The wide form of :func:`~salescore.goals.plan_matrix`: index
+        ``owner_id``, columns ``period`` (labels); ``Decimal`` values for
+        money (the default form, in major units) and rates, integers for
+        counts.
+    unit : str, optional
+        The values' unit for the colour bar label: the target's currency, or
+        e.g. ``"count"``; "value" when not given.
+    annotate : bool
+        Write each value in its cell (two decimals unless all are whole).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's Axes by default.
+    lang : {"en", "zh-CN"}
+        Language of the title and labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        ``matrix`` is not the wide form (index ``owner_id``, columns
+        ``period``), is empty, or holds a value that is not a finite number.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from salescore.calendar import Period
+    >>> from salescore.goals import plan_matrix
+    >>> from salescore.models import Owner
+    >>> t = Target(id="Q1", metric="revenue", value="100.00", currency="CNY",
+    ...            period=Period.quarter(2026, 1))
+    >>> m = plan_matrix(t, [Owner(kind="rep", id=i) for i in ("R1", "R2", "R3")], "month")
+    >>> ax = plan_matrix_heatmap(m, unit="CNY")
+    >>> ax.images[0].get_array()[0].tolist()
+    [11.12, 11.11, 11.11]
+    """
+    if matrix.index.name != "owner_id" or matrix.columns.name != "period":
+        raise InvalidInputError(
+            "the matrix must be plan_matrix's wide form (index 'owner_id', columns 'period'); "
+            f"got index {matrix.index.name!r} and columns {matrix.columns.name!r}: "
+            "pass form='wide'"
+        )
+    if matrix.empty:
+        raise InvalidInputError("the plan matrix is empty; there is nothing to draw")
+    try:
+        values = np.asarray(
+            [[float(v) for v in row] for row in matrix.itertuples(index=False)], dtype=np.float64
+        )
+    except (TypeError, ValueError):
+        values = np.full(matrix.shape, np.nan)
+    if not np.isfinite(values).all():
+        raise InvalidInputError("the plan matrix holds a value that is not a finite number")
+    t = texts(lang)
+    ax = axes(ax)
+    image = ax.imshow(values, aspect="auto", cmap="Blues")
+    owners = [str(o) for o in matrix.index]
+    periods = [str(p) for p in matrix.columns]
+    ax.set_xticks(np.arange(len(periods)), periods)
+    ax.set_yticks(np.arange(len(owners)), owners)
+    if annotate:
+        integral = bool((values == np.round(values)).all())
+        middle = (values.min() + values.max()) / 2
+        for (i, j), value in np.ndenumerate(values):
+            ax.text(
+                j,
+                i,
+                _cell(float(value), integral),
+                ha="center",
+                va="center",
+                fontsize="small",
+                color="white" if value > middle else "black",
+            )
+    figure = ax.get_figure()
+    assert figure is not None
+    bar = figure.colorbar(image, ax=ax)
+    bar.set_label(t("planned", unit=unit if unit is not None else t("value")))
+    ax.set_xlabel(t("period"))
+    ax.set_ylabel(t("owner"))
+    ax.set_title(t("matrix_title"))
+    t.apply(ax)
+    t.apply(bar.ax)
     return ax
