@@ -31,7 +31,14 @@ from salescore.commission import (
     statement,
 )
 from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.forecast import Simulation, holt_winters, seasonal_naive, simulate
+from salescore.forecast import Adjustment as CategoryAdjustment
+from salescore.forecast import (
+    Simulation,
+    forecast_categories,
+    holt_winters,
+    seasonal_naive,
+    simulate,
+)
 from salescore.frames import to_frame
 from salescore.funnel import FunnelReport, funnel, funnel_frame
 from salescore.goals import Pace, pace, plan_matrix
@@ -42,6 +49,7 @@ from salescore.plot import (
     CJK_FAMILIES,
     _text,
     attainment_chart,
+    categories_waterfall,
     find_cjk_font,
     forecast_fan,
     funnel_chart,
@@ -629,3 +637,52 @@ def test_attainment_chart_refuses_other_frames() -> None:
     )
     with pytest.raises(InvalidInputError, match="no rows"):
         attainment_chart(frame.iloc[:0])
+
+
+# --------------------------------------------------------------------------- categories
+def test_categories_waterfall_steps_add_up_to_the_roll_ups() -> None:
+    pipeline = datasets.pipeline()
+    f = forecast_categories(datasets.opportunities(pipeline, n=40), pipeline)
+    ax = categories_waterfall(f)
+    render(ax)
+    steps = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "step"]
+    amounts = [float(f.totals[c]) for c in ("closed", "commit", "best_case", "pipeline")]
+    assert [float(b.get_height()) for b in steps] == amounts
+    assert [float(b.get_y()) for b in steps] == [0.0, *np.cumsum(amounts)[:-1].tolist()]
+    top_of_commit = float(steps[1].get_y() + steps[1].get_height())
+    assert top_of_commit == float(f.totals["commit_forecast"])
+    assert list(artist(ax.lines, "commit_forecast").get_ydata()) == [top_of_commit] * 2
+    top_of_best = float(steps[2].get_y() + steps[2].get_height())
+    assert list(artist(ax.lines, "best_case_forecast").get_ydata()) == [top_of_best] * 2
+    assert not [a for a in ax.lines if str(a.get_gid()).endswith("_adjusted")]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["Closed", "Commit", "Best case", "Pipeline"]
+    assert ax.get_ylabel() == "Bookings [CNY]"
+    assert ax.get_title() == "Forecast categories"
+
+
+def test_categories_waterfall_node_with_adjustment() -> None:
+    pipeline = datasets.pipeline()
+    deals = datasets.opportunities(pipeline, n=40)
+    call = CategoryAdjustment(node="R1", measure="commit_forecast", amount=Money(2000000, "CNY"))
+    f = forecast_categories(deals, pipeline, adjustments=[call])
+    ax = categories_waterfall(f, node="R1")
+    render(ax)
+    steps = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert float(steps[0].get_height()) == float(f.money("R1", "closed").amount)
+    assert list(artist(ax.lines, "commit_forecast_adjusted").get_ydata()) == [2000000.0] * 2
+    assert ax.get_title() == "Forecast categories: R1"
+    assert "Commit forecast, adjusted" in [t.get_text() for t in legend(ax)]
+    with pytest.raises(InvalidInputError, match=r"node 'R9' is not in the forecast tree"):
+        categories_waterfall(f, node="R9")
+
+
+@pytest.mark.filterwarnings("ignore:Glyph.*missing from font:UserWarning")
+def test_categories_waterfall_chinese(cjk_font: str) -> None:
+    pipeline = datasets.pipeline()
+    f = forecast_categories(datasets.opportunities(pipeline, n=20), pipeline)
+    ax = categories_waterfall(f, lang="zh-CN")
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["已成交", "承诺", "最佳情况", "管道"]
+    assert ax.get_ylabel() == "成交额 [CNY]"
+    render(ax)

@@ -11,6 +11,7 @@ naming what to install. Nothing here sets a backend or changes
 * :func:`funnel_chart` — stage bars of a ``FunnelReport`` with conversion and drop-off.
 * :func:`simulation_chart` — the distribution of a Monte Carlo ``Simulation``, P10/P50/P90 marked.
 * :func:`forecast_fan` — a ``TimeSeriesForecast`` with its interval band, actuals overlaid.
+* :func:`categories_waterfall` — closed → commit → best case → pipeline of a ``CategoryForecast``.
 * :func:`pace_chart` — cumulative actual against the goal curve of a ``Pace``, the gap marked.
 * :func:`payout_curve` — a plan's payout against attainment, tiers and accelerators marked.
 * :func:`plan_matrix_heatmap` — owners × periods of a ``plan_matrix``.
@@ -27,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from salescore.plot._text import CJK_FAMILIES, find_cjk_font
 from salescore.plot.commission import payout_curve, plan_cost_chart
-from salescore.plot.forecast import forecast_fan, simulation_chart
+from salescore.plot.forecast import categories_waterfall, forecast_fan, simulation_chart
 from salescore.plot.funnel import funnel_chart
 from salescore.plot.goals import pace_chart, plan_matrix_heatmap
 from salescore.plot.kpi import attainment_chart
@@ -35,6 +36,7 @@ from salescore.plot.kpi import attainment_chart
 __all__ = [
     "CJK_FAMILIES",
     "attainment_chart",
+    "categories_waterfall",
     "find_cjk_font",
     "forecast_fan",
     "funnel_chart",

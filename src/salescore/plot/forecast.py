@@ -1,4 +1,4 @@
-"""Forecast pictures: a ``Simulation``'s distribution and a ``TimeSeriesForecast``'s fan."""
+"""Forecast pictures: a ``Simulation``, a ``TimeSeriesForecast``'s fan, the categories waterfall."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from salescore.errors import InvalidInputError
-from salescore.forecast import Simulation, TimeSeriesForecast
+from salescore.forecast import CategoryForecast, Simulation, TimeSeriesForecast
 from salescore.plot._text import Lang, axes, texts, unit_label
 
-__all__ = ["forecast_fan", "simulation_chart"]
+__all__ = ["categories_waterfall", "forecast_fan", "simulation_chart"]
 
 
 def simulation_chart(
@@ -191,5 +191,106 @@ def forecast_fan(
     ax.set_ylabel(t("bookings_amount", currency=unit_label(currency)))
     ax.set_title(f"{t('forecast_title')} ({forecast.method})")
     ax.legend()
+    t.apply(ax)
+    return ax
+
+
+_STEPS = ("closed", "commit", "best_case", "pipeline")
+_ROLLUPS = ("commit_forecast", "best_case_forecast")
+
+
+def categories_waterfall(
+    forecast: CategoryForecast,
+    *,
+    node: str | None = None,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+) -> Axes:
+    """Closed → commit → best case → pipeline, as a waterfall, roll-ups marked.
+
+    Four floating bars (``gid="step"``): *Closed* from 0, then *Commit*,
+    *Best case* and *Pipeline*, each starting where the previous one ended,
+    so the top of *Commit* is the commit forecast (closed + commit) and the
+    top of *Best case* the best-case forecast. Those roll-ups, as the
+    forecast computed them, are horizontal lines (``gid="commit_forecast"``,
+    ``gid="best_case_forecast"``); where a manager's adjustment changed one,
+    the adjusted value is a dashed line too (``gid="<roll-up>_adjusted"``).
+
+    Parameters
+    ----------
+    forecast : CategoryForecast
+        From :func:`salescore.forecast.forecast_categories`.
+    node : str, optional
+        A team or rep of :attr:`~salescore.forecast.CategoryForecast.tree`;
+        the whole organisation (``totals``) by default.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's Axes by default.
+    lang : {"en", "zh-CN"}
+        Language of the title and labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        ``node`` is not in the tree, or ``lang`` is not supported.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from salescore import datasets
+    >>> from salescore.forecast import forecast_categories
+    >>> p = datasets.pipeline()
+    >>> f = forecast_categories(datasets.opportunities(p, n=40), p)
+    >>> ax = categories_waterfall(f)
+    >>> [(float(b.get_y()), float(b.get_height())) for b in ax.patches]
+    [(0.0, 2341000.0), (2341000.0, 715000.0), (3056000.0, 0.0), (3056000.0, 2267000.0)]
+    """
+    row: pd.Series[Any]
+    if node is None:
+        row = forecast.totals
+    elif node in forecast.tree.index:
+        row = forecast.tree.iloc[list(forecast.tree.index).index(node)]
+    else:
+        raise InvalidInputError(
+            f"node {node!r} is not in the forecast tree; allowed: {list(forecast.tree.index)}"
+        )
+    t = texts(lang)
+    ax = axes(ax)
+    amounts = np.asarray([float(row[name]) for name in _STEPS], dtype=np.float64)
+    bottoms = np.concatenate([[0.0], np.cumsum(amounts)[:-1]])
+    x = np.arange(len(_STEPS), dtype=np.float64)
+    colors = ["tab:green", "tab:blue", "tab:cyan", "tab:gray"]
+    for xi, bottom, height, color in zip(x, bottoms, amounts, colors, strict=True):
+        ax.bar(xi, height, bottom=bottom, color=color, width=0.6, gid="step")
+        ax.annotate(
+            f"{height:,.0f}",
+            xy=(xi, bottom + height),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize="small",
+        )
+    for name, style in zip(_ROLLUPS, ("tab:blue", "tab:cyan"), strict=True):
+        value = float(row[name])
+        ax.axhline(value, color=style, linestyle=":", label=t(name), gid=name)
+        adjusted = float(row[f"{name}_adjusted"])
+        if adjusted != value:
+            ax.axhline(
+                adjusted,
+                color=style,
+                linestyle="--",
+                label=t("adjusted", name=t(name)),
+                gid=f"{name}_adjusted",
+            )
+    ax.set_xticks(x, [t(name) for name in _STEPS])
+    ax.set_xlabel(t("category"))
+    ax.set_ylabel(t("bookings_amount", currency=unit_label(forecast.currency)))
+    title = t("categories_title")
+    ax.set_title(title if node is None else f"{title}: {node}")
+    ax.legend(loc="upper left")
     t.apply(ax)
     return ax
