@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -686,3 +688,14 @@ def test_categories_waterfall_chinese(cjk_font: str) -> None:
     assert labels == ["已成交", "承诺", "最佳情况", "管道"]
     assert ax.get_ylabel() == "成交额 [CNY]"
     render(ax)
+
+
+# --------------------------------------------------------------------------- layering
+def test_plot_core_never_imports_matplotlib() -> None:
+    code = (
+        "import sys, salescore, salescore.funnel, salescore.forecast, salescore.goals, "
+        "salescore.commission, salescore.kpi, salescore.datasets; "
+        "print('matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

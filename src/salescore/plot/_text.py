@@ -20,7 +20,7 @@ from salescore.errors import InvalidInputError
 
 Lang = Literal["en", "zh-CN"]
 
-#: Font families with Simplified Chinese glyphs, in order of preference.
+#: Font families with Simplified Chinese glyphs that ``lang="zh-CN"`` looks for, in order.
 CJK_FAMILIES: Final = (
     "Noto Sans CJK SC",
     "Noto Sans SC",
@@ -174,7 +174,20 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
 
 
 def find_cjk_font() -> str | None:
-    """The first font family of :data:`CJK_FAMILIES` matplotlib's font manager knows, or None."""
+    """The first font family of :data:`CJK_FAMILIES` matplotlib's font manager knows, or None.
+
+    Returns
+    -------
+    str or None
+        The family ``lang="zh-CN"`` draws with; ``None`` when no CJK font is
+        installed (the charts then fall back to English with a warning).
+
+    Examples
+    --------
+    >>> family = find_cjk_font()
+    >>> family is None or family in CJK_FAMILIES
+    True
+    """
     known = {entry.name for entry in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         if family in known:

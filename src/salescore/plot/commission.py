@@ -84,10 +84,10 @@ def payout_curve(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> from salescore import datasets
-    >>> ax = payout_curve(datasets.commission_plan(), quota=Money(100000, "CNY"), points=5)
+    >>> ax = payout_curve(datasets.commission_plan(), quota=Money(100000, "CNY"), points=5,
+    ...                   ax=Figure().add_subplot())
     >>> line = next(a for a in ax.lines if a.get_gid() == "payout")
     >>> line.get_xdata().tolist(), line.get_ydata().tolist()
     ([0.0, 50.0, 100.0, 150.0, 200.0], [0.0, 2000.0, 4000.0, 7500.0, 12750.0])
@@ -196,11 +196,10 @@ def plan_cost_chart(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> c = PlanCost("CNY", np.array([[100_00], [300_00]]), np.array([[5_00], [20_00]]),
     ...              "ROUND_HALF_EVEN")
-    >>> ax = plan_cost_chart(c, bins=2)
+    >>> ax = plan_cost_chart(c, bins=2, ax=Figure().add_subplot())
     >>> [line.get_xdata()[0] for line in ax.lines]
     [12.5, 5.0, 20.0]
     """

@@ -53,12 +53,11 @@ def simulation_chart(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> import numpy as np, pandas as pd
     >>> s = Simulation(np.array([0.0, 10.0, 10.0, 20.0]), "CNY", 0.0, 10.0, 50.0, 2,
     ...                pd.Index([]), 1)
-    >>> ax = simulation_chart(s, bins=4)
+    >>> ax = simulation_chart(s, bins=4, ax=Figure().add_subplot())
     >>> band = next(a for a in ax.patches if a.get_gid() == "band")
     >>> round(band.get_x(), 9), round(band.get_x() + band.get_width(), 9)   # P10, P90
     (3.0, 17.0)
@@ -146,11 +145,10 @@ def forecast_fan(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> from salescore.forecast import seasonal_naive
     >>> fc = seasonal_naive([5.0, 7.0, 6.0, 8.0], 2, 2, level=0.9)
-    >>> ax = forecast_fan(fc, actuals=pd.Series([5.0, 7.0, 6.0, 8.0]))
+    >>> ax = forecast_fan(fc, actuals=pd.Series([5.0, 7.0, 6.0, 8.0]), ax=Figure().add_subplot())
     >>> line = next(a for a in ax.lines if a.get_gid() == "forecast")
     >>> line.get_ydata().tolist()
     [6.0, 8.0]
@@ -239,13 +237,12 @@ def categories_waterfall(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> from salescore import datasets
     >>> from salescore.forecast import forecast_categories
     >>> p = datasets.pipeline()
     >>> f = forecast_categories(datasets.opportunities(p, n=40), p)
-    >>> ax = categories_waterfall(f)
+    >>> ax = categories_waterfall(f, ax=Figure().add_subplot())
     >>> [(float(b.get_y()), float(b.get_height())) for b in ax.patches]
     [(0.0, 2341000.0), (2341000.0, 715000.0), (3056000.0, 0.0), (3056000.0, 2267000.0)]
     """

@@ -79,13 +79,12 @@ def funnel_chart(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> from salescore import datasets
     >>> from salescore.funnel import funnel
     >>> pipeline = datasets.pipeline()
     >>> report = funnel(datasets.opportunities(pipeline, n=40), pipeline)
-    >>> ax = funnel_chart(report)
+    >>> ax = funnel_chart(report, ax=Figure().add_subplot())
     >>> [float(bar.get_height()) for bar in ax.patches]
     [40.0, 28.0, 24.0, 9.0]
     """

@@ -87,15 +87,14 @@ def pace_chart(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> from salescore.calendar import Period
     >>> q1 = Target(id="Q1", metric="revenue", value="1200000", currency="CNY",
     ...             direction="at_least", period=Period.quarter(2026, 1))
     >>> booked = pd.Series([300000.0, 150000.0],
     ...                    index=pd.to_datetime(["2026-01-20", "2026-02-10"]))
     >>> p = pace(q1, booked, date(2026, 2, 15), weights=[0.3, 0.3, 0.4])
-    >>> ax = pace_chart(p, q1, booked, weights=[0.3, 0.3, 0.4])
+    >>> ax = pace_chart(p, q1, booked, weights=[0.3, 0.3, 0.4], ax=Figure().add_subplot())
     >>> goal = next(line for line in ax.lines if line.get_gid() == "goal")
     >>> goal.get_ydata().tolist()
     [0.0, 360000.0, 540000.0, 720000.0, 1200000.0]
@@ -222,15 +221,14 @@ def plan_matrix_heatmap(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> from salescore.calendar import Period
     >>> from salescore.goals import plan_matrix
     >>> from salescore.models import Owner
     >>> t = Target(id="Q1", metric="revenue", value="100.00", currency="CNY",
     ...            period=Period.quarter(2026, 1))
     >>> m = plan_matrix(t, [Owner(kind="rep", id=i) for i in ("R1", "R2", "R3")], "month")
-    >>> ax = plan_matrix_heatmap(m, unit="CNY")
+    >>> ax = plan_matrix_heatmap(m, unit="CNY", ax=Figure().add_subplot())
     >>> ax.images[0].get_array()[0].tolist()
     [11.12, 11.11, 11.11]
     """

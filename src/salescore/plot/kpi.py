@@ -71,11 +71,10 @@ def attainment_chart(
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure      # no pyplot, no display: draw in memory
     >>> from salescore.kpi import quota_attainment
     >>> d = quota_attainment({"R1": 120, "R2": 80, "R3": 100}, {"R1": 100, "R2": 100, "R3": 100})
-    >>> ax = attainment_chart(d)
+    >>> ax = attainment_chart(d, ax=Figure().add_subplot())
     >>> next(a for a in ax.lines if a.get_gid() == "median").get_xdata().tolist()
     [100.0]
     """
