@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term
+	$(BIN)/python -m pytest -n auto --cov --cov-branch --cov-report=term
 
 test: lint typecheck pytest
 
