@@ -18,6 +18,7 @@ from salescore._tour import (
     foundation,
     funnel,
     goals,
+    process,
     scorecards,
     smart,
 )
@@ -31,6 +32,7 @@ SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     forecast_dynamics.section,
     forecast_timeseries.section,
     commission.section,
+    process.section,
     scorecards.section,
     embedding.section,
 )
