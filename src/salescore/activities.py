@@ -13,14 +13,29 @@ from datetime import datetime
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from salescore.calendar import Period
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, FrameContract, validate_frame
-from salescore.models import Activity, ActivityKind
+from salescore.models import (
+    Activity,
+    ActivityKind,
+    Opportunity,
+    Pipeline,
+    check_opportunities,
+)
 from salescore.serialization import Result
 
-__all__ = ["ACTIVITIES", "ActivityCounts", "activity_counts", "stale_accounts"]
+__all__ = [
+    "ACTIVITIES",
+    "ActivityCounts",
+    "activity_counts",
+    "activity_kpis",
+    "idle_open_deals",
+    "stale_accounts",
+]
 
 _KINDS: Final = tuple(k.value for k in ActivityKind)
 
@@ -190,3 +205,218 @@ def stale_accounts(
     )
     out = out[out["days_since"] >= days]
     return out.sort_values(["last_activity_at", "account_id"], kind="stable").reset_index(drop=True)
+
+
+def _activity_arrays(
+    activities: Sequence[Activity] | pd.DataFrame,
+) -> tuple[
+    npt.NDArray[np.object_], npt.NDArray[np.object_], pd.DatetimeIndex, npt.NDArray[np.object_]
+]:
+    """Rep, kind, time (UTC) and opportunity of each activity, from models or a frame."""
+    if isinstance(activities, pd.DataFrame):
+        df = validate_frame(activities, ACTIVITIES)
+        rep = df["rep_id"].astype(str).to_numpy(dtype=object)
+        kind = df["kind"].astype(str).to_numpy(dtype=object)
+        when = pd.DatetimeIndex(df["occurred_at"]).tz_convert("UTC")
+        deal = (
+            df["opportunity_id"].astype(object).where(df["opportunity_id"].notna(), None)
+            if "opportunity_id" in df.columns
+            else pd.Series([None] * len(df), dtype=object)
+        ).to_numpy(dtype=object)
+    else:
+        rep = np.array([a.rep_id for a in activities], dtype=object)
+        kind = np.array([a.kind.value for a in activities], dtype=object)
+        when = pd.DatetimeIndex([a.occurred_at for a in activities], tz="UTC")
+        deal = np.array([a.opportunity_id for a in activities], dtype=object)
+    return rep, kind, when, deal
+
+
+def _period_mask(when: pd.DatetimeIndex, period: Period) -> npt.NDArray[np.bool_]:
+    """Activities on the days of ``period`` (UTC calendar days, end exclusive)."""
+    day = when.tz_convert("UTC").tz_localize(None).to_numpy().astype("datetime64[D]")
+    start = np.datetime64(period.start, "D")
+    end = np.datetime64(period.end, "D")
+    return np.asarray((day >= start) & (day < end), dtype=bool)
+
+
+def activity_kpis(
+    activities: Sequence[Activity] | pd.DataFrame,
+    plan: Mapping[str, Mapping[str, int]] | Mapping[str, int],
+    *,
+    period: Period,
+    reps: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Activities done against an activity plan, by rep and kind, in one period.
+
+    Parameters
+    ----------
+    activities : sequence of Activity or pandas.DataFrame
+        Models, or a frame under :data:`ACTIVITIES`; those outside ``period``
+        (UTC calendar days) are not counted.
+    plan : mapping
+        Targets for the period [count]: by kind for every rep
+        (``{"visit": 12, "call": 30}``), or by rep and then kind
+        (``{"li": {"visit": 12}}``). A plan for a longer period is split with
+        :func:`salescore.goals.decompose` first (counts are split into whole
+        numbers that add up).
+    period : Period
+        The period counted.
+    reps : sequence of str, optional
+        The reps to report, with a per-kind plan (default: the reps with an
+        activity in the period). Ignored for a per-rep plan, whose reps are
+        reported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``rep_id``, ``kind``) with a target or an activity,
+        sorted: ``done`` and ``target`` [count], ``attainment`` (done ÷
+        target [fraction]; NaN without a target) and ``gap`` (target − done,
+        0 when met) [count].
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown kind, a target that is not a whole number >= 0, or a
+        period that is not a :class:`~salescore.calendar.Period`.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from salescore.calendar import Period
+    >>> t = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    >>> acts = [Activity(id=i, rep_id=r, kind=k, occurred_at=t, account_id="C1")
+    ...         for i, r, k in [("a", "li", "visit"), ("b", "li", "visit"), ("c", "wang", "call")]]
+    >>> activity_kpis(acts, {"visit": 4, "call": 2}, period=Period.iso_week(2026, 10))
+      rep_id   kind  done  target  attainment  gap
+    0     li   call     0       2         0.0    2
+    1     li  visit     2       4         0.5    2
+    2   wang   call     1       2         0.5    1
+    3   wang  visit     0       4         0.0    4
+    """
+    if not isinstance(period, Period):
+        raise InvalidInputError(f"period {period!r} is not a Period")
+    rep, kind, when, _ = _activity_arrays(activities)
+    inside = _period_mask(when, period)
+    done = _kernel(rep[inside], kind[inside]).counts
+    per_rep = bool(plan) and all(isinstance(v, Mapping) for v in plan.values())
+    if per_rep:
+        targets = {
+            (str(r), str(k)): n
+            for r, kinds in plan.items()
+            for k, n in kinds.items()  # type: ignore[union-attr]
+        }
+    else:
+        chosen = sorted(set(rep[inside].tolist())) if reps is None else [str(r) for r in reps]
+        targets = {(r, str(k)): n for r in chosen for k, n in plan.items()}
+    for (r, k), n in targets.items():
+        if k not in _KINDS:
+            raise InvalidInputError(
+                f"plan kind {k!r} of rep {r!r} is not one of {', '.join(_KINDS)}"
+            )
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise InvalidInputError(
+                f"plan target {n!r} for rep {r!r} and kind {k!r} must be a whole number >= 0"
+            )
+    keys = sorted(set(targets) | set(done))
+    done_n = np.array([done.get(key, 0) for key in keys], dtype=np.int64)
+    target_n = np.array([int(targets.get(key, 0)) for key in keys], dtype=np.int64)
+    has_target = np.array([key in targets for key in keys], dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        attainment = np.where(has_target & (target_n > 0), done_n / np.maximum(target_n, 1), np.nan)
+    attainment = np.where(has_target & (target_n == 0), np.nan, attainment)
+    return pd.DataFrame(
+        {
+            "rep_id": pd.Series([k[0] for k in keys], dtype=object),
+            "kind": pd.Series([k[1] for k in keys], dtype=object),
+            "done": done_n,
+            "target": target_n,
+            "attainment": attainment,
+            "gap": np.maximum(target_n - done_n, 0),
+        }
+    )
+
+
+def idle_open_deals(
+    opportunities: Sequence[Opportunity],
+    pipeline: Pipeline,
+    activities: Sequence[Activity] | pd.DataFrame,
+    *,
+    as_of: datetime,
+) -> pd.DataFrame:
+    """Open deals with no activity since their last stage change, as of a time.
+
+    A deal worked on but not moved is fine; a deal that moved and was then
+    left alone is what a manager asks about. Activities count for a deal
+    through their ``opportunity_id``; activities after ``as_of`` have not
+    happened yet.
+
+    Parameters
+    ----------
+    opportunities : sequence of Opportunity
+        The deals with their stage histories; deals without a history are
+        taken as changed on their ``created_on`` (midnight UTC).
+    pipeline : Pipeline
+        To know which stages are open.
+    activities : sequence of Activity or pandas.DataFrame
+        Models, or a frame under :data:`ACTIVITIES`.
+    as_of : datetime
+        The moment of the check, timezone-aware.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``opportunity_id``, ``owner_id``, ``stage``, ``last_change_at``,
+        ``last_activity_at`` (NaT when never worked on) and
+        ``days_since_change`` (whole days, floored), longest idle first.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from salescore import datasets
+    >>> deals = datasets.opportunities(n=40)
+    >>> pipeline = datasets.pipeline()
+    >>> moved = [d for d in deals if d.history and pipeline[d.stage].kind.value == "open"]
+    >>> late = moved[0].history[-1].changed_at
+    >>> worked = [Activity(id="a1", rep_id=moved[0].owner_id, kind="call",
+    ...                    occurred_at=late, account_id="C1", opportunity_id=moved[0].id)]
+    >>> idle = idle_open_deals(deals, pipeline, worked,
+    ...                        as_of=datetime(2026, 12, 31, tzinfo=timezone.utc))
+    >>> len(moved), moved[0].id in set(idle["opportunity_id"]), len(idle)
+    (17, False, 16)
+    """
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise InvalidInputError(
+            f"as_of {as_of.isoformat()} is naive; a timezone-aware time is required"
+        )
+    check_opportunities(opportunities, pipeline)
+    cutoff = pd.Timestamp(as_of).tz_convert("UTC")
+    open_names = {s.name for s in pipeline.open_stages}
+    deals = [d for d in opportunities if d.stage in open_names]
+    changed = []
+    for d in deals:
+        past = [c.changed_at for c in d.history if pd.Timestamp(c.changed_at) <= cutoff]
+        if past:
+            changed.append(pd.Timestamp(max(past)).tz_convert("UTC"))
+        else:
+            changed.append(pd.Timestamp(d.created_on).tz_localize("UTC"))
+    _, _, when, deal = _activity_arrays(activities)
+    keep = np.asarray(when <= cutoff) & np.array([x is not None for x in deal], dtype=bool)
+    last = pd.Series(when[keep], index=pd.Index(deal[keep], dtype=object)).groupby(level=0).max()
+    ids = [d.id for d in deals]
+    last_at = pd.DatetimeIndex([last.get(i, pd.NaT) for i in ids], dtype="datetime64[ns, UTC]")
+    change_at = pd.DatetimeIndex(changed, dtype="datetime64[ns, UTC]")
+    idle = np.asarray(last_at.isna() | (last_at < change_at), dtype=bool)
+    out = pd.DataFrame(
+        {
+            "opportunity_id": pd.Series(ids, dtype=object),
+            "owner_id": pd.Series([d.owner_id for d in deals], dtype=object),
+            "stage": pd.Series([d.stage for d in deals], dtype=object),
+            "last_change_at": change_at,
+            "last_activity_at": last_at,
+            "days_since_change": (cutoff - change_at).days.to_numpy().astype(np.int64),
+        }
+    )[idle]
+    return out.sort_values(["last_change_at", "opportunity_id"], kind="stable").reset_index(
+        drop=True
+    )
