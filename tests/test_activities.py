@@ -231,3 +231,65 @@ def test_idle_open_deals_flags_deals_left_alone_since_they_moved():
     assert idle["last_activity_at"].isna().tolist() == [True, False, True]
     with pytest.raises(InvalidInputError, match="is naive"):
         idle_open_deals(deals, pipe, acts, as_of=datetime(2026, 3, 12))
+
+
+def test_activity_outcomes_by_kind_hand_checked():
+    from salescore.activities import activity_outcomes
+    from salescore.models import Opportunity, Pipeline, Stage, StageChange
+
+    pipe = Pipeline(
+        stages=(
+            Stage(name="Q", order=0, probability=0.2),
+            Stage(name="P", order=1, probability=0.5),
+            Stage(name="Won", order=2, probability=1.0, kind="won"),
+            Stage(name="Lost", order=3, probability=0.0, kind="lost"),
+        )
+    )
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+    def deal(i: str, path: list[tuple[str, int]], closed: bool) -> Opportunity:
+        history, previous = [], None
+        for to, day in path:
+            history.append(
+                StageChange(
+                    opportunity_id=i,
+                    from_stage=previous,
+                    to_stage=to,
+                    changed_at=t0 + timedelta(days=day),
+                )
+            )
+            previous = to
+        return Opportunity(
+            id=i,
+            owner_id="li",
+            amount=100,
+            currency="CNY",
+            stage=path[-1][0],
+            created_on=t0.date(),
+            close_date=(t0 + timedelta(days=path[-1][1])).date() if closed else None,
+            history=tuple(history),
+        )
+
+    deals = [
+        deal("A", [("Q", 0), ("P", 4), ("Won", 10)], True),  # 2 advances, a win
+        deal("B", [("Q", 0), ("P", 3), ("Q", 5), ("Lost", 8)], True),  # 1 advance
+        deal("C", [("Q", 0)], False),  # none
+    ]
+    acts = [
+        _act(0, "li", "visit", t0 + timedelta(days=1), "A"),  # next change day 4: 3 days
+        _act(1, "li", "call", t0 + timedelta(days=4), "A"),  # at a change: the next, day 10
+        _act(2, "li", "visit", t0 + timedelta(days=2), "B"),  # next day 3: 1 day
+        _act(3, "li", "visit", t0 + timedelta(days=1), "C"),  # C never moves again
+        _act(4, "li", "call", t0 + timedelta(days=1), "Z"),  # not one of the deals
+        _act(5, "li", "call", t0 + timedelta(days=1)),  # on no deal
+    ]
+    out = activity_outcomes(acts, deals, pipe).set_index("kind")
+    assert out["activities"].to_dict() == {"call": 1, "visit": 3}
+    assert set(out["advances"]) == {3} and set(out["wins"]) == {1}
+    assert out.loc["visit", "per_advance"] == pytest.approx(1.0)
+    assert out.loc["visit", "per_win"] == pytest.approx(3.0)
+    assert out["followed"].to_dict() == {"call": 1, "visit": 2}
+    assert out.loc["visit", "median_lag_days"] == pytest.approx(2.0)  # median of 3 and 1
+    assert out.loc["call", "median_lag_days"] == pytest.approx(6.0)
+    empty = activity_outcomes(acts[4:], deals, pipe)
+    assert empty.empty and "median_lag_days" in empty.columns

@@ -33,6 +33,7 @@ __all__ = [
     "ActivityCounts",
     "activity_counts",
     "activity_kpis",
+    "activity_outcomes",
     "idle_open_deals",
     "stale_accounts",
 ]
@@ -420,3 +421,124 @@ def idle_open_deals(
     return out.sort_values(["last_change_at", "opportunity_id"], kind="stable").reset_index(
         drop=True
     )
+
+
+def activity_outcomes(
+    activities: Sequence[Activity] | pd.DataFrame,
+    opportunities: Sequence[Opportunity],
+    pipeline: Pipeline,
+) -> pd.DataFrame:
+    """How activities turn into stage advances and wins, by kind.
+
+    Each activity on a deal (through its ``opportunity_id``) is followed to
+    the deal's next stage change after it; the lag is the time in between.
+    Against the deals' own moves: ``advances`` counts stage changes forward
+    in the pipeline (to a later open stage, or to won) and ``wins`` the deals
+    won.
+
+    Parameters
+    ----------
+    activities : sequence of Activity or pandas.DataFrame
+        Models, or a frame under :data:`ACTIVITIES`.
+    opportunities : sequence of Opportunity
+        The deals worked on, with their stage histories.
+    pipeline : Pipeline
+        Their pipeline (stage order and kinds).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per activity kind with an activity on one of the deals:
+        ``activities`` [count], ``per_advance`` and ``per_win``
+        (activities ÷ the deals' advances and wins; NaN when there are none),
+        ``followed`` (activities followed by a stage change of their deal)
+        and ``median_lag_days`` (from the activity to that change [days]);
+        and the ``advances`` and ``wins`` of the deals, the same on every row.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from salescore import datasets
+    >>> pipeline, deals = datasets.pipeline(), datasets.opportunities(n=30)
+    >>> first = deals[0].history[0].changed_at
+    >>> acts = [Activity(id=f"a{i}", rep_id=d.owner_id, kind="visit", occurred_at=first,
+    ...                  account_id="C1", opportunity_id=d.id) for i, d in enumerate(deals[:3])]
+    >>> out = activity_outcomes(acts, deals, pipeline)
+    >>> out[["kind", "activities", "followed"]].values.tolist()
+    [['visit', 3, 3]]
+    """
+    check_opportunities(opportunities, pipeline)
+    order = {s.name: i for i, s in enumerate(pipeline.stages)}
+    kinds = {s.name: s.kind.value for s in pipeline.stages}
+    rows = [
+        (c.opportunity_id, c.from_stage, c.to_stage, c.changed_at)
+        for d in opportunities
+        for c in d.history
+    ]
+    changes = pd.DataFrame(rows, columns=["opportunity_id", "from_stage", "to_stage", "at"])
+    changes["at"] = pd.to_datetime(changes["at"], utc=True)
+    moved = changes["from_stage"].notna().to_numpy(dtype=bool)
+    src = changes["from_stage"].map(order).to_numpy(dtype=np.float64, na_value=np.nan)
+    dst = changes["to_stage"].map(order).to_numpy(dtype=np.float64, na_value=np.nan)
+    to_kind = changes["to_stage"].map(kinds).to_numpy(dtype=object)
+    forward = moved & (to_kind != "lost") & ((dst > src) | (to_kind == "won"))
+    advances = int(forward.sum())
+    wins = sum(1 for d in opportunities if kinds.get(d.stage) == "won")
+    _, kind, when, deal = _activity_arrays(activities)
+    known = {d.id for d in opportunities}
+    on_deal = np.array([x is not None and x in known for x in deal], dtype=bool)
+    acts = pd.DataFrame(
+        {"opportunity_id": deal[on_deal], "kind": kind[on_deal], "at": when[on_deal]}
+    )
+    if acts.empty:
+        return pd.DataFrame(
+            columns=[
+                "kind",
+                "activities",
+                "advances",
+                "wins",
+                "per_advance",
+                "per_win",
+                "followed",
+                "median_lag_days",
+            ]
+        )
+    acts = acts.astype({"opportunity_id": object}).sort_values("at", kind="stable")
+    nexts = changes.loc[moved, ["opportunity_id", "at"]].astype({"opportunity_id": object})
+    nexts = nexts.sort_values("at", kind="stable").rename(columns={"at": "next_at"})
+    nexts["at"] = nexts["next_at"]
+    joined = pd.merge_asof(
+        acts,
+        nexts,
+        on="at",
+        by="opportunity_id",
+        direction="forward",
+        allow_exact_matches=False,
+    )
+    lag = (joined["next_at"] - joined["at"]).dt.total_seconds() / 86400.0
+    joined = joined.assign(lag=lag)
+    grouped = joined.groupby("kind", sort=True)
+    out = pd.DataFrame(
+        {
+            "activities": grouped.size().astype(np.int64),
+            "followed": grouped["next_at"].count().astype(np.int64),
+            "median_lag_days": grouped["lag"].median(),
+        }
+    ).reset_index()
+    n = out["activities"].to_numpy(dtype=np.float64)
+    out.insert(2, "advances", advances)
+    out.insert(3, "wins", wins)
+    out.insert(4, "per_advance", n / advances if advances else np.nan)
+    out.insert(5, "per_win", n / wins if wins else np.nan)
+    return out[
+        [
+            "kind",
+            "activities",
+            "advances",
+            "wins",
+            "per_advance",
+            "per_win",
+            "followed",
+            "median_lag_days",
+        ]
+    ]
