@@ -749,7 +749,12 @@ def weighted(
 # --------------------------------------------------------------------------- partials
 #: Key columns of :attr:`WeightedPartial.cells`.
 CELL_KEYS: Final = ("stage", "owner_id", "channel_id", "currency")
-_CELL_SUMS: Final = ("pipeline", "weighted", "won")
+#: Column of each exact sum of :attr:`WeightedPartial.cells`, by measure.
+_CELL_SUMS: Final = {
+    "pipeline": "pipeline_minor",
+    "weighted": "weighted_nano_minor",
+    "won": "won_minor",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -771,9 +776,11 @@ class WeightedPartial(Result):
     cells : pandas.DataFrame
         One row per (``stage``, ``owner_id``, ``channel_id``, ``currency``)
         of the valid deals (counted or not, so every owner and channel
-        appears): ``open_deals`` and ``won_deals`` [count], ``pipeline`` and
-        ``won`` [minor units of ``currency``] and ``weighted`` [10**-9 minor
-        units], exact Python integers.
+        appears): ``open_deals`` and ``won_deals`` [count],
+        ``pipeline_minor`` and ``won_minor`` [minor units of ``currency``] and
+        ``weighted_nano_minor`` [10**-9 minor units], exact Python integers.
+        A partial carries only these exact sums, in the row's own currency;
+        :func:`weighted_from_partial` gives the ``Decimal`` amounts.
     undated : pandas.Index
         As :attr:`WeightedForecast.undated`, in the order the parts were added.
     failures : pandas.DataFrame
@@ -797,12 +804,12 @@ class WeightedPartial(Result):
         joined = pd.concat([self.cells, other.cells], ignore_index=True)
         cells = (
             joined.groupby(list(CELL_KEYS), dropna=False, sort=False)[
-                ["open_deals", "won_deals", *_CELL_SUMS]
+                ["open_deals", "won_deals", *_CELL_SUMS.values()]
             ]
             .sum()
             .reset_index()
         )
-        for name in _CELL_SUMS:  # keep them Python integers
+        for name in _CELL_SUMS.values():  # keep them Python integers
             cells[name] = cells[name].map(int).astype(object)
         return WeightedPartial(
             stages=self.stages,
@@ -868,11 +875,13 @@ def weighted_partial(
             "currency": np.asarray(deals.currencies, dtype=object)[unique[:, 3]],
             "open_deals": np.bincount(cell[open_in], minlength=k).astype(np.int64),
             "won_deals": np.bincount(cell[won_in], minlength=k).astype(np.int64),
-            "pipeline": pd.Series(_group_sum(deals.minor[open_in], cell[open_in], k), dtype=object),
-            "weighted": pd.Series(
+            "pipeline_minor": pd.Series(
+                _group_sum(deals.minor[open_in], cell[open_in], k), dtype=object
+            ),
+            "weighted_nano_minor": pd.Series(
                 _product_sum(deals.minor[open_in], scaled_p, cell[open_in], k), dtype=object
             ),
-            "won": pd.Series(_group_sum(deals.minor[won_in], cell[won_in], k), dtype=object),
+            "won_minor": pd.Series(_group_sum(deals.minor[won_in], cell[won_in], k), dtype=object),
         }
     )
     shown = tuple(s.name for s in pipeline.stages if s.kind is not StageKind.LOST)
@@ -886,9 +895,9 @@ def _per_currency(
 ) -> dict[str, list[int]]:
     """Exact sums per (currency, group) cell, currency major, of each measure."""
     out: dict[str, list[int]] = {}
-    for name in _CELL_SUMS:
+    for name, column in _CELL_SUMS.items():
         sums = [0] * (n * k)
-        for c, g, value in zip(codes.tolist(), group.tolist(), cells[name].tolist(), strict=True):
+        for c, g, value in zip(codes.tolist(), group.tolist(), cells[column].tolist(), strict=True):
             if value:
                 sums[c * k + g] += int(value)
         out[name] = sums
