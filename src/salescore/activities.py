@@ -18,7 +18,7 @@ import pandas as pd
 
 from salescore.calendar import Period
 from salescore.errors import InvalidInputError
-from salescore.frames import Column, FrameContract, validate_frame
+from salescore.frames import Column, FrameContract, history_frame, validate_frame
 from salescore.models import (
     Activity,
     ActivityKind,
@@ -470,12 +470,7 @@ def activity_outcomes(
     check_opportunities(opportunities, pipeline)
     order = {s.name: i for i, s in enumerate(pipeline.stages)}
     kinds = {s.name: s.kind.value for s in pipeline.stages}
-    rows = [
-        (c.opportunity_id, c.from_stage, c.to_stage, c.changed_at)
-        for d in opportunities
-        for c in d.history
-    ]
-    changes = pd.DataFrame(rows, columns=["opportunity_id", "from_stage", "to_stage", "at"])
+    changes = history_frame(opportunities).rename(columns={"changed_at": "at"})
     changes["at"] = pd.to_datetime(changes["at"], utc=True)
     moved = changes["from_stage"].notna().to_numpy(dtype=bool)
     src = changes["from_stage"].map(order).to_numpy(dtype=np.float64, na_value=np.nan)

@@ -868,6 +868,44 @@ class OrganizationImport(Result):
     errors: pd.DataFrame
 
 
+def _refuse_unknown(
+    frame: pd.DataFrame,
+    column: str,
+    input: str,
+    reason: str,
+    errors: list[pd.DataFrame],
+    *,
+    known: pd.Series[Any] | None = None,
+) -> pd.DataFrame:
+    """``frame`` without the rows whose ``column`` names an id that is not known.
+
+    ``known`` gives the ids; without it they are the frame's own ``id`` column,
+    checked again after each refusal (a refused team's children are refused
+    next). Each refused row goes to ``errors`` with ``reason``.
+    """
+    if column not in frame.columns:
+        return frame
+    while True:
+        ids = frame["id"] if known is None else known
+        mask = (frame[column].notna() & ~frame[column].isin(list(ids))).to_numpy(dtype=bool)
+        if not mask.any():
+            return frame
+        errors.append(
+            _error_rows(
+                frame.index,
+                mask,
+                input=input,
+                column=column,
+                field=None,
+                values=frame[column].to_numpy(),
+                reason=reason,
+            )
+        )
+        frame = frame[~mask]
+        if known is not None:
+            return frame
+
+
 def organization_from(
     reps: pd.DataFrame, rep_errors: pd.DataFrame, teams: pd.DataFrame, team_errors: pd.DataFrame
 ) -> OrganizationImport:
@@ -909,68 +947,14 @@ def organization_from(
         return valid
 
     team_frame = contract_rows(teams, team_errors, TEAMS, "teams")
-    # Parents first: a team whose parent is missing is refused, and its children after it.
-    known: set[str] = set()
-    pending = team_frame
-    while True:
-        ids = set(pending["id"].tolist()) | known
-        parent = pending["parent_id"] if "parent_id" in pending.columns else None
-        orphan = (
-            (parent.notna() & ~parent.isin(list(ids))).to_numpy(dtype=bool)
-            if parent is not None
-            else np.zeros(len(pending), dtype=bool)
-        )
-        if not orphan.any():
-            break
-        errors.append(
-            _error_rows(
-                pending.index,
-                orphan,
-                input="teams",
-                column="parent_id",
-                field=None,
-                values=pending["parent_id"].to_numpy(),
-                reason="unknown_parent",
-            )
-        )
-        pending = pending[~orphan]
-    team_frame = pending
+    # A team whose parent is missing is refused, and then its children; the same for
+    # managers. A rep whose team was refused is refused.
+    team_frame = _refuse_unknown(team_frame, "parent_id", "teams", "unknown_parent", errors)
     rep_frame = contract_rows(reps, rep_errors, REPS, "reps")
-    team_ids = set(team_frame["id"].tolist())
-    if "team_id" in rep_frame.columns:
-        lost = rep_frame["team_id"].notna() & ~rep_frame["team_id"].isin(list(team_ids))
-        mask = lost.to_numpy(dtype=bool)
-        if mask.any():
-            errors.append(
-                _error_rows(
-                    rep_frame.index,
-                    mask,
-                    input="reps",
-                    column="team_id",
-                    field=None,
-                    values=rep_frame["team_id"].to_numpy(),
-                    reason="unknown_team",
-                )
-            )
-            rep_frame = rep_frame[~mask]
-    while "manager_id" in rep_frame.columns:
-        ids = set(rep_frame["id"].tolist())
-        lost = rep_frame["manager_id"].notna() & ~rep_frame["manager_id"].isin(list(ids))
-        mask = lost.to_numpy(dtype=bool)
-        if not mask.any():
-            break
-        errors.append(
-            _error_rows(
-                rep_frame.index,
-                mask,
-                input="reps",
-                column="manager_id",
-                field=None,
-                values=rep_frame["manager_id"].to_numpy(),
-                reason="unknown_manager",
-            )
-        )
-        rep_frame = rep_frame[~mask]
+    rep_frame = _refuse_unknown(
+        rep_frame, "team_id", "reps", "unknown_team", errors, known=team_frame["id"]
+    )
+    rep_frame = _refuse_unknown(rep_frame, "manager_id", "reps", "unknown_manager", errors)
     organization = Organization(
         teams=tuple(from_frame(team_frame, Team)), reps=tuple(from_frame(rep_frame, Rep))
     )

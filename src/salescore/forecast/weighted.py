@@ -893,20 +893,20 @@ def weighted_partial(
 def _per_currency(
     cells: pd.DataFrame, group: IntArray, k: int, codes: IntArray, n: int
 ) -> dict[str, list[int]]:
-    """Exact sums per (currency, group) cell, currency major, of each measure."""
+    """Exact sums per (currency, group) cell, currency major, of each measure.
+
+    The cells hold Python integers (weighted sums pass int64); one grouped
+    object sum per measure adds them exactly.
+    """
+    key = codes * k + group
     out: dict[str, list[int]] = {}
     for name, column in _CELL_SUMS.items():
         sums = [0] * (n * k)
-        for c, g, value in zip(codes.tolist(), group.tolist(), cells[column].tolist(), strict=True):
-            if value:
-                sums[c * k + g] += int(value)
+        grouped = pd.Series(cells[column].to_numpy(dtype=object), index=key).groupby(level=0).sum()
+        for cell, value in zip(grouped.index.tolist(), grouped.tolist(), strict=True):
+            sums[cell] = int(value)
         out[name] = sums
     return out
-
-
-def _labels(values: pd.Series[Any]) -> tuple[IntArray, list[Any]]:
-    """Group codes with labels sorted as :func:`_codes` sorts them (missing last)."""
-    return _codes(values.astype(object))
 
 
 @exact_decimals
@@ -971,8 +971,8 @@ def weighted_from_partial(
     by_stage = breakdown(
         pd.Index(list(partial.stages), name="stage", dtype=object), stage_group, shown
     )
-    owner, owners = _labels(cells["owner_id"])
-    channel, channels = _labels(cells["channel_id"])
+    owner, owners = _codes(cells["owner_id"].astype(object))
+    channel, channels = _codes(cells["channel_id"].astype(object))
     return WeightedForecast(
         currency=conv.currency,
         forecast=Money.from_minor(totals["won"] + totals["weighted"], conv.currency),
