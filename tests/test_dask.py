@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -234,3 +235,215 @@ def test_statements_with_prior_carry_reps_and_a_given_as_of(client: Any) -> None
     assert sdask.transition_counts(
         partitions(CHANGES, "3"), PIPELINE, as_of=at
     ) == transition_counts(CHANGES, PIPELINE, as_of=at)
+
+
+# ------------------------------------------------------------------- learners, accuracy, KPIs
+def closed_deals() -> pd.DataFrame:
+    won_stages = {s.name for s in PIPELINE.stages if s.kind == "won"}
+    lost_stages = {s.name for s in PIPELINE.stages if s.kind == "lost"}
+    closed = OPPS[OPPS["stage"].isin(won_stages | lost_stages)]
+    return closed.assign(won=closed["stage"].isin(won_stages))
+
+
+@pytest.mark.parametrize("how", ["1", "7", "uneven"])
+def test_attribute_counts_equal_pandas(client: Any, how: str) -> None:
+    from salescore.forecast import attribute_counts
+
+    closed = closed_deals()
+    expected = attribute_counts(closed, ["owner_id", "channel_id"])
+    got = sdask.attribute_counts(partitions(closed, how), ["owner_id", "channel_id"])
+    assert (got.won, got.lost, got.attributes) == (expected.won, expected.lost, expected.attributes)
+    same(got.table, expected.table)
+
+
+def scored_points(n: int = 300, seed: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    actual = rng.gamma(4.0, 50.0, n)
+    actual[[3, 40]] = np.nan  # missing actuals are counted, not dropped
+    actual[7] = 0.0
+    forecast = actual * rng.normal(1.0, 0.2, n)
+    forecast[[3, 40]] = 100.0
+    spread = rng.uniform(10, 80, n)
+    return pd.DataFrame(
+        {
+            "actual": actual,
+            "forecast": forecast,
+            "q10": forecast - spread,
+            "q90": forecast + spread,
+        }
+    )
+
+
+@pytest.mark.parametrize("how", ["1", "3", "uneven"])
+def test_accuracy_equals_pandas(client: Any, how: str) -> None:
+    from salescore.forecast import accuracy
+
+    points = scored_points()
+    expected = accuracy(
+        points["actual"],
+        points["forecast"],
+        quantiles={0.1: points["q10"], 0.9: points["q90"]},
+        interval=(points["q10"], points["q90"]),
+        level=0.8,
+    )
+    got = sdask.accuracy(
+        partitions(points, how),
+        quantiles={0.1: "q10", 0.9: "q90"},
+        interval=("q10", "q90"),
+        level=0.8,
+    )
+    # Sums in another order differ in the last bits only; the counts are exact.
+    assert (got.n, got.n_missing, got.n_zero_actual) == (
+        expected.n,
+        expected.n_missing,
+        expected.n_zero_actual,
+    )
+    assert got.coverage == expected.coverage
+    for name in ("mae", "rmse", "bias", "mape", "wape"):
+        assert getattr(got, name) == pytest.approx(getattr(expected, name), rel=1e-12)
+    with pytest.raises(InvalidInputError, match="no column 'fc'"):
+        sdask.accuracy(partitions(points, "1"), forecast="fc")
+
+
+PERIODS = [Period.quarter(2026, q) for q in (1, 2, 3, 4)] + [Period.year(2026)]
+
+
+@pytest.mark.parametrize("how", CUTS)
+@pytest.mark.parametrize("by", [(), ("owner_id",), ("owner_id", "channel_id")])
+def test_deal_kpis_equal_pandas(client: Any, how: str, by: tuple[str, ...]) -> None:
+    from salescore.kpi import deal_kpis
+
+    expected = deal_kpis(OPPS, PIPELINE, PERIODS, by=list(by))
+    got = sdask.deal_kpis(partitions(OPPS, how), PIPELINE, PERIODS, by=list(by))
+    same(got, expected)
+    assert all(isinstance(v, Decimal) for v in got["sales_amount"])
+
+
+def test_deal_kpis_refuse_currencies_mixed_across_partitions(client: Any) -> None:
+    from salescore.errors import CurrencyMismatchError
+
+    mixed = OPPS.assign(currency=np.where(np.arange(len(OPPS)) < 100, "CNY", "USD"))
+    cut = dd.from_delayed(
+        [delayed(mixed.iloc[:100]), delayed(mixed.iloc[100:])], meta=mixed.iloc[:0]
+    )
+    with pytest.raises(CurrencyMismatchError, match="CNY, USD"):
+        sdask.deal_kpis(cut, PIPELINE, PERIODS)
+
+
+def customer_spans(n: int = 200, seed: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    since = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    length = pd.to_timedelta(rng.integers(1, 700, n), unit="D")
+    until = pd.Series(since + length).where(rng.random(n) < 0.6)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "region": rng.choice(["north", "south", "west"], n),
+            "since": since,
+            "until": until,
+        }
+    )
+
+
+@pytest.mark.parametrize("how", ["1", "7", "uneven"])
+def test_customer_kpis_equal_pandas(client: Any, how: str) -> None:
+    from salescore.kpi import customer_kpis
+
+    spans = customer_spans()
+    for by in ([], ["region"]):
+        expected = customer_kpis(spans, PERIODS, by=by)
+        same(sdask.customer_kpis(partitions(spans, how), PERIODS, by=by), expected)
+
+
+def attainment_rows(n: int = 150, seed: int = 6) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    quota = rng.choice([0.0, 50_000.0, 100_000.0], n, p=[0.1, 0.45, 0.45])
+    return pd.DataFrame(
+        {
+            "rep_id": [f"R{i}" for i in range(n)],
+            "team": rng.choice(["east", "west", "north"], n),
+            "quarter": rng.choice(["Q1", "Q2"], n),
+            "achieved": rng.gamma(3.0, 30_000.0, n),
+            "quota": quota,
+        }
+    )
+
+
+@pytest.mark.parametrize("how", ["1", "3", "uneven", "single"])
+def test_quota_attainment_frame_equals_pandas(client: Any, how: str) -> None:
+    from salescore.kpi import quota_attainment_frame
+
+    rows = attainment_rows()
+    for by in ([], ["team"], ["team", "quarter"]):
+        expected = quota_attainment_frame(rows, by=by)
+        got = sdask.quota_attainment_frame(partitions(rows, how), by=by, buckets=4)
+        same(got, expected)
+
+
+def test_bad_rows_of_every_partition_are_reported_together(client: Any) -> None:
+    from salescore.errors import FrameValidationError
+    from salescore.kpi import quota_attainment_frame
+
+    rows = attainment_rows()
+    rows.loc[2, "quota"] = -5.0
+    rows.loc[140, "achieved"] = np.inf
+    with pytest.raises(FrameValidationError) as pandas_error:
+        quota_attainment_frame(rows, by=["team"])
+    with pytest.raises(FrameValidationError, match="2 failure") as dask_error:
+        sdask.quota_attainment_frame(partitions(rows, "7"), by=["team"])
+    expected = sorted(map(tuple, pandas_error.value.failures[["row", "reason"]].values.tolist()))
+    got = sorted(map(tuple, dask_error.value.failures[["row", "reason"]].values.tolist()))
+    assert got == expected == [(2, "negative"), (140, "not_finite")]
+    # The funnel too: two partitions, each with a bad row, one error naming both.
+    broken = OPPS.copy()
+    broken.loc[broken.index[[1, 200]], "amount"] = -1.0
+    with pytest.raises(FrameValidationError) as funnel_error:
+        sdask.funnel_counts(
+            partitions(broken, "3"), PIPELINE, stage_changes=partitions(CHANGES, "3")
+        )
+    assert sorted(funnel_error.value.failures["row"].tolist()) == [1, 200]
+
+
+def rep_targets() -> list[Any]:
+    from salescore.models import Owner, Target
+
+    return [
+        Target(
+            id=f"{rep}-{m:02d}",
+            metric="revenue",
+            value="400000",
+            currency="CNY",
+            direction="at_least",
+            period=Period.month(2026, m),
+            owner=Owner(kind="rep", id=rep),
+        )
+        for rep in [f"R{r}" for r in range(12)]
+        for m in (1, 2)
+    ]
+
+
+@pytest.mark.parametrize("how", CUTS)
+def test_variance_frame_equals_pandas(client: Any, how: str) -> None:
+    from salescore.goals import variance_frame
+
+    frame, _ = team_credits(seed=9)
+    actuals = frame.rename(columns={"rep_id": "owner_id", "credited_on": "date"})
+    actuals["share"] = np.where(np.arange(len(actuals)) % 4 == 0, 0.5, 1.0)
+    actuals.loc[1020, "owner_id"] = None  # an error row
+    targets = rep_targets()
+    for by in (None, "owner_id"):
+        expected = variance_frame(targets, actuals, by=by, share="share")
+        got = sdask.variance_frame(targets, partitions(actuals, how), by=by, share="share")
+        same(got.table, expected.table)
+        key = ["row"]
+        same(
+            got.unmatched.sort_values(key).reset_index(drop=True),
+            expected.unmatched.sort_values(key).reset_index(drop=True),
+        )
+        # Dask hands text over as string[pyarrow], so a missing value reads <NA>, not nan.
+        key = ["row", "column", "reason"]
+        same(
+            got.errors[key].sort_values(key).reset_index(drop=True),
+            expected.errors[key].sort_values(key).reset_index(drop=True),
+        )
+        assert len(expected.errors) > 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ from salescore.kpi import (
     CustomerSpan,
     average_deal_size,
     churn_rate,
+    combine_customer_kpis,
+    combine_deal_kpis,
     conversion_rate,
     csat,
     customer_count,
@@ -196,6 +199,35 @@ def test_deal_kpis_counts_of_a_split_add_up(pipeline, data):
         assert (a[column] + b[column]).tolist() == whole[column].tolist()
 
 
+@given(pipelines(), st.data())
+def test_combine_deal_kpis_equals_deal_kpis_of_all_the_chunks(pipeline, data):
+    opps = data.draw(opportunity_sets(pipeline, max_size=10, with_history=False))
+    frame = to_frame(opps, model=Opportunity)
+    frame["team"] = data.draw(
+        st.lists(st.sampled_from(["E", "W", None]), min_size=len(frame), max_size=len(frame))
+    )
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(frame)), max_size=3)))
+    bounds = [0, *cuts, len(frame)]
+    # Overlapping periods, one of them twice: a row's place in its segment names its period.
+    periods = [Period.year(2025), Period.year(2026), Period.quarter(2026, 1), Period.year(2025)]
+    by = data.draw(st.sampled_from([[], ["team"], ["owner_id", "team"]]))
+    whole = deal_kpis(frame, pipeline, periods, by=by)
+    parts = [deal_kpis(frame.iloc[a:b], pipeline, periods, by=by) for a, b in pairwise(bounds)]
+    pd.testing.assert_frame_equal(combine_deal_kpis(parts, by=by), whole)
+
+
+def test_combine_kpis_refuse_no_parts_and_foreign_frames():
+    with pytest.raises(InvalidInputError, match="parts is empty"):
+        combine_deal_kpis([])
+    with pytest.raises(InvalidInputError, match=r"parts\[0\] is list"):
+        combine_customer_kpis([[1, 2]])  # type: ignore[list-item]
+    spans = pd.DataFrame({"customer_id": ["A"], "since": pd.to_datetime(["2025-01-01"])})
+    with pytest.raises(InvalidInputError, match="parts\\[0\\] has no column 'won'"):
+        combine_deal_kpis([customer_kpis(spans, Period.year(2025))])
+    with pytest.raises(InvalidInputError, match="no column 'region'"):
+        combine_customer_kpis([customer_kpis(spans, Period.year(2025))], by=["region"])
+
+
 # -- customers ------------------------------------------------------------------------
 
 SPANS = [
@@ -284,6 +316,24 @@ spans = st.lists(
         for i, (s, u) in enumerate(xs)
     ]
 )
+
+
+@given(spans, st.lists(st.integers(0, 30), max_size=3))
+def test_combine_customer_kpis_equals_customer_kpis_of_all_the_chunks(customers, cuts):
+    frame = pd.DataFrame(
+        {
+            "customer_id": [c.customer_id for c in customers],
+            "region": ["N" if i % 3 else "S" for i in range(len(customers))],
+            "since": pd.to_datetime([c.since for c in customers]),
+            "until": pd.to_datetime([c.until for c in customers]),
+        }
+    )
+    bounds = [0, *sorted(min(c, len(frame)) for c in cuts), len(frame)]
+    periods = [Period.year(2024), Period.quarter(2025, 3), Period.month(2024, 6)]
+    for by in ([], ["region"]):
+        whole = customer_kpis(frame, periods, by=by)
+        parts = [customer_kpis(frame.iloc[a:b], periods, by=by) for a, b in pairwise(bounds)]
+        pd.testing.assert_frame_equal(combine_customer_kpis(parts, by=by), whole)
 
 
 @given(spans, st.sampled_from([Period.year(2025), Period.quarter(2025, 3), Period.month(2024, 6)]))

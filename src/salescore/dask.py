@@ -46,6 +46,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,22 +56,33 @@ import pandas as pd
 from salescore.calendar import Period
 from salescore.commission import StatementsFrames
 from salescore.commission import statements_frame as _statements_frame
-from salescore.errors import InvalidInputError
+from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
 from salescore.forecast import (
+    Accuracy,
+    AccuracyPartial,
+    AttributeCounts,
     MarkovModel,
     StageWinRates,
     WeightedForecast,
     WeightedPartial,
+    accuracy_partial,
     weighted_from_partial,
     weighted_partial,
     win_rate_counts,
 )
+from salescore.forecast import attribute_counts as _attribute_counts
 from salescore.forecast import stage_win_rates as _stage_win_rates
 from salescore.forecast import transition_counts as _transition_counts
 from salescore.forecast.markov import TransitionCounts
 from salescore.funnel import FunnelCounts, FunnelReport, report_from_counts
 from salescore.funnel import funnel_counts_frame as _funnel_counts_frame
-from salescore.models import Pipeline
+from salescore.goals import VarianceFrames, combine_variance
+from salescore.goals import variance_frame as _variance_frame
+from salescore.kpi import combine_customer_kpis, combine_deal_kpis
+from salescore.kpi import customer_kpis as _customer_kpis
+from salescore.kpi import deal_kpis as _deal_kpis
+from salescore.kpi import quota_attainment_frame as _quota_attainment_frame
+from salescore.models import Pipeline, Target
 from salescore.money import FxRates
 
 try:
@@ -84,12 +96,18 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
 __all__ = [
+    "accuracy",
+    "attribute_counts",
+    "customer_kpis",
+    "deal_kpis",
     "funnel_counts",
     "funnel_frame",
     "markov_fit",
+    "quota_attainment_frame",
     "stage_win_rates",
     "statements_frame",
     "transition_counts",
+    "variance_frame",
     "weighted",
 ]
 
@@ -160,6 +178,91 @@ def _compute(value: Delayed, scheduler: str | None) -> Any:
     return value.compute()  # type: ignore[no-untyped-call]
 
 
+def _compute_all(values: Sequence[Delayed], scheduler: str | None) -> list[Any]:
+    if scheduler:
+        return list(compute(*values, scheduler=scheduler))  # type: ignore[no-untyped-call]
+    return list(compute(*values))  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one task gives back: its partial, or the failures of the rows it refused.
+
+    A refused partition must not hide the others' failures: a
+    :class:`~salescore.errors.FrameValidationError` is caught in the task
+    and its failures travel up the tree, so the caller gets one error
+    listing the bad rows of every partition.
+    """
+
+    value: Any = None
+    failures: pd.DataFrame | None = None
+
+
+def _guarded(function: Callable[..., Any]) -> Callable[..., _Outcome]:
+    def run(*args: Any) -> _Outcome:
+        try:
+            return _Outcome(value=function(*args))
+        except FrameValidationError as exc:
+            return _Outcome(failures=exc.failures)
+
+    return run
+
+
+def _merging(add: Callable[[Any, Any], Any]) -> Callable[[_Outcome, _Outcome], _Outcome]:
+    def merge(a: _Outcome, b: _Outcome) -> _Outcome:
+        if a.failures is None and b.failures is None:
+            return _Outcome(value=add(a.value, b.value))
+        failed = [o.failures for o in (a, b) if o.failures is not None]
+        return _Outcome(failures=pd.concat(failed, ignore_index=True))
+
+    return merge
+
+
+def _settled(outcomes: Sequence[_Outcome], what: str) -> list[Any]:
+    """The values of the outcomes, or one FrameValidationError with every failure."""
+    failed = [o.failures for o in outcomes if o.failures is not None]
+    if failed:
+        failures = pd.concat(failed, ignore_index=True)
+        reasons = ", ".join(sorted({str(r) for r in failures["reason"]}))
+        raise FrameValidationError(
+            f"{what} has {len(failures)} failure(s) across its partitions: {reasons}", failures
+        )
+    return [o.value for o in outcomes]
+
+
+def _reduce(
+    function: Callable[..., Any],
+    inputs: Sequence[Sequence[Any]],
+    add: Callable[[Any, Any], Any],
+    scheduler: str | None,
+    what: str,
+) -> Any:
+    """``function`` on each tuple of delayed inputs, the partials added in a tree."""
+    task = _guarded(function)
+    partials = [delayed(task)(*args) for args in inputs]
+    outcome: _Outcome = _compute(_tree_sum(partials, _merging(add)), scheduler)
+    return _settled([outcome], what)[0]
+
+
+def _each(
+    function: Callable[..., Any],
+    inputs: Sequence[Sequence[Any]],
+    scheduler: str | None,
+    what: str,
+) -> list[Any]:
+    """``function`` on each tuple of delayed inputs, every result collected."""
+    task = _guarded(function)
+    return _settled(_compute_all([delayed(task)(*args) for args in inputs], scheduler), what)
+
+
+def _add(a: Any, b: Any) -> Any:
+    return a + b
+
+
+def _partitions(frame: dd.DataFrame) -> list[Delayed]:
+    return list(frame.to_delayed())  # type: ignore[no-untyped-call]
+
+
 # --------------------------------------------------------------------------- funnel
 def funnel_counts(
     opportunities: dd.DataFrame,
@@ -211,8 +314,9 @@ def funnel_counts(
     def count(deal_part: pd.DataFrame, change_part: pd.DataFrame | None) -> FunnelCounts:
         return _funnel_counts_frame(deal_part, pipeline, stage_changes=change_part, **options)
 
-    partials = [delayed(count)(d, c) for d, c in zip(deals, changes, strict=True)]
-    result: FunnelCounts = _compute(_tree_sum(partials, lambda a, b: a + b), scheduler)
+    result: FunnelCounts = _reduce(
+        count, list(zip(deals, changes, strict=True)), _add, scheduler, "opportunities"
+    )
     return result
 
 
@@ -268,13 +372,10 @@ def stage_win_rates(
             reopen=reopen,  # type: ignore[arg-type]
         )
 
-    partials = [
-        delayed(count)(d, c)
-        for d, c in zip(
-            _exchange(deals, "id", k), _exchange(changes, "opportunity_id", k), strict=True
-        )
-    ]
-    counts: FunnelCounts = _compute(_tree_sum(partials, lambda a, b: a + b), scheduler)
+    inputs = list(
+        zip(_exchange(deals, "id", k), _exchange(changes, "opportunity_id", k), strict=True)
+    )
+    counts: FunnelCounts = _reduce(count, inputs, _add, scheduler, "opportunities")
     return _stage_win_rates(counts, pipeline, smoothing=smoothing, min_sample=min_sample)
 
 
@@ -305,8 +406,8 @@ def transition_counts(
     def count(part: pd.DataFrame) -> TransitionCounts:
         return _transition_counts(part, pipeline, step=step, as_of=as_of)  # type: ignore[arg-type]
 
-    partials = [delayed(count)(p) for p in _exchange(frame, "opportunity_id", k)]
-    result: TransitionCounts = _compute(_tree_sum(partials, lambda a, b: a + b), scheduler)
+    inputs = [(p,) for p in _exchange(frame, "opportunity_id", k)]
+    result: TransitionCounts = _reduce(count, inputs, _add, scheduler, "stage_changes")
     return result
 
 
@@ -354,9 +455,8 @@ def weighted(
     def part_of(part: pd.DataFrame) -> WeightedPartial:
         return weighted_partial(part, pipeline, period=period, probabilities=probabilities)
 
-    parts = frame.to_delayed()  # type: ignore[no-untyped-call]
-    partials = [delayed(part_of)(p) for p in parts]
-    total: WeightedPartial = _compute(_tree_sum(partials, lambda a, b: a + b), scheduler)
+    inputs = [(p,) for p in _partitions(frame)]
+    total: WeightedPartial = _reduce(part_of, inputs, _add, scheduler, "opportunities")
     return weighted_from_partial(total, currency=currency, fx=fx, fx_on=fx_on, rounding=rounding)
 
 
@@ -440,6 +540,228 @@ def statements_frame(
             **mine,
         )
 
-    results = [delayed(run)(p, b) for b, p in enumerate(parts)]
-    computed = compute(*results, scheduler=scheduler) if scheduler else compute(*results)  # type: ignore[no-untyped-call]
-    return _concat(list(computed))
+    return _concat(_each(run, [(p, b) for b, p in enumerate(parts)], scheduler, "credits"))
+
+
+# --------------------------------------------------------------------------- learners, accuracy
+def attribute_counts(
+    closed: dd.DataFrame,
+    attributes: str | Sequence[str],
+    *,
+    outcome: str = "won",
+    scheduler: str | None = None,
+) -> AttributeCounts:
+    """:func:`salescore.forecast.attribute_counts` on a Dask frame, summed from partials.
+
+    A closed deal is one row, so the partitions are counted as they are and
+    the :class:`~salescore.forecast.AttributeCounts` added in a tree.
+    """
+    frame = _check_frame(closed, "closed")
+
+    def count(part: pd.DataFrame) -> AttributeCounts:
+        return _attribute_counts(part, attributes, outcome=outcome)
+
+    result: AttributeCounts = _reduce(
+        count, [(p,) for p in _partitions(frame)], _add, scheduler, "closed"
+    )
+    return result
+
+
+def accuracy(
+    frame: dd.DataFrame,
+    *,
+    actual: str = "actual",
+    forecast: str = "forecast",
+    quantiles: Mapping[float, str] | None = None,
+    interval: tuple[str, str] | None = None,
+    level: float | None = None,
+    scheduler: str | None = None,
+) -> Accuracy:
+    """:func:`salescore.forecast.accuracy` over the rows of a Dask frame.
+
+    Parameters
+    ----------
+    frame : dask.dataframe.DataFrame
+        One row per scored point.
+    actual, forecast : str
+        Column names of the actuals (``NaN`` = missing) and point forecasts.
+    quantiles : mapping of float to str, optional
+        Quantile level τ → column of that quantile forecast.
+    interval : (str, str), optional
+        Columns of the interval's lower and upper bounds.
+    level : float, optional
+        The interval's stated coverage [fraction].
+    scheduler : str, optional
+        Dask scheduler; default the client's.
+
+    Returns
+    -------
+    Accuracy
+        Equal to ``accuracy`` on the whole columns: each partition's
+        :class:`~salescore.forecast.AccuracyPartial` (sums of errors) is added
+        in a tree and the metrics are computed once.
+    """
+    data = _check_frame(frame, "frame")
+    columns = [actual, forecast, *(quantiles or {}).values(), *(interval or ())]
+    absent = [c for c in columns if c not in data.columns]
+    if absent:
+        raise InvalidInputError(
+            f"frame has no column {', '.join(map(repr, absent))}; columns are {list(data.columns)}"
+        )
+
+    def part_of(part: pd.DataFrame) -> AccuracyPartial:
+        return accuracy_partial(
+            part[actual],
+            part[forecast],
+            quantiles={tau: part[c] for tau, c in (quantiles or {}).items()},
+            interval=None if interval is None else (part[interval[0]], part[interval[1]]),
+            level=level,
+        )
+
+    total: AccuracyPartial = _reduce(
+        part_of, [(p,) for p in _partitions(data)], _add, scheduler, "frame"
+    )
+    return total.metrics()
+
+
+# --------------------------------------------------------------------------- KPIs
+def deal_kpis(
+    opportunities: dd.DataFrame,
+    pipeline: Pipeline,
+    periods: Period | Sequence[Period],
+    *,
+    by: Sequence[str] = (),
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """:func:`salescore.kpi.deal_kpis` on a Dask frame, merged from per-partition frames.
+
+    A deal is one row: each partition's KPI frame is computed as it is and
+    the frames are merged in a tree with :func:`salescore.kpi.combine_deal_kpis`
+    (counts and exact amounts add, ratios are computed again). The frame
+    must hold one currency over all partitions, as the pandas function
+    requires of its frame.
+    """
+    frame = _check_frame(opportunities, "opportunities")
+    keys = list(by)
+
+    def part_of(part: pd.DataFrame) -> tuple[pd.DataFrame, frozenset[str]]:
+        table = _deal_kpis(part, pipeline, periods, by=keys)
+        return table, frozenset(part["currency"].dropna().astype(str).unique().tolist())
+
+    def add(
+        a: tuple[pd.DataFrame, frozenset[str]], b: tuple[pd.DataFrame, frozenset[str]]
+    ) -> tuple[pd.DataFrame, frozenset[str]]:
+        return combine_deal_kpis([a[0], b[0]], by=keys), a[1] | b[1]
+
+    table, currencies = _reduce(
+        part_of, [(p,) for p in _partitions(frame)], add, scheduler, "opportunities"
+    )
+    if len(currencies) > 1:
+        raise CurrencyMismatchError(
+            f"the frame mixes currencies {', '.join(sorted(currencies))}; convert them with "
+            "FxRates first or pass one currency at a time"
+        )
+    result: pd.DataFrame = table
+    return result
+
+
+def customer_kpis(
+    customers: dd.DataFrame,
+    periods: Period | Sequence[Period],
+    *,
+    by: Sequence[str] = (),
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """:func:`salescore.kpi.customer_kpis` on a Dask frame of customer spans.
+
+    A span is one row: partition frames are merged in a tree with
+    :func:`salescore.kpi.combine_customer_kpis`.
+    """
+    frame = _check_frame(customers, "customers")
+    keys = list(by)
+
+    def part_of(part: pd.DataFrame) -> pd.DataFrame:
+        return _customer_kpis(part, periods, by=keys)
+
+    def add(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        return combine_customer_kpis([a, b], by=keys)
+
+    result: pd.DataFrame = _reduce(
+        part_of, [(p,) for p in _partitions(frame)], add, scheduler, "customers"
+    )
+    return result
+
+
+def _split_on(part: pd.DataFrame, keys: list[str], buckets: int) -> list[pd.DataFrame]:
+    """Split rows by a hash of several key columns (all to bucket 0 without keys)."""
+    absent = [k for k in keys if k not in part.columns]
+    if absent:
+        raise InvalidInputError(f"by= names column(s) {absent} not in the frame")
+    if not keys:
+        return [part] + [part.iloc[:0]] * (buckets - 1)
+    text = part[keys].astype(object).where(part[keys].notna(), "").astype(str)
+    which = (pd.util.hash_pandas_object(text, index=False).to_numpy() % np.uint64(buckets)).astype(
+        np.int64
+    )
+    return [part.iloc[np.flatnonzero(which == b)] for b in range(buckets)]
+
+
+def quota_attainment_frame(
+    attainment: dd.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    buckets: int | None = None,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """:func:`salescore.kpi.quota_attainment_frame` on a Dask frame, whole per segment.
+
+    The distribution's quantiles (p10, median, p90) need every rep of a
+    segment together, so they cannot be summed from partials: the rows are
+    shuffled by a hash of the ``by`` columns and each segment is computed
+    whole in one task (without ``by``, all rows go to one task). The
+    segments come back sorted as the pandas function sorts them.
+    """
+    frame = _check_frame(attainment, "attainment")
+    keys = list(by)
+    k = _buckets(buckets, frame) if keys else 1
+    meta = frame._meta
+    pieces = [delayed(_split_on)(p, keys, k) for p in _partitions(frame)]
+
+    def run(parts: list[list[pd.DataFrame]], b: int) -> pd.DataFrame:
+        chosen = [p[b] for p in parts]
+        return _quota_attainment_frame(pd.concat(chosen) if chosen else meta, by=keys)
+
+    tables = _each(run, [(pieces, b) for b in range(k)], scheduler, "attainment")
+    used = [t for t in tables if len(t)] or tables[:1]
+    out = pd.concat(used, ignore_index=True)
+    if keys:
+        out = out.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
+    result: pd.DataFrame = out
+    return result
+
+
+def variance_frame(
+    targets: Sequence[Target] | pd.DataFrame,
+    actuals: dd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    scheduler: str | None = None,
+    **columns: Any,
+) -> VarianceFrames:
+    """:func:`salescore.goals.variance_frame` with the actuals on Dask.
+
+    The targets are small and go to every task; each partition of actuals
+    is matched to them as it is and the results are merged with
+    :func:`salescore.goals.combine_variance` (a target's exact actual units
+    add, every row being rounded on its own). ``columns`` are the column
+    names of the pandas function (``owner``, ``date``, ``amount``,
+    ``share``, ``currency``). Errors and unmatched rows of all partitions
+    are kept.
+    """
+    frame = _check_frame(actuals, "actuals")
+
+    def part_of(part: pd.DataFrame) -> VarianceFrames:
+        return _variance_frame(targets, part, **columns)
+
+    parts = _each(part_of, [(p,) for p in _partitions(frame)], scheduler, "targets")
+    return combine_variance(targets, parts, by=by)

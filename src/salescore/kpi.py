@@ -53,6 +53,8 @@ __all__ = [
     "CustomerSpan",
     "average_deal_size",
     "churn_rate",
+    "combine_customer_kpis",
+    "combine_deal_kpis",
     "conversion_rate",
     "csat",
     "customer_count",
@@ -143,7 +145,7 @@ def _long(
     frame["period"] = [str(p) for p in periods] * n
     frame["period_start"] = pd.to_datetime([p.start for p in periods] * n)
     for name, values in columns.items():
-        frame[name] = np.asarray(values).reshape(n * k) if n * k else values
+        frame[name] = np.asarray(values).reshape(n * k)
     return frame
 
 
@@ -447,22 +449,119 @@ def deal_kpis(
         currency=currency,
     )
     table = _deal_table(deals, chosen, codes, len(keys))
-    amounts = minor_units_to_decimals(table["won_minor"], mu)
-    scale = 10.0**mu
-    return _long(
-        keys,
-        chosen,
-        {
-            "won": table["won"],
-            "lost": table["lost"],
-            "created": table["created"],
-            "created_won": table["created_won"],
-            "sales_amount": amounts,
-            "average_deal_size": _ratio(table["won_minor"] / scale, table["won"]),
-            "win_rate": _ratio(table["won"], table["won"] + table["lost"]),
-            "conversion_rate": _ratio(table["created_won"], table["created"]),
-        },
+    counts = {name: table[name] for name in _DEAL_COUNTS}
+    counts["sales_amount"] = minor_units_to_decimals(table["won_minor"], mu)
+    return _long(keys, chosen, {**counts, **_deal_rates(counts, table["won_minor"] / 10.0**mu)})
+
+
+_DEAL_COUNTS: Final = ("won", "lost", "created", "created_won")
+_CUSTOMER_COUNTS: Final = ("customers_start", "customers_end", "new_customers", "lost_customers")
+
+
+def _deal_rates(counts: Mapping[str, Any], sales: npt.ArrayLike) -> dict[str, FloatArray]:
+    """The ratio columns of :func:`deal_kpis` from its counts and the won amount [float]."""
+    won = np.asarray(counts["won"])
+    return {
+        "average_deal_size": _ratio(sales, won),
+        "win_rate": _ratio(won, won + np.asarray(counts["lost"])),
+        "conversion_rate": _ratio(counts["created_won"], counts["created"]),
+    }
+
+
+def _customer_rates(counts: Mapping[str, Any]) -> dict[str, FloatArray]:
+    """The ratio columns of :func:`customer_kpis` from its counts."""
+    start, lost = np.asarray(counts["customers_start"]), np.asarray(counts["lost_customers"])
+    return {"churn_rate": _ratio(lost, start), "retention_rate": _ratio(start - lost, start)}
+
+
+def _combine(
+    parts: Sequence[pd.DataFrame], by: Sequence[str], summed: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Add the count columns of KPI frames of the same periods, per (segment, period).
+
+    A segment's rows hold its periods in the order given, so a row's place
+    within its segment (``cumcount``) names its period even when two
+    periods share a label.
+    """
+    if not parts:
+        raise InvalidInputError("parts is empty; give at least one KPI frame to combine")
+    keys = list(by)
+    needed = [*keys, "period", "period_start", *summed]
+    for i, part in enumerate(parts):
+        if not isinstance(part, pd.DataFrame):
+            raise InvalidInputError(f"parts[{i}] is {type(part).__name__}, not a KPI DataFrame")
+        absent = [c for c in needed if c not in part.columns]
+        if absent:
+            raise InvalidInputError(
+                f"parts[{i}] has no column {', '.join(map(repr, absent))}; "
+                f"combine frames of the same KPI function and by={keys}"
+            )
+    # An empty part (a chunk with no deals of any segment) adds nothing, and its
+    # empty columns would widen the dtypes of the others.
+    used = [part for part in parts if len(part)] or list(parts[:1])
+    stacked = pd.concat(
+        [
+            part[needed].assign(
+                _place=part.groupby(keys, sort=False, dropna=False).cumcount().to_numpy()
+                if keys
+                else np.arange(len(part))
+            )
+            for part in used
+        ],
+        ignore_index=True,
     )
+    grouped = stacked.groupby([*keys, "_place"], sort=True, dropna=False, observed=True)
+    first = grouped[["period", "period_start"]].first()
+    sums = grouped[list(summed)].sum()
+    out = pd.concat([first, sums], axis=1).reset_index().drop(columns="_place")
+    counts = {name: out[name].to_numpy() for name in summed}
+    return out, counts
+
+
+def combine_deal_kpis(parts: Sequence[pd.DataFrame], *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Merge :func:`deal_kpis` frames of disjoint sets of deals into the frame of all of them.
+
+    The counts and ``sales_amount`` add per (segment, period); the ratios are
+    computed again from the sums, so the result equals ``deal_kpis`` on the
+    concatenated deals. Every part must come from the same ``pipeline``,
+    ``periods`` and ``by``, and all parts from one currency.
+
+    Parameters
+    ----------
+    parts : sequence of pandas.DataFrame
+        Outputs of :func:`deal_kpis`, one per chunk of deals.
+    by : sequence of str
+        The ``by`` the parts were computed with.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`deal_kpis` frame of all the deals.
+
+    Raises
+    ------
+    InvalidInputError
+        No parts, or a part without the columns of ``deal_kpis`` and ``by``.
+
+    Examples
+    --------
+    >>> from salescore.models import Stage
+    >>> pipe = Pipeline(stages=(Stage(name="Open", order=0, probability=0.2),
+    ...     Stage(name="Won", order=1, probability=1, kind="won"),
+    ...     Stage(name="Lost", order=2, probability=0, kind="lost")))
+    >>> df = pd.DataFrame({"id": ["A", "B", "C"], "owner_id": ["R1", "R1", "R2"],
+    ...     "amount": [100.0, 60.0, 40.0], "currency": "CNY", "stage": ["Won", "Lost", "Won"],
+    ...     "created_on": pd.to_datetime(["2026-01-05", "2026-01-09", "2026-02-02"]),
+    ...     "close_date": pd.to_datetime(["2026-02-01", "2026-02-10", "2026-03-01"])})
+    >>> q1 = [Period.quarter(2026, 1)]
+    >>> parts = [deal_kpis(df.iloc[:1], pipe, q1), deal_kpis(df.iloc[1:], pipe, q1)]
+    >>> combine_deal_kpis(parts)[["won", "lost", "sales_amount", "win_rate"]]
+       won  lost sales_amount  win_rate
+    0    2     1       140.00  0.666667
+    """
+    out, counts = _combine(parts, by, (*_DEAL_COUNTS, "sales_amount"))
+    sales = np.array([float(amount) for amount in counts["sales_amount"]], dtype=np.float64)
+    return out.assign(**_deal_rates(counts, sales))
 
 
 # -- customers ------------------------------------------------------------------------
@@ -689,18 +788,47 @@ def customer_kpis(
         )
     codes, keys = _groups(df, by)
     t = _customer_table(_days(since_t), _days(until_t), chosen, codes, len(keys))
-    return _long(
-        keys,
-        chosen,
-        {
-            "customers_start": t["start"],
-            "customers_end": t["end"],
-            "new_customers": t["new"],
-            "lost_customers": t["lost"],
-            "churn_rate": _ratio(t["lost"], t["start"]),
-            "retention_rate": _ratio(t["start"] - t["lost"], t["start"]),
-        },
-    )
+    counts = dict(zip(_CUSTOMER_COUNTS, (t["start"], t["end"], t["new"], t["lost"]), strict=True))
+    return _long(keys, chosen, {**counts, **_customer_rates(counts)})
+
+
+def combine_customer_kpis(parts: Sequence[pd.DataFrame], *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Merge :func:`customer_kpis` frames of disjoint sets of customers.
+
+    The four counts add per (segment, period) and the rates are computed
+    again, so the result equals ``customer_kpis`` on all the spans. Every
+    part must come from the same ``periods`` and ``by``.
+
+    Parameters
+    ----------
+    parts : sequence of pandas.DataFrame
+        Outputs of :func:`customer_kpis`, one per chunk of customer spans.
+    by : sequence of str
+        The ``by`` the parts were computed with.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`customer_kpis` frame of all the spans.
+
+    Raises
+    ------
+    InvalidInputError
+        No parts, or a part without the columns of ``customer_kpis`` and ``by``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"customer_id": ["A", "B", "C"],
+    ...     "since": pd.to_datetime(["2025-01-01", "2025-05-01", "2026-02-01"]),
+    ...     "until": pd.to_datetime([None, "2026-03-01", None])})
+    >>> q1 = [Period.quarter(2026, 1)]
+    >>> parts = [customer_kpis(df.iloc[:2], q1), customer_kpis(df.iloc[2:], q1)]
+    >>> combine_customer_kpis(parts)[["customers_start", "new_customers", "churn_rate"]]
+       customers_start  new_customers  churn_rate
+    0                2              1         0.5
+    """
+    out, counts = _combine(parts, by, _CUSTOMER_COUNTS)
+    return out.assign(**_customer_rates(counts))
 
 
 # -- growth and market share --------------------------------------------------------

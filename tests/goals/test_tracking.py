@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,14 @@ from salescore.calendar import Grain, Period, WorkCalendar
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
 from salescore.frames import to_frame
 from salescore.goals.decompose import decompose
-from salescore.goals.tracking import Attainment, attainment, pace, variance_frame
+from salescore.goals.tracking import (
+    Attainment,
+    VarianceFrames,
+    attainment,
+    combine_variance,
+    pace,
+    variance_frame,
+)
 from salescore.goals.weights import time_weights
 from salescore.models import Owner, Target
 from salescore.money import Money
@@ -891,3 +899,41 @@ def test_variance_frame_keeps_target_index() -> None:
     out = variance_frame(frame, _actuals([("R1", "2026-02-02", 1.0)]))
     assert out.table.index.tolist() == ["x"]
     assert np.array_equal(out.table["met"].to_numpy(), [False])
+
+
+@given(case=variance_cases(), cuts=st.lists(st.integers(0, 25), max_size=3))
+def test_combine_variance_equals_variance_frame_of_all_the_chunks(
+    case: tuple[list[Target], pd.DataFrame], cuts: list[int]
+) -> None:
+    targets, rows = case
+    bounds = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
+    parts = [variance_frame(targets, rows.iloc[a:b], share="share") for a, b in pairwise(bounds)]
+    whole = variance_frame(targets, rows, share="share")
+    merged = combine_variance(targets, parts)
+    pd.testing.assert_frame_equal(merged.table, whole.table)
+    assert sorted(merged.unmatched["row"]) == sorted(whole.unmatched["row"])
+    if targets and len({t.direction for t in targets}) == 1:
+        rolled = combine_variance(targets, parts, by="direction")
+        pd.testing.assert_frame_equal(
+            rolled.table, variance_frame(targets, rows, share="share", by="direction").table
+        )
+
+
+def test_combine_variance_refuses_parts_of_other_targets() -> None:
+    rep = Owner(kind="rep", id="R1")
+    jan = money_target("100", "at_least", period=Period.month(2026, 1), tid="A", owner=rep)
+    feb = money_target("100", "at_least", period=Period.month(2026, 2), tid="B", owner=rep)
+    rows = _actuals([("R1", "2026-01-05", 10.0)])
+    with pytest.raises(InvalidInputError, match="parts is empty"):
+        combine_variance([jan], [])
+    with pytest.raises(InvalidInputError, match="not one row per target of these 1 targets"):
+        combine_variance([jan], [variance_frame([feb], rows)])
+    with pytest.raises(InvalidInputError, match=r"parts\[0\] is dict, not VarianceFrames"):
+        combine_variance([jan], [{}])  # type: ignore[list-item]
+    big = VarianceFrames(
+        table=variance_frame([jan], rows).table.assign(actual_units=2**62),
+        errors=pd.DataFrame(),
+        unmatched=pd.DataFrame(),
+    )
+    with pytest.raises(InvalidInputError, match="too large to sum exactly"):
+        combine_variance([jan], [big, big])

@@ -5,8 +5,8 @@
 * :mod:`.decompose` — :func:`decompose`: a target over quarters, months, weeks, days.
 * :mod:`.allocate` — :func:`allocate`: a target across reps, teams or channels.
 * :mod:`.matrix` — :func:`plan_matrix`: owners × periods, exact on both margins.
-* :mod:`.tracking` — :func:`attainment`, :func:`pace`, :func:`variance_frame`:
-  progress against targets.
+* :mod:`.tracking` — :func:`attainment`, :func:`pace`, :func:`variance_frame`
+  (and :func:`combine_variance` to merge it over chunks): progress against targets.
 """
 
 from salescore.goals.allocate import AllocationMethod, OwnerLike, allocate, owner_weights
@@ -18,6 +18,7 @@ from salescore.goals.tracking import (
     PaceStep,
     VarianceFrames,
     attainment,
+    combine_variance,
     pace,
     variance_frame,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "allocate",
     "attainment",
     "child_periods",
+    "combine_variance",
     "controlled_round",
     "decompose",
     "owner_weights",

@@ -64,6 +64,7 @@ __all__ = [
     "PaceStep",
     "VarianceFrames",
     "attainment",
+    "combine_variance",
     "pace",
     "variance_frame",
 ]
@@ -975,6 +976,92 @@ def variance_frame(
     if by is not None:
         table = _roll_up(table, [by] if isinstance(by, str) else list(by), scale)
     return VarianceFrames(table=table, errors=errors, unmatched=unmatched)
+
+
+def combine_variance(
+    targets: Sequence[Target] | pd.DataFrame,
+    parts: Sequence[VarianceFrames],
+    *,
+    by: str | Sequence[str] | None = None,
+) -> VarianceFrames:
+    """Merge :func:`variance_frame` results over disjoint chunks of the actuals.
+
+    Each part is ``variance_frame(targets, chunk)`` for one chunk of the
+    actual rows, computed without ``by``. A target's ``actual_units`` add
+    across chunks (every row is rounded on its own), so the merged table,
+    scored again, equals ``variance_frame`` on all the actuals; the errors
+    and unmatched rows of the chunks are concatenated, none dropped.
+
+    Parameters
+    ----------
+    targets : list of Target or pandas.DataFrame
+        The targets every part was computed for.
+    parts : sequence of VarianceFrames
+        One result per chunk of actuals, each without ``by``.
+    by : str or sequence of str, optional
+        Roll the merged table up by these target columns, as ``variance_frame`` does.
+
+    Returns
+    -------
+    VarianceFrames
+
+    Raises
+    ------
+    InvalidInputError
+        No parts; a part whose table is not one row per target of
+        ``targets``; sums too large for int64 minor units.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salescore.calendar import Period
+    >>> from salescore.models import Owner, Target
+    >>> targets = [Target(id="R1-01", metric="revenue", value="1000", currency="CNY",
+    ...     direction="at_least", period=Period.month(2026, 1), owner=Owner(kind="rep", id="R1"))]
+    >>> actuals = pd.DataFrame({"owner_id": ["R1", "R1", "R7"],
+    ...     "date": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-01-21"]),
+    ...     "amount": [600.0, 500.0, 9.0]})
+    >>> parts = [variance_frame(targets, actuals.iloc[:1]),
+    ...          variance_frame(targets, actuals.iloc[1:])]
+    >>> merged = combine_variance(targets, parts)
+    >>> merged.table[["target_id", "actual", "attainment"]].to_dict("records")
+    [{'target_id': 'R1-01', 'actual': 1100.0, 'attainment': 1.1}]
+    >>> merged.unmatched[["row", "reason"]].to_dict("records")
+    [{'row': 2, 'reason': 'no_target'}]
+    """
+    if not parts:
+        raise InvalidInputError("parts is empty; give at least one VarianceFrames to combine")
+    frame, _, scale = _prepare_targets(targets)
+    ids = frame["id"].to_numpy(dtype=object)
+    for i, part in enumerate(parts):
+        if not isinstance(part, VarianceFrames):
+            raise InvalidInputError(f"parts[{i}] is {type(part).__name__}, not VarianceFrames")
+        table_ids = (
+            part.table["target_id"].to_numpy(dtype=object) if "target_id" in part.table else None
+        )
+        if table_ids is None or len(table_ids) != len(ids) or (table_ids != ids).any():
+            raise InvalidInputError(
+                f"parts[{i}] is not one row per target of these {len(ids)} targets; "
+                "compute every part with the same targets and without by="
+            )
+    units = np.stack([p.table["actual_units"].to_numpy(dtype=np.int64) for p in parts])
+    if np.abs(units).sum(dtype=np.float64) >= 2.0**62:
+        raise InvalidInputError("actual amounts are too large to sum exactly in int64 minor units")
+    first = parts[0].table
+    scores = _scores(
+        first["target_units"].to_numpy(dtype=np.int64),
+        units.sum(axis=0),
+        _higher(first["direction"]),
+        scale,
+    )
+    table = first.assign(**scores)
+    if by is not None:
+        table = _roll_up(table, [by] if isinstance(by, str) else list(by), scale)
+    return VarianceFrames(
+        table=table,
+        errors=pd.concat([p.errors for p in parts], ignore_index=True),
+        unmatched=pd.concat([p.unmatched for p in parts], ignore_index=True),
+    )
 
 
 def _higher(direction: pd.Series[Any]) -> BoolArray:
