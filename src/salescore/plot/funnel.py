@@ -386,7 +386,14 @@ def stage_duration_chart(
             ha="center",
             fontsize="small",
         )
-    drawn = ax.bxp(stats, positions=positions, showmeans=True, widths=0.5, patch_artist=True)
+    drawn = ax.bxp(
+        stats,
+        positions=positions,
+        showmeans=True,
+        widths=0.5,
+        patch_artist=True,
+        meanprops={"marker": "D", "markerfacecolor": "tab:orange", "markeredgecolor": "tab:orange"},
+    )
     for box in drawn["boxes"]:
         box.set_facecolor("tab:blue")
         box.set_alpha(0.4)
