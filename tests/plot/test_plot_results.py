@@ -66,6 +66,12 @@ def render(figure: Figure | Axes) -> None:
     assert buffer.getvalue().startswith(b"\x89PNG")
 
 
+def legend_texts(ax: Axes) -> list[str]:
+    box = ax.get_legend()
+    assert box is not None
+    return [t.get_text() for t in box.get_texts()]
+
+
 def gid(items: Any, name: str) -> list[Any]:
     return [a for a in items if a.get_gid() == name]
 
@@ -112,8 +118,8 @@ def test_cohort_conversion_chart_points_equal_the_cohort_rates(cohorts: FunnelRe
         assert line.get_ydata().tolist() == (rows["conversion"] * 100).tolist()
         assert [t.get_text() for t in ax.get_xticklabels()] == rows.index.tolist()
         (overall,) = gid(ax.lines, "overall")
-        assert overall.get_ydata()[0] == cohorts.overall.loc[stage, "conversion"] * 100
-        entered = cohorts.overall.loc[stage, "entered"]
+        assert overall.get_ydata()[0] == cohorts.overall["conversion"][stage] * 100
+        entered = int(cohorts.overall["entered"][stage])
         assert ax.get_title() == f"{stage} ({entered} entered)"
     qualify = gid(fig.axes[0].lines, "cohorts")[0].get_ydata()
     # January's cohort: 31 deals entered Qualify and 24 of them moved on
@@ -158,8 +164,9 @@ def test_cohort_conversion_chart_chinese(cohorts: FunnelReport, cjk_font: str) -
     assert ax.get_ylabel() == "累计转化率 [% 首阶段]"
     assert ax.get_xlabel() == "批次"
     assert ax.get_title() == "Qualify（进入 120）"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["批次", "全部批次"]
-    assert fig._suptitle is not None and fig._suptitle.get_fontfamily()[0] == cjk_font
+    assert legend_texts(ax) == ["批次", "全部批次"]
+    suptitle = next(t for t in fig.texts if t.get_text() == "各批次转化率")
+    assert suptitle.get_fontfamily()[0] == cjk_font
     assert ax.title.get_fontfamily()[0] == cjk_font
     render(fig)
 
@@ -394,7 +401,7 @@ def test_scorecard_ranking_chinese(card: Scorecard, team: ScoresFrames, cjk_font
         "总分 [分]",
         "销售（名次）",
     )
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A ≥ 90", "B ≥ 75", "C ≥ 60"]
+    assert legend_texts(ax) == ["A ≥ 90", "B ≥ 75", "C ≥ 60"]
     render(ax)
 
 
@@ -444,7 +451,7 @@ def test_channel_chart_bars_equal_the_revenue(channels: ChannelPerformance) -> N
         )
     assert ax.get_ylabel() == "Revenue [CNY]"
     assert ax.get_title() == "Channel performance: 2026-Q2"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2026-Q2", "2026-Q1"]
+    assert legend_texts(ax) == ["2026-Q2", "2026-Q1"]
 
 
 def test_channel_chart_without_previous_and_empty() -> None:
@@ -517,9 +524,9 @@ def test_partner_tiers_chart_cells_equal_the_tiers(
     grid = np.asarray(ax.images[0].get_array(), dtype=np.float64)
     levels = list(rule.names)
     for record in tiers.table.itertuples(index=False):
-        i = ["P1", "P2"].index(record.partner_id)
-        j = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"].index(record.period)
-        assert grid[i, j] == levels.index(record.tier)
+        i = ["P1", "P2"].index(str(record.partner_id))
+        j = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"].index(str(record.period))
+        assert grid[i, j] == levels.index(str(record.tier))
     assert grid[0].tolist() == [2.0, 2.0, 1.0, 2.0]  # Gold, held, demoted, promoted
     assert np.isnan(grid[1, 2])  # no record for P2 in Q3
     assert [t.get_text() for t in ax.texts] == [
