@@ -96,6 +96,7 @@ def scorecard_chart(
             linestyle="--",
             label=t("full_points"),
             gid="full",
+            zorder=3,  # the outline stays visible over the earned bar
         )
     earned = [float(line.weighted_points) for line in lines]
     failed = set(result.failed_gates)
