@@ -260,6 +260,11 @@ def test_stage_duration_chart_stage_without_stays() -> None:
     assert len(gid(ax.patches, "box")) == 1  # Proposal and Negotiation: no completed stay
     assert [t.get_text() for t in ax.texts] == ["n=1"]
     render(ax)
+    just_in = deal.model_copy(update={"stage": "Qualify", "history": history[:1]})
+    empty = stage_duration_chart(funnel([just_in], pipeline))
+    assert not gid(empty.patches, "box")  # no completed stay anywhere: labelled, empty
+    assert empty.get_ylabel() == "Days in stage [days]"
+    render(empty)
 
 
 def test_stage_duration_chart_refuses_a_snapshot() -> None:

@@ -386,25 +386,30 @@ def stage_duration_chart(
             ha="center",
             fontsize="small",
         )
-    drawn = ax.bxp(
-        stats,
-        positions=positions,
-        showmeans=True,
-        widths=0.5,
-        patch_artist=True,
-        meanprops={"marker": "D", "markerfacecolor": "tab:orange", "markeredgecolor": "tab:orange"},
-    )
-    for box in drawn["boxes"]:
-        box.set_facecolor("tab:blue")
-        box.set_alpha(0.4)
-        box.set_gid("box")
-    for line in drawn["medians"]:
-        line.set_gid("median")
-        line.set_color("black")
-    for line in drawn["means"]:
-        line.set_gid("mean")
-    for line in drawn["whiskers"]:
-        line.set_gid("whisker")
+    if stats:  # a report without any completed stay draws the labelled, empty Axes
+        drawn = ax.bxp(
+            stats,
+            positions=positions,
+            showmeans=True,
+            widths=0.5,
+            patch_artist=True,
+            meanprops={
+                "marker": "D",
+                "markerfacecolor": "tab:orange",
+                "markeredgecolor": "tab:orange",
+            },
+        )
+        for box in drawn["boxes"]:
+            box.set_facecolor("tab:blue")
+            box.set_alpha(0.4)
+            box.set_gid("box")
+        for line in drawn["medians"]:
+            line.set_gid("median")
+            line.set_color("black")
+        for line in drawn["means"]:
+            line.set_gid("mean")
+        for line in drawn["whiskers"]:
+            line.set_gid("whisker")
     stages = list(counts.stages)
     ax.set_xticks(np.arange(len(stages), dtype=np.float64), stages)
     ax.set_xlim(-0.6, len(stages) - 0.4)
