@@ -17,6 +17,14 @@ naming what to install. Nothing here sets a backend or changes
 * :func:`plan_matrix_heatmap` — owners × periods of a ``plan_matrix``.
 * :func:`attainment_chart` — the quota attainment spread of ``kpi.quota_attainment``.
 * :func:`plan_cost_chart` — the distribution of a ``PlanCost``, expected, P50 and P90 marked.
+* :func:`cohort_conversion_chart` — small multiples of a stage's conversion cohort by cohort
+  (a ``Figure``).
+* :func:`stage_duration_chart` — box plots of the days spent in each stage of a ``FunnelReport``.
+* :func:`scorecard_chart` — one rep's weighted points per KPI of a ``ScoreResult``.
+* :func:`scorecard_ranking` — a team's ``ScoresFrames`` ranked by total, coloured by grade.
+* :func:`channel_chart` — revenue, share and win rate by channel of a ``ChannelPerformance``.
+* :func:`partner_tiers_chart` — partners × periods coloured by the tier held (``PartnerTiers``).
+* :func:`rebate_chart` — a ``RebateStatement``'s lines stacked up to its total.
 """
 
 from __future__ import annotations
@@ -29,20 +37,29 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from salescore.plot._text import CJK_FAMILIES, find_cjk_font
 from salescore.plot.commission import payout_curve, plan_cost_chart
 from salescore.plot.forecast import categories_waterfall, forecast_fan, simulation_chart
-from salescore.plot.funnel import funnel_chart
+from salescore.plot.funnel import cohort_conversion_chart, funnel_chart, stage_duration_chart
 from salescore.plot.goals import pace_chart, plan_matrix_heatmap
 from salescore.plot.kpi import attainment_chart
+from salescore.plot.partners import channel_chart, partner_tiers_chart, rebate_chart
+from salescore.plot.scorecards import scorecard_chart, scorecard_ranking
 
 __all__ = [
     "CJK_FAMILIES",
     "attainment_chart",
     "categories_waterfall",
+    "channel_chart",
+    "cohort_conversion_chart",
     "find_cjk_font",
     "forecast_fan",
     "funnel_chart",
     "pace_chart",
+    "partner_tiers_chart",
     "payout_curve",
     "plan_cost_chart",
     "plan_matrix_heatmap",
+    "rebate_chart",
+    "scorecard_chart",
+    "scorecard_ranking",
     "simulation_chart",
+    "stage_duration_chart",
 ]

@@ -14,6 +14,7 @@ from typing import Final, Literal
 
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from salescore.errors import InvalidInputError
@@ -105,6 +106,45 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "plan_cost": "Total payout [{currency}]",
         "samples": "Samples [count]",
         "expected": "Expected",
+        "cohort_title": "Conversion by cohort",
+        "cohort": "Cohort",
+        "measure_conversion": "Conversion [% of entered]",
+        "measure_cumulative_conversion": "Cumulative conversion [% of first stage]",
+        "measure_win_rate": "Win rate [% of closed]",
+        "measure_drop_off": "Drop-off [% of entered]",
+        "all_cohorts": "All cohorts",
+        "panel": "{stage} ({n} entered)",
+        "durations_title": "Time in stage",
+        "durations_stage": "Stage (box P25–P75, whiskers P10–P90)",
+        "days": "Days in stage [days]",
+        "visits": "n={n}",
+        "scorecard_title": "Scorecard {card}: {rep}",
+        "weighted_points": "Weighted points [points]",
+        "kpi": "KPI",
+        "full_points": "At full attainment",
+        "earned": "Earned",
+        "gate_failed": "Gate failed",
+        "score_total": "total {total}, grade {grade}",
+        "ranking_title": "Team ranking",
+        "total_points": "Total [points]",
+        "rep_rank": "Rep (rank)",
+        "grade_line": "{grade} ≥ {points}",
+        "channel_title": "Channel performance",
+        "channel": "Channel",
+        "revenue": "Revenue [{currency}]",
+        "no_channel": "(no channel)",
+        "channel_note": "share {share}\nwin {win}\ngrowth {growth}",
+        "tiers_title": "Partner tiers",
+        "partner": "Partner",
+        "tier_level": "Tier held",
+        "rebate_title": "Rebate {program}: {partner}, {period}",
+        "rebate_amount": "Rebate [{currency}]",
+        "rebate_tier": "Tier {tier} at {rate}",
+        "rebate_above": "Above top tier at {rate}",
+        "back_end": "Back-end at {rate}",
+        "rebate_total": "Total",
+        "rebate_line": "{base} × {rate}",
+        "rebate_line_label": "Rebate line",
         "na": "n/a",
     },
     "zh-CN": {
@@ -168,6 +208,45 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "plan_cost": "提成总额 [{currency}]",
         "samples": "样本数 [个]",
         "expected": "期望值",
+        "cohort_title": "各批次转化率",
+        "cohort": "批次",
+        "measure_conversion": "转化率 [% 进入数]",
+        "measure_cumulative_conversion": "累计转化率 [% 首阶段]",
+        "measure_win_rate": "赢单率 [% 已结束]",
+        "measure_drop_off": "流失率 [% 进入数]",
+        "all_cohorts": "全部批次",
+        "panel": "{stage}（进入 {n}）",
+        "durations_title": "阶段停留时长",
+        "durations_stage": "阶段（箱体 P25–P75，须线 P10–P90）",
+        "days": "停留天数 [天]",
+        "visits": "n={n}",
+        "scorecard_title": "绩效考核 {card}：{rep}",
+        "weighted_points": "加权得分 [分]",
+        "kpi": "考核指标",
+        "full_points": "满额达成",
+        "earned": "得分",
+        "gate_failed": "门槛未通过",
+        "score_total": "总分 {total}，等级 {grade}",
+        "ranking_title": "团队排名",
+        "total_points": "总分 [分]",
+        "rep_rank": "销售（名次）",
+        "grade_line": "{grade} ≥ {points}",
+        "channel_title": "渠道业绩",
+        "channel": "渠道",
+        "revenue": "收入 [{currency}]",
+        "no_channel": "（无渠道）",
+        "channel_note": "占比 {share}\n赢单率 {win}\n增长 {growth}",
+        "tiers_title": "合作伙伴等级",
+        "partner": "合作伙伴",
+        "tier_level": "所处等级",
+        "rebate_title": "返利 {program}：{partner}，{period}",
+        "rebate_amount": "返利 [{currency}]",
+        "rebate_tier": "第 {tier} 档 {rate}",
+        "rebate_above": "超出最高档 {rate}",
+        "back_end": "后返 {rate}",
+        "rebate_total": "合计",
+        "rebate_line": "{base} × {rate}",
+        "rebate_line_label": "返利明细",
         "na": "无",
     },
 }
@@ -212,8 +291,8 @@ class Texts:
             return self("na")
         return f"{fraction * 100:.1f} %"
 
-    def apply(self, ax: Axes) -> None:
-        """Set the font family on every text artist of ``ax`` (no-op without a family)."""
+    def apply(self, ax: Axes | Figure) -> None:
+        """Set the font family on every text artist of an Axes or a figure (no-op without one)."""
         if self.family is None:
             return
         for text in ax.findobj(Text):
