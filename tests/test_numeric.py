@@ -111,3 +111,92 @@ def test_check_units_reads_whole_numbers_and_refuses_the_rest():
             check_units([bad], what="w")
     with pytest.raises(InvalidInputError, match=f"above the largest magnitude allowed, {10**18}"):
         check_units([MAX_UNITS + 1], what="w")
+
+
+# -- exact rounding: every decimal mode, on ints and on arrays -----------------------------
+ROUNDINGS = (
+    "ROUND_DOWN",
+    "ROUND_UP",
+    "ROUND_CEILING",
+    "ROUND_FLOOR",
+    "ROUND_05UP",
+    "ROUND_HALF_UP",
+    "ROUND_HALF_DOWN",
+    "ROUND_HALF_EVEN",
+)
+
+
+def decimal_round(num: int, den: int, rounding: str) -> int:
+    """The independent answer: decimal's own rounding of the exact quotient."""
+    from decimal import localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 80
+        return int((Decimal(num) / Decimal(den)).quantize(Decimal(1), rounding=rounding))
+
+
+@given(
+    st.integers(-(10**12), 10**12),
+    st.integers(1, 10**6),
+    st.sampled_from(ROUNDINGS),
+)
+def test_round_div_equals_decimal_rounding_on_ints(num, den, rounding):
+    from salescore._numeric import round_div, round_fraction
+
+    assert round_div(num, den, rounding) == decimal_round(num, den, rounding)
+    assert round_fraction(Fraction(num, den), rounding) == decimal_round(num, den, rounding)
+
+
+@given(
+    st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=20),
+    st.integers(1, 1000),
+    st.sampled_from(ROUNDINGS),
+)
+def test_round_div_on_arrays_equals_int_path_for_int64_and_object(nums, den, rounding):
+    from salescore._numeric import round_div
+
+    expected = [decimal_round(n, den, rounding) for n in nums]
+    as_int64 = round_div(np.array(nums, dtype=np.int64), den, rounding)
+    assert as_int64.dtype == np.int64
+    assert as_int64.tolist() == expected
+    as_object = round_div(np.array(nums, dtype=object), den, rounding)
+    assert as_object.dtype == object
+    assert as_object.tolist() == expected
+    dens = np.array([den + i for i in range(len(nums))], dtype=np.int64)
+    per_element = round_div(np.array(nums, dtype=np.int64), dens, rounding)
+    assert per_element.tolist() == [
+        decimal_round(n, int(d), rounding) for n, d in zip(nums, dens, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rounding", "expected"),
+    [
+        # -25/10, -15/10, -5/10, 5/10, 15/10, 25/10, 7/10, 3/10, 0
+        ("ROUND_DOWN", [-2, -1, 0, 0, 1, 2, 0, 0, 0]),
+        ("ROUND_UP", [-3, -2, -1, 1, 2, 3, 1, 1, 0]),
+        ("ROUND_CEILING", [-2, -1, 0, 1, 2, 3, 1, 1, 0]),
+        ("ROUND_FLOOR", [-3, -2, -1, 0, 1, 2, 0, 0, 0]),
+        ("ROUND_05UP", [-2, -1, -1, 1, 1, 2, 1, 1, 0]),  # away only from a kept 0 or 5
+        ("ROUND_HALF_UP", [-3, -2, -1, 1, 2, 3, 1, 0, 0]),
+        ("ROUND_HALF_DOWN", [-2, -1, 0, 0, 1, 2, 1, 0, 0]),
+        ("ROUND_HALF_EVEN", [-2, -2, 0, 0, 2, 2, 1, 0, 0]),
+    ],
+)
+def test_round_div_hand_checked_ties_and_signs(rounding, expected):
+    from salescore._numeric import round_div
+
+    nums = [-25, -15, -5, 5, 15, 25, 7, 3, 0]
+    assert [round_div(n, 10, rounding) for n in nums] == expected
+    assert round_div(np.array(nums), 10, rounding).tolist() == expected
+
+
+def test_round_div_refuses_bad_modes_and_denominators():
+    from salescore._numeric import round_div
+
+    with pytest.raises(InvalidInputError, match="denominator 0 must be > 0"):
+        round_div(1, 0, "ROUND_HALF_EVEN")
+    with pytest.raises(InvalidInputError, match="denominator -3 must be > 0"):
+        round_div(1, -3, "ROUND_HALF_EVEN")
+    with pytest.raises(InvalidInputError, match="ROUND_NEAREST"):
+        round_div(1, 2, "ROUND_NEAREST")

@@ -89,5 +89,10 @@ def test_child_target_names_parts_of_named_targets_only() -> None:
     named = target(metric="deals_won", value="4", name="East")
     unnamed = target(metric="deals_won", value="4")
     part = child_target(named, suffix="2026-Q1", value=Decimal(1))
-    assert (part.id, part.name, part.parent_id, part.value) == ("T/2026-Q1", "East 2026-Q1", "T", 1)
+    assert (part.id, part.name, part.parent_id, part.value) == (
+        "T/2026-Q1",
+        "East 2026-Q1",
+        "T",
+        Decimal(1),
+    )
     assert child_target(unnamed, suffix="2026-Q1", value=Decimal(1)).name is None

@@ -142,8 +142,9 @@ def stage_codes(values: pd.Series, pipeline: Pipeline, *, what: str) -> IntArray
     # A lookup in a small ``str`` index: faster than factorizing the values.
     names = pd.Index(list(pipeline.names), dtype="str")
     codes = lookup(names, values.to_numpy(dtype=object))
-    if (codes < 0).any():  # pragma: no cover - contracts and callers forbid null stages
-        check_stage_column(values, pipeline, what)
+    if (codes < 0).any():
+        check_stage_column(values, pipeline, what)  # raises for a name not in the pipeline
+        # ... but allows nulls, which have no stage code either.
         first = values.iloc[int(np.flatnonzero(codes < 0)[0])]
         raise UnknownStageError(
             f"{what} {first!r} is not in the pipeline; known stages: {', '.join(pipeline.names)}"
