@@ -148,7 +148,7 @@ def _team_of(org: Organization, reps: Sequence[str]) -> dict[str, str]:
     return {r: str(known[r]) for r in reps}
 
 
-def _kernel(rep: npt.NDArray[Any], kind: npt.NDArray[Any]) -> ActivityCounts:
+def _kernel(rep: Any, kind: Any) -> ActivityCounts:
     """Count by (rep, kind): factorise both, one bincount over the pair codes."""
     rep_codes, reps = pd.factorize(rep, sort=True)
     if len(rep_codes) == 0:
@@ -206,8 +206,8 @@ def activity_counts(
         raise InvalidInputError(f"period {period!r} is not a Period")
     if isinstance(activities, pd.DataFrame):
         df = validate_frame(activities, ACTIVITIES)
-        rep: Any = df["rep_id"].to_numpy()
-        kind: Any = df["kind"].to_numpy()
+        rep: Any = df["rep_id"].array  # factorised as they are: no object copy of the text
+        kind: Any = df["kind"].array
         if period is not None:
             inside = _period_mask(pd.DatetimeIndex(df["occurred_at"]), period)
             rep, kind = rep[inside], kind[inside]
@@ -479,7 +479,7 @@ def activity_plan(
     history: pd.Series[Any] | pd.DataFrame | None = None,
     calendar: FiscalCalendar | None = None,
     work_calendar: WorkCalendar | None = None,
-) -> dict[str, dict[str, int]] | dict[str, int]:
+) -> dict[str, Any]:
     """An activity plan for ``period``, cut from longer targets by the goal machinery.
 
     Each target is a count (``metric="units"``) of one activity kind, named
@@ -577,9 +577,7 @@ def activity_plan(
             )
             cells = _plan_cells(cells, period, target)
             sums = cells.groupby("owner_id", sort=False)["value"].sum()
-            parts = {str(o): int(sums.get(o, 0)) for o in dict.fromkeys(cells["owner_id"])}
-            if not parts:  # the period holds no cell: every owner's target is 0
-                parts = dict.fromkeys(plan_matrix(target, owners, step, calendar=calendar).index, 0)
+            parts = {str(o): int(n) for o, n in sums.items()}
         else:
             children = decompose(
                 target, step, calendar=calendar, weights=time_weights, work_calendar=work_calendar
