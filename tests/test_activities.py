@@ -652,3 +652,23 @@ def test_activity_outcomes_refuses_bad_keys_and_handles_no_wins():
     assert np.isnan(out["per_advance"]).all() and np.isnan(out["median_lag_days"]).all()
     empty = activity_outcomes([], deals, pipe, by=["rep_id", "kind"])
     assert empty.empty and list(empty.columns[:2]) == ["rep_id", "kind"]
+
+
+def test_activity_outcomes_models_and_frame_agree():
+    from salescore.activities import activity_outcomes, idle_open_deals
+
+    pipe, deals, acts = _outcome_deals()
+    frame = _activity_frame(acts)
+    frame["opportunity_id"] = [a.opportunity_id for a in acts]
+    for by in ("kind", ["rep_id", "period"]):
+        pd.testing.assert_frame_equal(
+            activity_outcomes(frame, deals, pipe, by=by),  # type: ignore[arg-type]
+            activity_outcomes(acts, deals, pipe, by=by),  # type: ignore[arg-type]
+        )
+    # Without the optional opportunity_id column no activity is on a deal.
+    assert activity_outcomes(_activity_frame(acts), deals, pipe).empty
+    as_of = datetime(2026, 3, 20, tzinfo=UTC)
+    pd.testing.assert_frame_equal(
+        idle_open_deals(deals, pipe, frame, as_of=as_of),
+        idle_open_deals(deals, pipe, acts, as_of=as_of),
+    )
