@@ -1314,14 +1314,19 @@ def mdf_frame(
     order = np.lexsort((claim_ids, filed[cin], claim_codes))
     codes_sorted = claim_codes[order]
     asked = floats_to_minor_units(cv["amount"].to_numpy(dtype=np.float64), mu)[order]
-    asked = asked.astype(object)
-    cum = asked.copy()
     first = np.ones(len(order), dtype=bool)
     first[1:] = codes_sorted[1:] != codes_sorted[:-1]
-    running = 0
-    for i in range(len(cum)):  # exact Python-int running sums per partner (no int64 overflow)
-        running = asked[i] if first[i] else running + asked[i]
-        cum[i] = running
+    # Running sums per partner: int64 while the grand total fits, Python ints beyond.
+    if int(asked.sum(dtype=np.float64)) < 2**62:
+        run = np.cumsum(asked)
+        starts = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        cum = (run - run[starts] + asked[starts]).astype(object)
+    else:
+        cum = np.frompyfunc(int, 1, 1)(asked)
+        for i in range(1, len(cum)):
+            if not first[i]:
+                cum[i] = cum[i - 1] + cum[i]
+    asked = asked.astype(object)
     own = balance[codes_sorted] if len(order) else np.array([], dtype=object)
     upto = np.minimum(cum, own)
     prev_cum = np.where(first, 0, np.roll(cum, 1)) if len(order) else cum
