@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -293,3 +294,381 @@ def test_activity_outcomes_by_kind_hand_checked():
     assert out.loc["call", "median_lag_days"] == pytest.approx(6.0)
     empty = activity_outcomes(acts[4:], deals, pipe)
     assert empty.empty and "median_lag_days" in empty.columns
+
+
+# --------------------------------------------------------------------------- partials, teams
+WEEK10 = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def _activity_frame(acts: list[Activity]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [a.id for a in acts],
+            "rep_id": [a.rep_id for a in acts],
+            "kind": [a.kind.value for a in acts],
+            "occurred_at": pd.to_datetime([a.occurred_at for a in acts], utc=True),
+            "account_id": [a.account_id for a in acts],
+        }
+    )
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["li", "wang", "zhao"]),
+            st.sampled_from(["visit", "call", "demo"]),
+            st.integers(-2 * 86400, 9 * 86400),
+        ),
+        max_size=40,
+    ),
+    st.lists(st.integers(0, 40), max_size=4),
+)
+def test_activity_kpis_partials_merge(rows, cuts):
+    from salescore.activities import activity_kpis
+    from salescore.calendar import Period
+
+    week = Period.iso_week(2026, 10)
+    acts = [_act(i, r, k, WEEK10 + timedelta(seconds=s)) for i, (r, k, s) in enumerate(rows)]
+    edges = [0, *sorted(min(c, len(acts)) for c in cuts), len(acts)]
+    chunks = [acts[a:b] for a, b in itertools.pairwise(edges)]
+    plan = {"visit": 2, "call": 1}
+    whole = activity_kpis(acts, plan, period=week)
+    merged = sum((activity_counts(c, period=week) for c in chunks), ActivityCounts())
+    assert merged == activity_counts(acts, period=week)
+    pd.testing.assert_frame_equal(activity_kpis(merged, plan, period=week), whole)
+    frames = [activity_counts(_activity_frame(c), period=week) for c in chunks if c]
+    pd.testing.assert_frame_equal(
+        activity_kpis(sum(frames, ActivityCounts()), plan, period=week), whole
+    )
+
+
+def test_activity_counts_sum_and_refusals():
+    from salescore.calendar import Period
+
+    a = ActivityCounts({("li", "visit"): 1})
+    assert sum([a, a]) == ActivityCounts({("li", "visit"): 2})
+    assert 0 + a == a
+    with pytest.raises(TypeError):
+        a + 1  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        1 + a
+    with pytest.raises(InvalidInputError, match="not a Period"):
+        activity_counts([], period="W10")  # type: ignore[arg-type]
+    assert activity_counts([], period=Period.iso_week(2026, 10)) == ActivityCounts()
+
+
+def _org():
+    from salescore.models import Organization, Rep, Team
+
+    return Organization(
+        teams=[Team(id="east", name="East"), Team(id="west", name="West")],
+        reps=[
+            Rep(id="li", name="Li", team_id="east"),
+            Rep(id="zhao", name="Zhao", team_id="east"),
+            Rep(id="wang", name="Wang", team_id="west"),
+            Rep(id="ma", name="Ma"),
+        ],
+    )
+
+
+def test_activity_kpis_by_team_hand_checked():
+    from salescore.activities import activity_kpis
+    from salescore.calendar import Period
+
+    week = Period.iso_week(2026, 10)
+    acts = [
+        _act(0, "li", "visit", WEEK10),
+        _act(1, "zhao", "visit", WEEK10 + timedelta(days=1)),
+        _act(2, "zhao", "call", WEEK10 + timedelta(days=2)),
+        _act(3, "wang", "visit", WEEK10 + timedelta(days=3)),
+        _act(4, "wang", "visit", WEEK10 + timedelta(days=9)),  # next week
+    ]
+    plan = {"east": {"visit": 4, "call": 1}, "west": {"visit": 2}}
+    out = activity_kpis(acts, plan, period=week, by="team", org=_org())
+    assert list(out.columns[:2]) == ["team_id", "kind"]
+    assert out[["team_id", "kind", "done", "target", "gap"]].values.tolist() == [
+        ["east", "call", 1, 1, 0],
+        ["east", "visit", 2, 4, 2],
+        ["west", "visit", 1, 2, 1],
+    ]
+    assert out["attainment"].tolist() == [1.0, 0.5, 0.5]
+    with pytest.raises(InvalidInputError, match="needs the org"):
+        activity_kpis(acts, plan, period=week, by="team")
+    with pytest.raises(InvalidInputError, match="by 'region'"):
+        activity_kpis(acts, plan, period=week, by="region")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"reps \['qian'\] are not in the organisation"):
+        activity_kpis([_act(9, "qian", "visit", WEEK10)], plan, period=week, by="team", org=_org())
+    with pytest.raises(InvalidInputError, match=r"reps \['ma'\] have no team_id"):
+        activity_kpis([_act(9, "ma", "visit", WEEK10)], plan, period=week, by="team", org=_org())
+    with pytest.raises(InvalidInputError, match="is not an Organization"):
+        ActivityCounts({("li", "visit"): 1}).by_team("east")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- activity plans
+def _visits(value: int, period, owner=None, kind: str = "visit", tid: str = "V"):
+    from salescore.models import Target
+
+    return Target(
+        id=tid,
+        metric="units",
+        value=value,
+        period=period,
+        owner=owner,
+        scope={"activity_kind": kind},
+    )
+
+
+def test_activity_plan_hand_checked_days_weeks_and_months():
+    from salescore.activities import activity_plan
+    from salescore.calendar import Period
+
+    q1 = _visits(90, Period.quarter(2026, 1))  # 90 days: one visit a day by days
+    assert activity_plan([q1], Period.month(2026, 3), grain="day") == {"visit": 31}
+    assert activity_plan([q1], Period.iso_week(2026, 10), grain="day") == {"visit": 7}
+    # By month and days: Jan 4000*31/90 = 1377.78, Feb 1244.44, Mar 1377.78; the two
+    # largest remainders (Jan, Mar) round up: 1378 + 1244 + 1378 = 4000.
+    big = _visits(4000, Period.quarter(2026, 1))
+    months = [
+        activity_plan([big], Period.month(2026, m), time_weights="days")["visit"] for m in (1, 2, 3)
+    ]
+    assert months == [1378, 1244, 1378]
+    # Even weights over the months: 4000 / 3 = 1333.33 each, the first takes the extra one.
+    assert activity_plan([big], Period.month(2026, 1))["visit"] == 1334
+    # A period made of several sub-periods sums them: the whole quarter by months.
+    assert activity_plan([big], Period.quarter(2026, 1), grain="month") == {"visit": 4000}
+
+
+@settings(max_examples=25)
+@given(st.integers(0, 100_000), st.integers(1, 4))
+def test_activity_plan_weeks_add_up_to_the_quarter(value, quarter):
+    from salescore.activities import activity_plan
+    from salescore.calendar import Period
+
+    q = Period.quarter(2026, quarter)
+    target = _visits(value, q)
+    weeks = {Period.containing(d, "week") for d in (p.start for p in q.split("day"))}
+    total = sum(activity_plan([target], w, grain="week")["visit"] for w in weeks)
+    assert total == value
+
+
+def test_activity_plan_across_owners_and_owned_targets():
+    from salescore.activities import activity_kpis, activity_plan
+    from salescore.calendar import Period
+    from salescore.models import Owner
+
+    q1 = Period.quarter(2026, 1)
+    reps = [Owner(kind="rep", id="li"), Owner(kind="rep", id="wang")]
+    team = [_visits(4000, q1), _visits(900, q1, kind="call", tid="C")]
+    plan = activity_plan(
+        team,
+        Period.month(2026, 3),
+        owners=reps,
+        time_weights="days",
+        owner_method="weights",
+        owner_weights={"li": 3, "wang": 1},
+    )
+    # Visits: March is 1378 (as above); li has 3/4 of every month: 1033.5, wang 344.5,
+    # and each row adds up to the owner's share of the quarter (3000, 1000).
+    # Calls: 900 * 31/90 = 310 in March, li 232.5 and wang 77.5.
+    assert plan["li"]["visit"] + plan["wang"]["visit"] == 1378
+    assert plan["li"]["call"] + plan["wang"]["call"] == 310
+    assert {plan["li"]["visit"], plan["li"]["call"]} <= {1033, 1034, 232, 233}
+    rows = sum(
+        activity_plan(
+            team[:1],
+            Period.month(2026, m),
+            owners=reps,
+            time_weights="days",
+            owner_method="weights",
+            owner_weights={"li": 3, "wang": 1},
+        )["li"]["visit"]
+        for m in (1, 2, 3)
+    )
+    assert rows == 3000
+    # A period before the cells it holds: a day of March at month grain is refused.
+    with pytest.raises(InvalidInputError, match="cuts sub-period 2026-03"):
+        activity_plan(team, Period.iso_week(2026, 10), owners=reps, grain="month")
+    # Targets owned by reps feed activity_kpis directly.
+    owned = [
+        _visits(12, Period.month(2026, 3), owner=reps[0]),
+        _visits(8, Period.month(2026, 3), owner=reps[1], tid="V2"),
+    ]
+    assert activity_plan(owned, Period.month(2026, 3)) == {
+        "li": {"visit": 12},
+        "wang": {"visit": 8},
+    }
+    acts = [_act(0, "li", "visit", datetime(2026, 3, 9, tzinfo=UTC))]
+    out = activity_kpis(acts, owned, period=Period.month(2026, 3))
+    assert out[["rep_id", "done", "target"]].values.tolist() == [["li", 1, 12], ["wang", 0, 8]]
+
+
+def test_activity_plan_refuses_bad_targets():
+    from salescore.activities import activity_plan
+    from salescore.calendar import Period
+    from salescore.models import Owner, Target
+
+    q1, march = Period.quarter(2026, 1), Period.month(2026, 3)
+    li = Owner(kind="rep", id="li")
+    with pytest.raises(InvalidInputError, match="not a Period"):
+        activity_plan([], "2026-03")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="give Target"):
+        activity_plan(["V"], march)  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="activity_kind 'lunch'"):
+        activity_plan([_visits(1, q1, kind="lunch")], march)
+    with pytest.raises(InvalidInputError, match="activity_kind None"):
+        activity_plan([Target(id="V", metric="units", value=1, period=q1)], march)
+    money = Target(
+        id="M",
+        metric="revenue",
+        value=1,
+        currency="CNY",
+        period=q1,
+        scope={"activity_kind": "visit"},
+    )
+    with pytest.raises(InvalidInputError, match="is a money target"):
+        activity_plan([money], march)
+    with pytest.raises(InvalidInputError, match="does not overlap"):
+        activity_plan([_visits(1, Period.quarter(2026, 2))], march)
+    with pytest.raises(InvalidInputError, match="cuts sub-period 2026-03"):
+        activity_plan([_visits(1, q1)], Period.iso_week(2026, 10), grain="month")
+    with pytest.raises(InvalidInputError, match="two targets for kind 'visit'"):
+        activity_plan([_visits(1, q1), _visits(2, q1, tid="W")], march)
+    with pytest.raises(InvalidInputError, match="two targets for 'li' and kind 'visit'"):
+        activity_plan([_visits(1, q1, owner=li), _visits(2, q1, owner=li, tid="W")], march)
+    with pytest.raises(InvalidInputError, match="mix owned ones"):
+        activity_plan([_visits(1, q1, owner=li), _visits(2, q1, kind="call", tid="W")], march)
+    # A period of the target's span holding no sub-period of it: every owner gets 0.
+    assert activity_plan(
+        [_visits(5, q1)], Period.quarter(2026, 1), owners=[li], grain="quarter"
+    ) == {"li": {"visit": 5}}
+
+
+# --------------------------------------------------------------------------- outcomes by group
+def _outcome_deals():
+    from salescore.models import Opportunity, Pipeline, Stage, StageChange
+
+    pipe = Pipeline(
+        stages=(
+            Stage(name="Q", order=0, probability=0.2),
+            Stage(name="P", order=1, probability=0.5),
+            Stage(name="Won", order=2, probability=1.0, kind="won"),
+            Stage(name="Lost", order=3, probability=0.0, kind="lost"),
+        )
+    )
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)  # Monday of ISO week 10
+
+    def deal(i, owner, path, closed):
+        history, previous = [], None
+        for to, day in path:
+            history.append(
+                StageChange(
+                    opportunity_id=i,
+                    from_stage=previous,
+                    to_stage=to,
+                    changed_at=t0 + timedelta(days=day),
+                )
+            )
+            previous = to
+        return Opportunity(
+            id=i,
+            owner_id=owner,
+            amount=100,
+            currency="CNY",
+            stage=path[-1][0],
+            created_on=t0.date(),
+            close_date=(t0 + timedelta(days=path[-1][1])).date() if closed else None,
+            history=tuple(history),
+        )
+
+    deals = [
+        deal("A", "li", [("Q", 0), ("P", 4), ("Won", 10)], True),  # 2 advances (W10, W11), won W11
+        deal("B", "wang", [("Q", 0), ("P", 3), ("Q", 5), ("Lost", 8)], True),  # 1 advance, W10
+        deal("C", "li", [("Q", 0)], False),
+    ]
+    acts = [
+        _act(0, "li", "visit", t0 + timedelta(days=1), "A"),  # next change day 4: 3 days
+        _act(1, "li", "call", t0 + timedelta(days=4), "A"),  # the next after day 4: day 10, 6
+        _act(2, "wang", "visit", t0 + timedelta(days=2), "B"),  # day 3: 1 day
+        _act(3, "li", "visit", t0 + timedelta(days=1), "C"),  # never followed
+    ]
+    return pipe, deals, acts
+
+
+def test_activity_outcomes_by_rep_team_and_period_hand_checked():
+    from salescore.activities import activity_outcomes
+
+    pipe, deals, acts = _outcome_deals()
+    by_rep = activity_outcomes(acts, deals, pipe, by="rep_id").set_index("rep_id")
+    # li: 3 activities; li's deals A and C moved forward twice and won once.
+    counts = ["activities", "advances", "wins", "followed"]
+    assert list(by_rep[counts].loc["li"]) == [3, 2, 1, 2]
+    assert by_rep.loc["li", "per_advance"] == pytest.approx(1.5)
+    assert by_rep.loc["li", "per_win"] == pytest.approx(3.0)
+    assert by_rep.loc["li", "median_lag_days"] == pytest.approx(4.5)  # 3 and 6
+    assert by_rep.loc["li", "mean_lag_days"] == pytest.approx(4.5)
+    assert list(by_rep[counts].loc["wang"]) == [1, 1, 0, 1]
+    assert np.isnan(by_rep["per_win"]["wang"])
+    assert by_rep.loc["wang", "median_lag_days"] == pytest.approx(1.0)
+    by_team = activity_outcomes(acts, deals, pipe, by="team_id", org=_org())
+    assert by_team[["team_id", "activities", "advances", "wins"]].values.tolist() == [
+        ["east", 3, 2, 1],
+        ["west", 1, 1, 0],
+    ]
+    # By week: every activity is in W10, with the advances of W10 (A on day 4, B on day 3);
+    # A's last advance and its win are in W11, a week without activities: no row.
+    weekly = activity_outcomes(acts, deals, pipe, by=["kind", "period"], grain="week")
+    assert list(weekly.columns[:2]) == ["period", "kind"]  # the fixed key order
+    assert weekly[["period", "kind", "activities", "advances", "wins"]].values.tolist() == [
+        ["2026-W10", "call", 1, 2, 0],
+        ["2026-W10", "visit", 3, 2, 0],
+    ]
+    assert np.isnan(weekly["per_win"]).all()
+    monthly = activity_outcomes(acts, deals, pipe, by="period")
+    assert monthly[["period", "activities", "advances", "wins"]].values.tolist() == [
+        ["2026-03", 4, 3, 1]
+    ]
+    # The sum over reps is the whole, whatever the grouping.
+    by_rep_kind = activity_outcomes(acts, deals, pipe, by=["rep_id", "kind"])
+    whole = activity_outcomes(acts, deals, pipe)
+    assert by_rep_kind["activities"].sum() == whole["activities"].sum() == 4
+    assert by_rep_kind["followed"].sum() == whole["followed"].sum() == 3
+
+
+def test_activity_outcomes_refuses_bad_keys_and_handles_no_wins():
+    from salescore.activities import activity_outcomes
+
+    pipe, deals, acts = _outcome_deals()
+    for by in ("region", [], ["kind", "kind"]):
+        with pytest.raises(InvalidInputError, match="must name distinct keys"):
+            activity_outcomes(acts, deals, pipe, by=by)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="needs the org"):
+        activity_outcomes(acts, deals, pipe, by="team_id")
+    open_only = [d for d in deals if d.id == "C"]
+    out = activity_outcomes(acts, open_only, pipe, by="period", grain="week")
+    assert out[["period", "activities", "advances", "wins", "followed"]].values.tolist() == [
+        ["2026-W10", 1, 0, 0, 0]
+    ]
+    assert np.isnan(out["per_advance"]).all() and np.isnan(out["median_lag_days"]).all()
+    empty = activity_outcomes([], deals, pipe, by=["rep_id", "kind"])
+    assert empty.empty and list(empty.columns[:2]) == ["rep_id", "kind"]
+
+
+def test_activity_outcomes_models_and_frame_agree():
+    from salescore.activities import activity_outcomes, idle_open_deals
+
+    pipe, deals, acts = _outcome_deals()
+    frame = _activity_frame(acts)
+    frame["opportunity_id"] = [a.opportunity_id for a in acts]
+    for by in ("kind", ["rep_id", "period"]):
+        pd.testing.assert_frame_equal(
+            activity_outcomes(frame, deals, pipe, by=by),  # type: ignore[arg-type]
+            activity_outcomes(acts, deals, pipe, by=by),  # type: ignore[arg-type]
+        )
+    # Without the optional opportunity_id column no activity is on a deal.
+    assert activity_outcomes(_activity_frame(acts), deals, pipe).empty
+    as_of = datetime(2026, 3, 20, tzinfo=UTC)
+    pd.testing.assert_frame_equal(
+        idle_open_deals(deals, pipe, frame, as_of=as_of),
+        idle_open_deals(deals, pipe, acts, as_of=as_of),
+    )

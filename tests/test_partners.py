@@ -19,6 +19,7 @@ from salescore.partners import (
     ChannelConflicts,
     ChannelPerformance,
     MdfClaim,
+    MdfFrames,
     MdfProgram,
     MdfStatement,
     PartnerPeriod,
@@ -32,6 +33,7 @@ from salescore.partners import (
     VolumeRebate,
     channel_conflicts,
     channel_performance,
+    mdf_frame,
     mdf_statement,
     partner_tiers,
     rebate_frame,
@@ -1078,3 +1080,145 @@ def test_rebate_frame_round_trips_through_json():
     assert isinstance(back, RebateFrames)
     pd.testing.assert_frame_equal(back.totals, frames.totals, check_dtype=False)
     pd.testing.assert_frame_equal(back.lines, frames.lines, check_dtype=False)
+
+
+# -- MDF in bulk ---------------------------------------------------------------------------
+
+
+def _claims_frame(claims):
+    return pd.DataFrame(
+        {
+            "claim_id": [c.claim_id for c in claims],
+            "partner_id": [c.partner_id for c in claims],
+            "claimed_on": pd.to_datetime([c.claimed_on for c in claims]),
+            "amount": [float(c.amount) for c in claims],
+            "activity": [c.activity for c in claims],
+        }
+    )
+
+
+def _day(d):
+    return date(2026, 1, 1) + pd.Timedelta(days=d).to_pytimedelta()
+
+
+@given(
+    bulk_sales,
+    st.lists(
+        st.tuples(
+            st.sampled_from(["P1", "P2", "P4"]),
+            st.decimals(min_value=0, max_value=10**5, places=2),
+            st.integers(0, 100),
+            st.one_of(st.none(), st.just("trade show")),
+        ),
+        max_size=12,
+    ),
+    st.dictionaries(
+        st.sampled_from(["P1", "P3", "P5"]), st.decimals(min_value=0, max_value=10**4, places=2)
+    ),
+    st.one_of(st.none(), st.decimals(min_value=0, max_value=10**4, places=2)),
+    st.sampled_from(["0.0275", "0.03", "0.00333333"]),
+    st.sampled_from(["ROUND_HALF_EVEN", "ROUND_UP", "ROUND_DOWN", "ROUND_HALF_UP"]),
+)
+def test_mdf_frame_agrees_with_mdf_statement(rows, asks, openings, cap, rate, rounding):
+    program = MdfProgram(name="MDF", currency="CNY", accrual_rate=rate, period_cap=cap)
+    sales = [_sale(i, amount, partner=p, on=_day(d)) for i, (p, amount, d) in enumerate(rows)]
+    claims = [
+        _claim(i, amount, partner=p, on=_day(d), activity=a)
+        for i, (p, amount, d, a) in enumerate(asks)
+    ]
+    out = mdf_frame(
+        program,
+        _sales_frame(sales),
+        _claims_frame(claims),
+        Q1,
+        openings=openings,
+        rounding=rounding,
+    )
+    expected = (
+        {s.partner_id for s in sales if Q1.contains(s.sold_on)}
+        | {c.partner_id for c in claims if Q1.contains(c.claimed_on)}
+        | set(openings)
+    )
+    assert out.totals["partner_id"].tolist() == sorted(expected)
+    for r in out.totals.itertuples():
+        pid = str(r.partner_id)
+        one = mdf_statement(
+            program, pid, sales, claims, Q1, opening=openings.get(pid, 0), rounding=rounding
+        )
+        got: tuple[object, ...] = (
+            r.revenue,
+            r.opening,
+            r.accrued,
+            r.requested,
+            r.approved,
+            r.refused,
+            r.carried,
+        )
+        assert got == (
+            one.revenue,
+            one.opening,
+            one.accrued,
+            one.requested,
+            one.approved,
+            one.refused,
+            one.carried,
+        )
+        assert one.opening + one.accrued == one.approved + one.carried
+        lines = out.lines[out.lines["partner_id"] == pid]
+        assert lines["amount"].tolist() == [ln.amount for ln in one.lines]
+        assert lines["kind"].tolist() == [ln.kind for ln in one.lines]
+        assert sum(lines["amount"]) == r.accrued
+        mine = out.claims[out.claims["partner_id"] == pid]
+        assert mine["claim_id"].tolist() == [c.claim_id for c in one.claims]
+        assert mine["status"].tolist() == [c.status for c in one.claims]
+        assert mine["approved"].tolist() == [c.approved for c in one.claims]
+        assert mine["balance_after"].tolist() == [c.balance_after for c in one.claims]
+        assert mine["reason_en"].tolist() == [c.reason_en for c in one.claims]
+        assert mine["reason_zh"].tolist() == [c.reason_zh for c in one.claims]
+    t = out.totals
+    assert (t["opening"] + t["accrued"] == t["approved"] + t["carried"]).all()
+    assert t["carried_minor"].tolist() == [int(c * 100) for c in t["carried"]]
+    assert out.errors.empty
+
+
+def test_mdf_frame_reports_bad_rows_keeps_the_index_and_refuses_bad_openings():
+    sales = _sales_frame([_sale(1, "200000"), _sale(2, "50", partner="P2"), _sale(3, "10")])
+    sales.loc[2, "amount"] = -10.0
+    claims = _claims_frame([_claim(1, "3000"), _claim(2, "100", partner="P2"), _claim(3, "5")])
+    claims.index = [10, 11, 12]
+    claims.loc[12, "claim_id"] = "C1"  # a duplicate id
+    claims = claims.drop(columns="activity")  # the optional column may be absent
+    before = sales.copy()
+    out = mdf_frame(MDF, sales, claims, Q1)
+    pd.testing.assert_frame_equal(sales, before)  # not mutated
+    assert sorted(set(zip(out.errors["table"], out.errors["row"], strict=True))) == [
+        ("claims", 10),
+        ("claims", 12),
+        ("sales", 2),
+    ]
+    assert out.totals[["partner_id", "accrued", "approved", "carried"]].values.tolist() == [
+        ["P1", D("5000.00"), D("0.00"), D("5000.00")],
+        ["P2", D("1.50"), D("1.50"), D("0.00")],
+    ]
+    assert out.claims.index.tolist() == [11]
+    assert out.claims["status"].tolist() == ["partial"]
+    assert out.claims["reason_en"].tolist() == [
+        "claim C2 of 100.00 above the balance 1.50: 1.50 approved, 98.50 refused"
+    ]
+    with pytest.raises(InvalidInputError, match="negative"):
+        mdf_frame(MDF, sales, claims, Q1, openings={"P1": -1})
+    with pytest.raises(InvalidInputError, match="decimal places"):
+        mdf_frame(MDF, sales, claims, Q1, openings={"P1": "0.001"})
+    empty = mdf_frame(MDF, sales.iloc[:0], claims.iloc[:0], Q1)
+    assert empty.totals.empty and empty.lines.empty and empty.claims.empty
+    assert list(empty.claims.columns)[:2] == ["partner_id", "claim_id"]
+    no_cap = MdfProgram(name="MDF", currency="JPY", accrual_rate="0.03")
+    jpy = mdf_frame(no_cap, _sales_frame([_sale(1, "1000001")]), claims.iloc[:0], Q1)
+    assert jpy.totals["accrued"].tolist() == [D("30000")]  # 30000.03 rounds to the yen
+
+
+def test_mdf_frame_round_trips_through_json():
+    out = mdf_frame(MDF, _sales_frame([_sale(1, "200000")]), _claims_frame([_claim(1, "3000")]), Q1)
+    back = _round_trip(out)
+    assert isinstance(back, MdfFrames)
+    pd.testing.assert_frame_equal(back.totals, out.totals, check_dtype=False)
