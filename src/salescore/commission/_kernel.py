@@ -23,35 +23,24 @@ import numpy as np
 import numpy.typing as npt
 
 from salescore._numeric import DECIMAL_CONTEXT, check_rounding, round_div
+from salescore.commission._records import (
+    KIND_BONUS,
+    KIND_DEAL_CAP,
+    KIND_FLOOR,
+    KIND_GATE,
+    KIND_MULTIPLIER,
+    KIND_PERIOD_CAP,
+    KIND_RELEASE,
+    KIND_SPIFF,
+    KIND_TIER,
+    KIND_YEAR_CAP,
+)
 from salescore.commission.plan import CommissionPlan, TieredComponent
 from salescore.money import minor_unit
 
 Array = npt.NDArray[Any]
 IntArray = npt.NDArray[np.int64]
 
-KIND_TIER: Final = 0
-KIND_DEAL_CAP: Final = 1
-KIND_PERIOD_CAP: Final = 2
-KIND_YEAR_CAP: Final = 3
-KIND_GATE: Final = 4
-KIND_SPIFF: Final = 5
-KIND_FLOOR: Final = 6
-KIND_MULTIPLIER: Final = 7
-KIND_RELEASE: Final = 8
-KIND_BONUS: Final = 9
-#: The line kind of each code above, by code (statement lines and bulk frames name them).
-KIND_NAMES: Final = (
-    "tier",
-    "deal_cap",
-    "period_cap",
-    "year_cap",
-    "gate",
-    "spiff",
-    "floor",
-    "multiplier",
-    "release",
-    "bonus",
-)
 #: Where each kind sorts among a credit's lines of one component: tier lines,
 #: then the attribute multiplier, then caps and the gate.
 _KIND_RANK: Final = np.array([0, 2, 3, 4, 5, 6, 7, 1, 8, 9], dtype=np.int64)
