@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 
 from salescore._numeric import DECIMAL_CONTEXT, exact_decimals
 from salescore.calendar import Period, WorkCalendar
@@ -223,20 +224,7 @@ def statement(
         )
         return scheduled.model_copy(update={"conversions": conversions})
     bonuses = statement_bonuses(plan, achievements or {}, pool_shares or {})
-    seen: set[str] = set()
-    for c in items:
-        if c.rep_id != rep_id:
-            raise InvalidInputError(
-                f"credit {c.deal_id!r} belongs to rep {c.rep_id!r}, not {rep_id!r}"
-            )
-        if not period.start <= c.credited_on < period.end:
-            raise InvalidInputError(
-                f"credit {c.deal_id!r} credited on {c.credited_on} is outside the period "
-                f"[{period.start}, {period.end})"
-            )
-        if c.deal_id in seen:
-            raise InvalidInputError(f"deal {c.deal_id!r} is credited twice on one statement")
-        seen.add(c.deal_id)
+    _check_credits(items, rep_id, period)
     full_quota = quota
     if prorate:
         if not isinstance(rep, Rep):
@@ -305,6 +293,80 @@ def statement(
         bonus=np.asarray([[b[0] for b in bonuses]], dtype=object).reshape(1, len(bonuses)),
         bonus_shown=np.asarray([[b[1] for b in bonuses]], dtype=bool).reshape(1, len(bonuses)),
     )
+    unit = Decimal(0).scaleb(-mu)
+    lines, subtotals = interpret(plan, result, entries, bonuses, q_minor)
+    clawed = _period_lines(lines, subtotals, entries, claws, result_applies, unit)
+    total = DECIMAL_CONTEXT.add(Decimal(int(result.total[0])).scaleb(-mu), clawed)
+    settlement = settle(
+        Money(total, plan.currency),
+        period=period,
+        draw=plan.draw,
+        prior=prior.balance,
+        allow_negative=plan.allow_negative,
+        rounding=rounding,
+    )
+    _update_year(plan, lines, subtotals, ytd, held, unit)
+    return Statement(
+        rep_id=rep_id,
+        period=period,
+        currency=plan.currency,
+        quota=None if quota is None else quota.amount,
+        full_quota=None if full_quota is None else full_quota.amount,
+        credited=functools.reduce(
+            DECIMAL_CONTEXT.add, (c.amount.amount for c in items), Decimal(0)
+        ),
+        reduced=functools.reduce(
+            DECIMAL_CONTEXT.add,
+            (x.refunded for x in claws if x.reduces_attainment),
+            unit,
+        ),
+        lines=tuple(lines),
+        subtotals=subtotals,
+        total=total,
+        settlement=settlement,
+        adjustments=adjustments(settlement, plan),
+        carry=Carry(
+            advances=settlement.balance.advances,
+            deficit=settlement.balance.deficit,
+            year=year,
+            year_to_date=ytd,
+            held={k: v for k, v in held.items() if v},
+        ),
+        conversions=conversions,
+    )
+
+
+def _check_credits(items: list[Credit], rep_id: str, period: Period) -> None:
+    """Every credit is the rep's, inside the period, and of a deal not credited before."""
+    seen: set[str] = set()
+    for c in items:
+        if c.rep_id != rep_id:
+            raise InvalidInputError(
+                f"credit {c.deal_id!r} belongs to rep {c.rep_id!r}, not {rep_id!r}"
+            )
+        if not period.start <= c.credited_on < period.end:
+            raise InvalidInputError(
+                f"credit {c.deal_id!r} credited on {c.credited_on} is outside the period "
+                f"[{period.start}, {period.end})"
+            )
+        if c.deal_id in seen:
+            raise InvalidInputError(f"deal {c.deal_id!r} is credited twice on one statement")
+        seen.add(c.deal_id)
+
+
+def interpret(
+    plan: CommissionPlan,
+    result: _kernel.KernelResult,
+    entries: list[Credit | Clawback],
+    bonuses: list[tuple[int, bool, str, str]],
+    q_minor: int,
+) -> tuple[list[StatementLine], dict[str, Decimal]]:
+    """The kernel's lines of one statement as :class:`StatementLine` models, and subtotals.
+
+    ``entries`` are the kernel's credits in its order (refunds that reduce
+    attainment among them); ``bonuses`` what :func:`statement_bonuses` gives.
+    """
+    mu = minor_unit(plan.currency)
     unit = Decimal(0).scaleb(-mu)
     lines = []
     names = [c.name for c in plan.components] + [x.name for x in plan.spiffs]
@@ -411,6 +473,18 @@ def statement(
             )
         lines.append(line)
         subtotals[line.component] = DECIMAL_CONTEXT.add(subtotals[line.component], amount)
+    return lines, subtotals
+
+
+def _period_lines(
+    lines: list[StatementLine],
+    subtotals: dict[str, Decimal],
+    entries: list[Credit | Clawback],
+    claws: list[Clawback],
+    result_applies: npt.NDArray[np.bool_],
+    unit: Decimal,
+) -> Decimal:
+    """Add ``unmatched`` lines before the floor and ``clawback`` lines last; the sum clawed."""
     matched = np.asarray(result_applies.any(axis=1), dtype=bool)
     floor_line = lines.pop() if lines and lines[-1].kind == "floor" else None
     for pos, entry in enumerate(entries):
@@ -454,15 +528,18 @@ def statement(
         clawed = DECIMAL_CONTEXT.add(clawed, x.amount)
     if claws:
         subtotals["clawback"] = clawed
-    total = DECIMAL_CONTEXT.add(Decimal(int(result.total[0])).scaleb(-mu), clawed)
-    settlement = settle(
-        Money(total, plan.currency),
-        period=period,
-        draw=plan.draw,
-        prior=prior.balance,
-        allow_negative=plan.allow_negative,
-        rounding=rounding,
-    )
+    return clawed
+
+
+def _update_year(
+    plan: CommissionPlan,
+    lines: list[StatementLine],
+    subtotals: dict[str, Decimal],
+    ytd: dict[str, Decimal],
+    held: dict[str, Decimal],
+    unit: Decimal,
+) -> None:
+    """Year-to-date pay and deferred-gate holdings after this statement, in place."""
     for comp in plan.components:
         ytd[comp.name] = DECIMAL_CONTEXT.add(ytd.get(comp.name, unit), subtotals[comp.name])
         if comp.gate_deferred:
@@ -478,34 +555,6 @@ def statement(
             )
         else:
             held.pop(comp.name, None)
-    return Statement(
-        rep_id=rep_id,
-        period=period,
-        currency=plan.currency,
-        quota=None if quota is None else quota.amount,
-        full_quota=None if full_quota is None else full_quota.amount,
-        credited=functools.reduce(
-            DECIMAL_CONTEXT.add, (c.amount.amount for c in items), Decimal(0)
-        ),
-        reduced=functools.reduce(
-            DECIMAL_CONTEXT.add,
-            (x.refunded for x in claws if x.reduces_attainment),
-            unit,
-        ),
-        lines=tuple(lines),
-        subtotals=subtotals,
-        total=total,
-        settlement=settlement,
-        adjustments=adjustments(settlement, plan),
-        carry=Carry(
-            advances=settlement.balance.advances,
-            deficit=settlement.balance.deficit,
-            year=year,
-            year_to_date=ytd,
-            held={k: v for k, v in held.items() if v},
-        ),
-        conversions=conversions,
-    )
 
 
 def _scheduled(
