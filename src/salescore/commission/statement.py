@@ -246,53 +246,10 @@ def statement(
         )
     ytd = dict(prior.year_to_date) if prior.year == year else {}
     held = dict(prior.held) if prior.year == year else {}
-    held_minor = np.empty((1, len(plan.components)), dtype=object)
-    held_minor[0, :] = [
-        int(held.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency)))
-        if c.gate_deferred
-        else 0
-        for c in plan.components
-    ]
-    year_paid = np.empty((1, len(plan.components)), dtype=object)
-    year_paid[0, :] = [
-        int(ytd.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency))) for c in plan.components
-    ]
     claws = _check_clawbacks(list(clawbacks), rep_id, period, plan.currency)
     entries: list[Credit | Clawback] = [*items, *(x for x in claws if x.reduces_attainment)]
     entries.sort(key=_order)
-    amounts = np.empty(len(entries), dtype=object)
-    amounts[:] = [_minor(c, mu) for c in entries]
-    quotas = np.empty(1, dtype=object)
-    quotas[:] = [q_minor]
-    flags = np.asarray(
-        [[isinstance(c, Credit) and x.flag in c.flags for x in plan.spiffs] for c in entries],
-        dtype=bool,
-    ).reshape(len(entries), len(plan.spiffs))
-    attr_flags = np.asarray(
-        [[isinstance(c, Credit) and f in c.flags for f in plan.multiplier_flags] for c in entries],
-        dtype=bool,
-    ).reshape(len(entries), len(plan.multiplier_flags))
-    attrs = np.empty((2, len(entries)), dtype=object)
-    attrs[0, :] = [c.product for c in entries]
-    attrs[1, :] = [c.category for c in entries]
-    result_applies = _kernel.applies_matrix(plan, attrs[0], attrs[1])
-    result = _kernel.run(
-        plan,
-        np.zeros(len(entries), dtype=np.int64),
-        amounts,
-        quotas,
-        1,
-        rounding=rounding,
-        exact=True,
-        flags=flags,
-        year_paid=year_paid,
-        applies=result_applies,
-        units=np.asarray([c.units if isinstance(c, Credit) else 0 for c in entries], np.int64),
-        attr_flags=attr_flags,
-        held=held_minor,
-        bonus=np.asarray([[b[0] for b in bonuses]], dtype=object).reshape(1, len(bonuses)),
-        bonus_shown=np.asarray([[b[1] for b in bonuses]], dtype=bool).reshape(1, len(bonuses)),
-    )
+    result, result_applies = _run_kernel(plan, entries, q_minor, ytd, held, bonuses, rounding)
     unit = Decimal(0).scaleb(-mu)
     lines, subtotals = interpret(plan, result, entries, bonuses, q_minor)
     clawed = _period_lines(lines, subtotals, entries, claws, result_applies, unit)
@@ -334,6 +291,64 @@ def statement(
         ),
         conversions=conversions,
     )
+
+
+def _run_kernel(
+    plan: CommissionPlan,
+    entries: list[Credit | Clawback],
+    q_minor: int,
+    ytd: dict[str, Decimal],
+    held: dict[str, Decimal],
+    bonuses: list[tuple[int, bool, str, str]],
+    rounding: str,
+) -> tuple[_kernel.KernelResult, npt.NDArray[np.bool_]]:
+    """One statement as kernel arrays (models → arrays → kernel): its result and applies matrix."""
+    mu = minor_unit(plan.currency)
+    held_minor = np.empty((1, len(plan.components)), dtype=object)
+    held_minor[0, :] = [
+        int(held.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency)))
+        if c.gate_deferred
+        else 0
+        for c in plan.components
+    ]
+    year_paid = np.empty((1, len(plan.components)), dtype=object)
+    year_paid[0, :] = [
+        int(ytd.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency))) for c in plan.components
+    ]
+    amounts = np.empty(len(entries), dtype=object)
+    amounts[:] = [_minor(c, mu) for c in entries]
+    quotas = np.empty(1, dtype=object)
+    quotas[:] = [q_minor]
+    flags = np.asarray(
+        [[isinstance(c, Credit) and x.flag in c.flags for x in plan.spiffs] for c in entries],
+        dtype=bool,
+    ).reshape(len(entries), len(plan.spiffs))
+    attr_flags = np.asarray(
+        [[isinstance(c, Credit) and f in c.flags for f in plan.multiplier_flags] for c in entries],
+        dtype=bool,
+    ).reshape(len(entries), len(plan.multiplier_flags))
+    attrs = np.empty((2, len(entries)), dtype=object)
+    attrs[0, :] = [c.product for c in entries]
+    attrs[1, :] = [c.category for c in entries]
+    result_applies = _kernel.applies_matrix(plan, attrs[0], attrs[1])
+    result = _kernel.run(
+        plan,
+        np.zeros(len(entries), dtype=np.int64),
+        amounts,
+        quotas,
+        1,
+        rounding=rounding,
+        exact=True,
+        flags=flags,
+        year_paid=year_paid,
+        applies=result_applies,
+        units=np.asarray([c.units if isinstance(c, Credit) else 0 for c in entries], np.int64),
+        attr_flags=attr_flags,
+        held=held_minor,
+        bonus=np.asarray([[b[0] for b in bonuses]], dtype=object).reshape(1, len(bonuses)),
+        bonus_shown=np.asarray([[b[1] for b in bonuses]], dtype=bool).reshape(1, len(bonuses)),
+    )
+    return result, result_applies
 
 
 def _check_credits(items: list[Credit], rep_id: str, period: Period) -> None:
