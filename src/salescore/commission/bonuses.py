@@ -34,6 +34,7 @@ from salescore._numeric import (
     largest_remainder,
     to_decimal,
 )
+from salescore.commission._texts import bonus_reasons
 from salescore.commission.plan import METRIC_PLACES, CommissionPlan, TargetBonus
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, FrameContract, partition_frame
@@ -232,23 +233,12 @@ def bonus_reason(
     need = (
         f"{DECIMAL_CONTEXT.multiply(bonus.threshold, Decimal(100)).normalize(DECIMAL_CONTEXT):f}%"
     )
-    head_en = f"{bonus.metric} {a:f} of target {t:f} ({pct})"
-    head_zh = f"{bonus.metric} 完成 {a:f} / 目标 {t:f}（{pct}）"
     if not met:
-        return (
-            f"{head_en} is below the {need} threshold: no bonus",
-            f"{head_zh}，未达 {need} 门槛：无奖金",
-        )
+        return bonus_reasons(bonus.metric, f"{a:f}", f"{t:f}", pct, need, None, pool=False)
     unit = Decimal(1).scaleb(-minor_unit(currency))
     value = f"{bonus.value.quantize(unit, context=DECIMAL_CONTEXT):,} {currency}"
-    if bonus.amount is not None:
-        return (
-            f"{head_en} meets the {need} threshold: bonus of {value}",
-            f"{head_zh}，达到 {need} 门槛：奖金 {value}",
-        )
-    return (
-        f"{head_en} meets the {need} threshold: a share of the {value} pool",
-        f"{head_zh}，达到 {need} 门槛：分享奖金池 {value}",
+    return bonus_reasons(
+        bonus.metric, f"{a:f}", f"{t:f}", pct, need, value, pool=bonus.amount is None
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
@@ -32,17 +31,30 @@ from salescore._numeric import (
 )
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
+from salescore.commission._frames import (
+    ATTRIBUTES,
+    CARRY_COLUMNS,
+    CLAWBACKS,
+    CREDITS,
+    StatementsFrames,
+)
+from salescore.commission._records import (
+    KIND_FLOOR,
+    KIND_GATE,
+    KIND_MULTIPLIER,
+    KIND_NAMES,
+    KIND_RELEASE,
+    Credit,
+)
 from salescore.commission.bonuses import bonus_matrix, read_achievements
-from salescore.commission.conversion import CONVERSION_COLUMNS, convert_minor_frame
+from salescore.commission.conversion import convert_minor_frame
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorate_minor, proration_units
-from salescore.commission.statement import Credit
 from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
 from salescore.errors import InvalidInputError
-from salescore.frames import Column, FrameContract, partition_frame, validate_frame
+from salescore.frames import Column, partition_frame, validate_frame
 from salescore.models import Rep
 from salescore.money import FxRates, Money, minor_unit
-from salescore.serialization import Result
 
 __all__ = [
     "ATTRIBUTES",
@@ -53,112 +65,6 @@ __all__ = [
     "credits_from_frame",
     "statements_frame",
 ]
-
-#: Column contract of a credits frame: one row per (deal, rep) credit.
-CREDITS: Final = FrameContract(
-    "credits",
-    (
-        Column("deal_id", "string", nonblank=True, description="the deal credited"),
-        Column("rep_id", "string", nonblank=True, description="the rep credited"),
-        Column("amount", "float", non_negative=True, description="credited amount [currency]"),
-        Column("currency", "string", is_currency=True, description="ISO 4217 code of amount"),
-        Column("credited_on", "date", description="date the credit is earned"),
-    ),
-    description="one credit of one deal to one rep",
-)
-
-_KINDS: Final = np.array(_kernel.KIND_NAMES)
-#: Column contract of a clawbacks frame: one row per clawback, as :class:`Clawback`.
-CLAWBACKS: Final = FrameContract(
-    "clawbacks",
-    (
-        Column("deal_id", "string", nonblank=True, description="the deal refunded"),
-        Column("rep_id", "string", nonblank=True, description="the rep clawed back"),
-        Column("refunded_on", "date", description="date of the refund"),
-        Column("refunded", "float", non_negative=True, description="refund [currency]"),
-        Column("amount", "float", description="commission reversed, <= 0 [currency]"),
-        Column("current_rate", "float", description="rate re-rated at; 0 at the original"),
-        Column("reduces_attainment", "bool", description="refund lowers the measure"),
-        Column("product", "string", required=False, nullable=True, description="deal product"),
-        Column("category", "string", required=False, nullable=True, description="its category"),
-    ),
-    description="one clawback of a refunded deal",
-)
-#: Optional credit attributes of a credits frame, read by scoped and per-unit tables.
-ATTRIBUTES: Final = (
-    Column("product", "string", required=False, nullable=True, description="deal product"),
-    Column("category", "string", required=False, nullable=True, description="product category"),
-    Column(
-        "units",
-        "float",
-        required=False,
-        nullable=True,
-        non_negative=True,
-        description="units sold, whole; missing means 1",
-    ),
-)
-#: Columns of a carry frame besides one ``ytd_minor:<component>`` and one
-#: ``held_minor:<component>`` (held by a deferred gate) per rate table.
-CARRY_COLUMNS: Final = ("advances_minor", "deficit_minor", "year")
-
-
-@dataclass(frozen=True)
-class StatementsFrames(Result):
-    """Result of :func:`statements_frame`.
-
-    Attributes
-    ----------
-    lines : pandas.DataFrame
-        One row per statement line, in statement order per rep: ``rep_id``,
-        ``deal_id``, ``row`` (index label of the credit in the input;
-        ``deal_id`` and ``row`` are missing on floor lines),
-        ``credited_on`` (the credit's date; the refund's on a clawback line,
-        NaT on floor lines), ``component``, ``kind``, ``tier`` (1-based, 0 on caps), ``base``
-        [currency], ``rate`` [fraction], ``end_rate`` [fraction; NaN except
-        on interpolated lines, where ``rate`` and ``end_rate`` are the rates
-        at the slice's start and end], ``multiplier`` [ratio; on a
-        ``multiplier`` line the product of the attribute factors] (these as
-        floats, for display), ``amount_minor`` (exact, [minor units]) and
-        ``amount``, the same as ``Decimal`` [currency].
-    totals : pandas.DataFrame
-        Indexed by ``rep_id`` (every rep with a credit, a quota or a prior
-        carry): ``credited_minor``, ``quota_minor`` (applied, prorated when
-        asked), ``full_quota_minor``, ``reduced_minor`` (refunds reducing
-        attainment), ``clawback_minor``, ``total_minor`` [minor units] and
-        ``total`` (the same as ``Decimal`` [currency]); then the settlement against the plan's
-        draw and the prior balances, as in
-        :class:`~salescore.commission.Settlement`: ``deficit_recovered_minor``,
-        ``deficit_added_minor``, ``advance_minor``, ``recovered_minor``,
-        ``forgiven_minor`` and ``payable_minor``. ``total_minor`` is the sum
-        of the rep's ``amount_minor``.
-    errors : pandas.DataFrame
-        Rows not used: ``row``, ``column``, ``value``, ``reason`` (frame
-        contract reasons, plus ``currency_mismatch``, ``outside_period``,
-        ``not_minor_unit``, ``not_whole_units``, ``duplicate_credit``, ``missing_rate``
-        (no ``fx`` rate for the credit's currency on its date), ``missing_quota`` and
-        ``zero_quota``: a prorated quota of 0 under an attainment plan, the
-        rep not employed in the period; such a rep has no total).
-    carry : pandas.DataFrame
-        Indexed like ``totals``: ``advances_minor``, ``deficit_minor``,
-        ``year``, ``ytd_minor:<component>`` per rate table and
-        ``held_minor:<component>`` (what its deferred gate holds back) per
-        table with ``gate_deferred`` (and per table
-        of the ``prior`` not in the plan, passed through); pass it as the next
-        period's ``prior``.
-    conversions : pandas.DataFrame
-        One row per credit used that was converted from another currency with
-        ``fx``: ``row``, ``deal_id``, ``rep_id``, ``currency`` and ``amount``
-        (as given), ``rate`` (units of the plan currency per unit, a float for
-        display) and ``amount_minor`` (converted, exact [minor units]).
-    """
-
-    lines: pd.DataFrame
-    totals: pd.DataFrame
-    errors: pd.DataFrame
-    carry: pd.DataFrame
-    conversions: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=list(CONVERSION_COLUMNS))
-    )
 
 
 def _quota_minor(quotas: pd.Series | None, mu: int) -> pd.Series:
@@ -513,7 +419,7 @@ def statements_frame(
             rate[sloped] = r0 + slope * (at - lower) / width
             end_rate[sloped] = r0 + slope * (at + size - lower) / width
     for ci in range(len(result.segs)):
-        on_m = np.flatnonzero((result.component == ci) & (result.kind == _kernel.KIND_MULTIPLIER))
+        on_m = np.flatnonzero((result.component == ci) & (result.kind == KIND_MULTIPLIER))
         if not len(on_m):
             continue
         own = plan.multipliers_of(ci)
@@ -541,7 +447,7 @@ def statements_frame(
             "row": rows,
             "credited_on": line_days,
             "component": comps[result.component],
-            "kind": _KINDS[result.kind],
+            "kind": np.array(KIND_NAMES)[result.kind],
             "tier": tier,
             "base": np.asarray(result.base, dtype=np.float64) / result.base_q / 10.0**mu,
             "rate": rate,
@@ -596,7 +502,7 @@ def statements_frame(
         lines = pd.concat([kernel_lines, lost_lines, claw_lines], ignore_index=True)
         section = np.concatenate(
             [
-                np.where(result.kind == _kernel.KIND_FLOOR, 2, 0),
+                np.where(result.kind == KIND_FLOOR, 2, 0),
                 np.ones(len(lost), dtype=np.int64),
                 np.full(len(claws), 3, dtype=np.int64),
             ]
@@ -651,7 +557,7 @@ def statements_frame(
     np.add.at(paid, (result.group[tables], result.component[tables]), amount_minor[tables])
     # Held by deferred gates: gate lines add to it, release lines take it out.
     moved = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
-    shift = tables & np.isin(result.kind, [_kernel.KIND_GATE, _kernel.KIND_RELEASE])
+    shift = tables & np.isin(result.kind, [KIND_GATE, KIND_RELEASE])
     np.add.at(moved, (result.group[shift], result.component[shift]), amount_minor[shift])
     carry = pd.DataFrame(
         {

@@ -18,17 +18,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import Field
 
-from salescore._base import FrozenModel
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
@@ -36,12 +34,18 @@ from salescore._numeric import (
     floats_to_minor_units,
     round_div,
 )
-from salescore.commission.bulk import StatementsFrames
-from salescore.commission.statement import Statement, StatementLine
+from salescore.commission._frames import REFUNDS, ClawbackFrames, StatementsFrames
+from salescore.commission._records import Clawback, ClawbackRate, Refund, Statement, StatementLine
+from salescore.commission._texts import (
+    ATTAINMENT_REDUCED,
+    clawback_at_current,
+    clawback_at_original,
+    clawback_late,
+    pct,
+)
 from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.frames import Column, FrameContract, empty_failures, partition_frame
-from salescore.money import FxRates, Money, minor_unit
-from salescore.serialization import Result
+from salescore.frames import empty_failures, partition_frame
+from salescore.money import FxRates, minor_unit
 
 __all__ = [
     "REFUNDS",
@@ -53,88 +57,6 @@ __all__ = [
     "clawbacks_frame",
     "refund_clawbacks",
 ]
-
-
-class Refund(FrozenModel):
-    """A refund or cancellation of (part of) a credited deal.
-
-    Parameters
-    ----------
-    deal_id : str
-        The deal refunded.
-    amount : Money
-        The amount refunded [currency], > 0; the whole credit for a cancellation.
-    refunded_on : date
-        When the refund happened.
-    product, category : str, optional
-        The deal's product and category: a refund that reduces attainment
-        lowers the measure of the tables that would pay such a credit.
-    """
-
-    deal_id: str = Field(min_length=1)
-    amount: Money
-    refunded_on: date
-    product: str | None = Field(default=None, min_length=1)
-    category: str | None = Field(default=None, min_length=1)
-
-
-#: The rate a clawback reverses at: ``original`` (what the deal was paid,
-#: pro rata) or ``current`` (the refund re-rated at the effective rate of the
-#: refund's period).
-ClawbackRate = Literal["original", "current"]
-
-
-class Clawback(FrozenModel):
-    """The commission reversed for one refund [currency].
-
-    Pass it to :func:`~salescore.commission.statement` (``clawbacks=``) of the
-    refund's period: it becomes a ``clawback`` line there.
-
-    Parameters
-    ----------
-    deal_id : str
-        The deal.
-    rep_id : str
-        The rep whose statement paid it.
-    refunded_on : date
-        The refund's date; the clawback belongs to the period holding it.
-    credited : Decimal
-        The deal's credit on the original statement.
-    paid : Decimal
-        Commission its lines paid on the original statement (after caps).
-    refunded : Decimal
-        The refund.
-    rate : {"original", "current"}
-        See :data:`ClawbackRate`.
-    current_rate : Decimal or None
-        With ``rate="current"``: the refund period's rate-table pay over its
-        credited amount [fraction], rounded to 8 places for display.
-    reduces_attainment : bool
-        Whether the refund also lowers the measure (attainment) of its period.
-    product, category : str, optional
-        From the refund.
-    amount : Decimal
-        The reversal, rounded once to the minor unit, <= 0: ``-paid *
-        refunded / credited`` at the original rate, ``-refunded * current
-        rate`` at the current one; 0 outside the window.
-    reason_en, reason_zh : str
-        The clawback explained in English and Simplified Chinese.
-    """
-
-    deal_id: str
-    rep_id: str
-    refunded_on: date
-    credited: Decimal
-    paid: Decimal
-    refunded: Decimal
-    rate: ClawbackRate = "original"
-    current_rate: Decimal | None = None
-    reduces_attainment: bool = False
-    product: str | None = None
-    category: str | None = None
-    amount: Decimal
-    reason_en: str
-    reason_zh: str
 
 
 @exact_decimals
@@ -202,6 +124,7 @@ def clawback(
     >>> from datetime import date
     >>> from salescore.calendar import Period
     >>> from salescore.commission import CommissionPlan, Credit, Tier, TieredComponent, statement
+    >>> from salescore.money import Money
     >>> plan = CommissionPlan(id="P", currency="CNY", components=[
     ...     TieredComponent(name="base", tiers=[Tier(lower=0, rate="0.05")])])
     >>> jan = statement(plan, "R1", [Credit(deal_id="D1", rep_id="R1",
@@ -281,8 +204,8 @@ def clawback(
             **common,
             current_rate=None if current_rate is None else _shown(current_rate),
             amount=Decimal(0).quantize(unit),
-            reason_en=f"refund after the {window_days}-day window: nothing clawed back",
-            reason_zh=f"退款超过{window_days}天追回期限，不追回佣金",
+            reason_en=clawback_late(window_days)[0],
+            reason_zh=clawback_late(window_days)[1],
         )
     mul, div = DECIMAL_CONTEXT.multiply, DECIMAL_CONTEXT.divide
     if current_rate is None:
@@ -296,15 +219,16 @@ def clawback(
         reversed_ = Decimal(0).quantize(unit)
     amount = DECIMAL_CONTEXT.minus(reversed_)
     if current_rate is None:
-        en = f"refund of {refunded:,} of {credited:,} {cur} reverses {reversed_:,} of {paid:,} paid"
-        zh = f"退款 {refunded:,} / {credited:,} {cur}，追回佣金 {reversed_:,} / {paid:,}"
+        en, zh = clawback_at_original(
+            f"{refunded:,}", f"{credited:,}", f"{reversed_:,}", f"{paid:,}", cur
+        )
     else:
-        pct = _pct(_shown(current_rate))
-        en = f"refund of {refunded:,} {cur} reverses {reversed_:,} at the current rate {pct}"
-        zh = f"退款 {refunded:,} {cur}，按当期费率 {pct} 追回佣金 {reversed_:,}"
+        en, zh = clawback_at_current(
+            f"{refunded:,}", f"{reversed_:,}", pct(_shown(current_rate)), cur
+        )
     if reduce_attainment:
-        en += "; attainment reduced"
-        zh += "；业绩同时扣减"
+        en += ATTAINMENT_REDUCED[0]
+        zh += ATTAINMENT_REDUCED[1]
     return Clawback(
         **common,
         current_rate=None if current_rate is None else _shown(current_rate),
@@ -321,10 +245,6 @@ _PLACES = Decimal("1e-8")
 def _shown(rate: Fraction) -> Decimal:
     value = DECIMAL_CONTEXT.divide(Decimal(rate.numerator), Decimal(rate.denominator))
     return value.quantize(_PLACES, context=DECIMAL_CONTEXT).normalize(DECIMAL_CONTEXT)
-
-
-def _pct(value: Decimal) -> str:
-    return f"{DECIMAL_CONTEXT.multiply(value, Decimal(100)).normalize(DECIMAL_CONTEXT):f}%"
 
 
 def _current_rate(
@@ -408,21 +328,6 @@ def clawbacks_frame(clawbacks: Iterable[Clawback]) -> pd.DataFrame:
     )
 
 
-#: Column contract of a refunds frame: one row per refund of a deal credited to one rep.
-REFUNDS: Final = FrameContract(
-    "refunds",
-    (
-        Column("deal_id", "string", nonblank=True, description="the deal refunded"),
-        Column("rep_id", "string", nonblank=True, description="the rep whose credit is refunded"),
-        Column("amount", "float", non_negative=True, description="refunded amount [currency]"),
-        Column("currency", "string", is_currency=True, description="ISO 4217 code of amount"),
-        Column("refunded_on", "date", description="date of the refund"),
-        Column("product", "string", required=False, nullable=True, description="deal product"),
-        Column("category", "string", required=False, nullable=True, description="its category"),
-    ),
-    description="one refund of a deal credited to one rep",
-)
-
 _TABLE_KINDS: Final = ("tier", "multiplier", "deal_cap", "period_cap", "year_cap", "gate")
 _LINE_COLUMNS: Final = ("rep_id", "deal_id", "credited_on", "component", "kind", "base")
 _LIMIT: Final = 2.0**62
@@ -430,42 +335,6 @@ _LIMIT: Final = 2.0**62
 _CREDIT_LIMIT: Final = 2.0**46
 _MAX_PLACES: Final = 12
 _RATE_SCALE: Final = 10**8  # the current rate is shown to 8 decimal places
-
-
-@dataclass(frozen=True)
-class ClawbackFrames(Result):
-    """Result of :func:`refund_clawbacks`.
-
-    Attributes
-    ----------
-    clawbacks : pandas.DataFrame
-        One row per refund turned into a clawback, in input order, on a
-        ``RangeIndex``: the :data:`~salescore.commission.CLAWBACKS` columns
-        exactly as :func:`clawbacks_frame` gives them (pass the frame to
-        :func:`~salescore.commission.statements_frame` as ``clawbacks=``),
-        then ``row`` (the refund's index label), ``credited_minor``,
-        ``paid_minor``, ``refunded_minor``, ``amount_minor`` [minor units,
-        exact] and ``reason_en``, ``reason_zh`` (as :class:`Clawback`).
-    errors : pandas.DataFrame
-        Every refund row not turned into a clawback: ``row``, ``column``,
-        ``value``, ``reason``. Contract reasons of :data:`REFUNDS` (a row may
-        be named once per failing check), else the first of, in the order
-        :func:`clawback` checks them: ``unknown_deal`` (no line of that rep
-        and deal), ``ambiguous_deal`` (the rep's deal is credited on more
-        than one date in ``lines``: several periods), ``currency_mismatch``,
-        ``spiff_only``, ``credit_too_large`` (a credit of 2**46 minor units
-        or more, beyond what float line bases hold exactly),
-        ``not_minor_unit``, ``not_positive``, ``refund_exceeds_credit``,
-        ``before_credit``, ``missing_current`` (``rate="current"`` and the
-        rep has no row in ``current.totals``); then, over the rows that pass
-        them, ``duplicate_refund`` (the same rep, deal, date and amount more
-        than once: every copy) and ``refunds_exceed_credit`` (the rep's
-        refunds of the deal in the frame add up to more than its credit: all
-        of them).
-    """
-
-    clawbacks: pd.DataFrame
-    errors: pd.DataFrame
 
 
 @exact_decimals
@@ -927,8 +796,8 @@ def _reasons(
 ) -> tuple[list[str], list[str]]:
     """The English and Chinese texts of :func:`clawback`, one per row (only text is per row)."""
     n = len(refunded)
-    en = [f"refund after the {window_days}-day window: nothing clawed back"] * n
-    zh = [f"退款超过{window_days}天追回期限，不追回佣金"] * n
+    late_en, late_zh = clawback_late(window_days)
+    en, zh = [late_en] * n, [late_zh] * n
     at = np.flatnonzero(claws["inside"])
     cur = currency
     rs = _nums(refunded[at].tolist(), mu)
@@ -940,14 +809,7 @@ def _reasons(
                 pct = Decimal(k).scaleb(-6, context=DECIMAL_CONTEXT).normalize(DECIMAL_CONTEXT)
                 pcts[k] = f"{pct:f}%"
         ks = [pcts[k] for k in claws["shown"][at].tolist()]
-        texts_en = [
-            f"refund of {r} {cur} reverses {x} at the current rate {k}"
-            for r, x, k in zip(rs, xs, ks, strict=True)
-        ]
-        texts_zh = [
-            f"退款 {r} {cur}，按当期费率 {k} 追回佣金 {x}"
-            for r, x, k in zip(rs, xs, ks, strict=True)
-        ]
+        texts = [clawback_at_current(r, x, k, cur) for r, x, k in zip(rs, xs, ks, strict=True)]
     else:
         extra = claws["places"][at].tolist()
         cs = _nums(claws["credited"][at].tolist(), mu)
@@ -955,17 +817,14 @@ def _reasons(
             e = extra[j]
             cs[j] = _num(int(claws["credited"][at[j]]) * 10**e, mu + e)
         ps = _nums(claws["paid"][at].tolist(), mu)
-        texts_en = [
-            f"refund of {r} of {c} {cur} reverses {x} of {p} paid"
-            for r, c, x, p in zip(rs, cs, xs, ps, strict=True)
+        texts = [
+            clawback_at_original(r, c, x, p, cur) for r, c, x, p in zip(rs, cs, xs, ps, strict=True)
         ]
-        texts_zh = [
-            f"退款 {r} / {c} {cur}，追回佣金 {x} / {p}"
-            for r, c, x, p in zip(rs, cs, xs, ps, strict=True)
-        ]
+    more_en, more_zh = ATTAINMENT_REDUCED
     for j, (i, red) in enumerate(zip(at.tolist(), reduces[at].tolist(), strict=True)):
-        en[i] = texts_en[j] + "; attainment reduced" if red else texts_en[j]
-        zh[i] = texts_zh[j] + "；业绩同时扣减" if red else texts_zh[j]
+        text_en, text_zh = texts[j]
+        en[i] = text_en + more_en if red else text_en
+        zh[i] = text_zh + more_zh if red else text_zh
     return en, zh
 
 

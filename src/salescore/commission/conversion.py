@@ -13,64 +13,21 @@ another currency is an error, never a silent mix of currencies.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-from salescore._base import FrozenModel
 from salescore._numeric import DECIMAL_CONTEXT
+from salescore.commission._records import Conversion, Credit
+from salescore.commission._texts import conversion_reasons
 from salescore.errors import CurrencyMismatchError
-from salescore.money import FxRates, Money, floats_to_minor_units_by_currency
-
-if TYPE_CHECKING:
-    from salescore.commission.statement import Credit
+from salescore.money import FxRates, floats_to_minor_units_by_currency
 
 __all__ = ["Conversion", "convert_credits"]
 
 _SHOWN: Final = Decimal("1e-10")
-#: Columns of ``StatementsFrames.conversions``.
-CONVERSION_COLUMNS: Final = (
-    "row",
-    "deal_id",
-    "rep_id",
-    "currency",
-    "amount",
-    "rate",
-    "amount_minor",
-)
-
-
-class Conversion(FrozenModel):
-    """One credit converted into the plan currency, explained.
-
-    Parameters
-    ----------
-    deal_id : str
-        The credit's deal.
-    credited_on : date
-        The credit date: the rates in force on it are used.
-    original : Money
-        The credit as given [its currency].
-    rate : Decimal
-        Units of the plan currency per unit of the original, rounded to ten
-        decimal places for display (the conversion itself is exact).
-    amount : Decimal
-        The converted credit, rounded once to the plan currency's minor unit
-        [plan currency]; what the statement lines pay on.
-    reason_en, reason_zh : str
-        The conversion explained in English and Simplified Chinese.
-    """
-
-    deal_id: str
-    credited_on: date
-    original: Money
-    rate: Decimal
-    amount: Decimal
-    reason_en: str
-    reason_zh: str
 
 
 def convert_credits(
@@ -103,6 +60,7 @@ def convert_credits(
         rate = shown.quantize(_SHOWN, context=DECIMAL_CONTEXT).normalize(DECIMAL_CONTEXT)
         was = f"{c.amount.amount:,} {c.amount.currency}"
         now = f"{converted.amount:,} {currency}"
+        en, zh = conversion_reasons(was, rate, currency, c.amount.currency, c.credited_on, now)
         done.append(
             Conversion(
                 deal_id=c.deal_id,
@@ -110,9 +68,8 @@ def convert_credits(
                 original=c.amount,
                 rate=rate,
                 amount=converted.amount,
-                reason_en=f"{was} at {rate:f} {currency} per {c.amount.currency} on "
-                f"{c.credited_on} is {now}",
-                reason_zh=f"{was} 按 {c.credited_on} 汇率 {rate:f} 折合 {now}",
+                reason_en=en,
+                reason_zh=zh,
             )
         )
         out.append(c.model_copy(update={"amount": converted}))

@@ -51,8 +51,8 @@ from salescore._numeric import (
     exact_decimals,
     to_fraction,
 )
+from salescore.commission._records import Credit
 from salescore.commission.splits import split_credit
-from salescore.commission.statement import Credit
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import Column, FrameContract, partition_frame
 from salescore.models import Channel, Opportunity, Organization, Pipeline, check_unique_ids

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from salescore._numeric import DECIMAL_CONTEXT, exact_decimals, largest_remainder, to_fraction
-from salescore.commission.statement import Credit
+from salescore.commission._records import Credit
 from salescore.errors import InvalidInputError
 from salescore.money import Money
 

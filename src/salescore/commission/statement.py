@@ -24,27 +24,34 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal, Self
 
 import numpy as np
-from pydantic import Field, model_validator
+import numpy.typing as npt
 
-from salescore._base import FrozenModel
 from salescore._numeric import DECIMAL_CONTEXT, exact_decimals
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
+from salescore.commission._records import (
+    KIND_NAMES,
+    Adjustment,
+    AdjustmentKind,
+    Carry,
+    Clawback,
+    Credit,
+    LineKind,
+    Statement,
+    StatementLine,
+)
+from salescore.commission._texts import UNMATCHED, adjustment_reasons, line_reasons
 from salescore.commission.bonuses import Achievement, statement_bonuses
-from salescore.commission.conversion import Conversion, convert_credits
-from salescore.commission.draws import Balance, Settlement, settle
+from salescore.commission.conversion import convert_credits
+from salescore.commission.draws import Settlement, settle
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorated_quota
 from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.models import Rep
 from salescore.money import FxRates, Money, minor_unit
-
-if TYPE_CHECKING:
-    from salescore.commission.clawbacks import Clawback
 
 __all__ = [
     "Adjustment",
@@ -57,349 +64,7 @@ __all__ = [
     "statement",
 ]
 
-#: ``tier``: a slice of the measure paid at a tier's rate; ``deal_cap`` and
-#: ``period_cap`` and ``year_cap``: the (negative) amount a cap removes; ``gate``: the amount
-#: reversed because the period's measure stayed below the component's gate;
-#: ``spiff``: a SPIFF's fixed bonus for a flagged credit; ``floor``: the top-up
-#: to the plan's minimum payout (a line of the period, not of a deal);
-#: ``unmatched``: a credit no rate table pays (all scoped to other products),
-#: amount 0; ``clawback``: commission reversed for a refund in the period (negative);
-#: ``multiplier``: what a table's attribute multipliers add to (or remove from) a
-#: credit's tier lines, before the caps; ``release``: what a deferred gate held
-#: back earlier in the year, paid in the period that reaches the gate (a line
-#: of the period, not of a deal); ``bonus``: a target bonus, earned or not (a
-#: line of the period).
-LineKind = Literal[
-    "tier",
-    "deal_cap",
-    "period_cap",
-    "year_cap",
-    "gate",
-    "spiff",
-    "floor",
-    "unmatched",
-    "clawback",
-    "multiplier",
-    "release",
-    "bonus",
-]
-_KINDS: tuple[LineKind, ...] = _kernel.KIND_NAMES
-#: How settling the period moves the payable away from the total earned:
-#: ``deficit_recovered`` (earnings offset a carried negative balance),
-#: ``deficit_added`` (a negative period carried forward instead of paid),
-#: ``advance`` (a draw top-up) and ``recovered`` (earlier advances repaid).
-AdjustmentKind = Literal["deficit_recovered", "deficit_added", "advance", "recovered"]
-
-
-class Credit(FrozenModel):
-    """Credit for one deal given to one rep.
-
-    Parameters
-    ----------
-    deal_id : str
-        The deal credited; unique on one rep's statement.
-    rep_id : str
-        The rep credited.
-    amount : Money
-        The credited amount [currency], >= 0, at most the currency's minor unit.
-    credited_on : date
-        When the credit is earned (booking, invoice or payment date).
-    flags : frozenset of str
-        Deal attributes and named events the credit carries (``"new_logo"``,
-        ``"multi_year"``); a :class:`~salescore.commission.Spiff` pays for its flag.
-    product, category : str, optional
-        The deal's product and product category: a rate table scoped to one
-        of them pays the credit (see ``TieredComponent.rule``).
-    units : int
-        Units sold, >= 0, default 1; read by ``per_unit`` tables.
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> Credit(deal_id="D1", rep_id="R1", amount=Money("1200.00", "CNY"),
-    ...        credited_on=date(2026, 1, 5)).amount
-    Money(amount=Decimal('1200.00'), currency='CNY')
-    """
-
-    deal_id: str = Field(min_length=1)
-    rep_id: str = Field(min_length=1)
-    amount: Money
-    credited_on: date
-    flags: frozenset[str] = frozenset()
-    product: str | None = Field(default=None, min_length=1)
-    category: str | None = Field(default=None, min_length=1)
-    units: int = Field(default=1, ge=0)
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.amount.amount < 0:
-            raise InvalidInputError(
-                f"credit {self.deal_id!r} amount {self.amount} is negative; credits must be >= 0"
-            )
-        if self.amount.quantize().amount != self.amount.amount:
-            raise InvalidInputError(
-                f"credit {self.deal_id!r} amount {self.amount} has more decimal places than "
-                f"{self.amount.currency} allows ({self.amount.minor_unit})"
-            )
-        return self
-
-
-class StatementLine(FrozenModel):
-    """One explained line of a statement.
-
-    Parameters
-    ----------
-    deal_id : str or None
-        The credit; ``None`` on floor, release and bonus lines, which belong
-        to the period.
-    component : str
-        The plan component (rate table, SPIFF, target bonus or floor) paying it.
-    credited_on : date or None
-        The credit's date; ``None`` on floor, release and bonus lines.
-    kind : str
-        One of :data:`LineKind`: ``tier``, ``deal_cap``, ``period_cap``,
-        ``year_cap``, ``gate``, ``spiff``, ``floor``, ``unmatched``, ``clawback``,
-        ``multiplier``, ``release`` or ``bonus``.
-        What the line is (see :data:`LineKind`).
-    tier : int
-        Tier number, 1-based; 0 on other lines and above a closed top tier.
-    base : Decimal
-        The slice of the credit paid on this line [currency]; 0 on other lines.
-    rate : Decimal
-        The tier's rate [fraction]; 0 on other lines. On an interpolated line,
-        the rate where the slice starts (shown to 8 decimal places).
-    end_rate : Decimal or None
-        On an interpolated line, the rate where the slice ends (8 decimal
-        places); ``None`` on every other line.
-    multiplier : Decimal
-        Accelerator multiplier [ratio]; 1 outside every band and on cap lines;
-        on a ``multiplier`` line, the product of the attribute factors applied.
-    exact_amount : Decimal
-        ``base * rate * multiplier`` (or the cap's cut) before rounding [currency].
-    amount : Decimal
-        The amount paid, rounded to the minor unit [currency].
-    reason_en, reason_zh : str
-        The line explained in English and Simplified Chinese.
-    """
-
-    deal_id: str | None
-    credited_on: date | None
-    component: str
-    kind: LineKind
-    tier: int
-    base: Decimal
-    rate: Decimal
-    end_rate: Decimal | None = None
-    multiplier: Decimal
-    exact_amount: Decimal
-    amount: Decimal
-    reason_en: str
-    reason_zh: str
-
-
-class Adjustment(FrozenModel):
-    """One step from the total earned to the amount payable, explained.
-
-    Parameters
-    ----------
-    kind : {"deficit_recovered", "deficit_added", "advance", "recovered"}
-        See :data:`AdjustmentKind`.
-    amount : Decimal
-        Added to the payable [currency]: negative for ``deficit_recovered``
-        and ``recovered``, positive for ``deficit_added`` and ``advance``.
-    reason_en, reason_zh : str
-        The step explained in English and Simplified Chinese.
-    """
-
-    kind: AdjustmentKind
-    amount: Decimal
-    reason_en: str
-    reason_zh: str
-
-
-class Carry(FrozenModel):
-    """What one statement hands to the next: pass ``Statement.carry`` as ``prior``.
-
-    Parameters
-    ----------
-    advances : Decimal
-        Recoverable draw advances not yet repaid [currency], >= 0.
-    deficit : Decimal
-        Negative balance not yet offset by earnings [currency], >= 0.
-    year : int, optional
-        The calendar year ``year_to_date`` counts; a statement of a later
-        year starts the year-to-date amounts again from 0, and without a
-        year they are ignored.
-    year_to_date : dict of str to Decimal
-        Paid so far in ``year`` per rate-table component [currency], the
-        amount a ``year_cap`` is measured against.
-    held : dict of str to Decimal
-        Held back in ``year`` by the deferred gate of each rate-table
-        component and not yet paid [currency]; lost in a later year.
-
-    Examples
-    --------
-    >>> Carry(advances="200", year=2026, year_to_date={"base": "1500.00"}).year_to_date
-    {'base': Decimal('1500.00')}
-    """
-
-    advances: Decimal = Field(default=Decimal(0), ge=0)
-    deficit: Decimal = Field(default=Decimal(0), ge=0)
-    year: int | None = None
-    year_to_date: dict[str, Decimal] = Field(default_factory=dict)
-    held: dict[str, Decimal] = Field(default_factory=dict)
-
-    @property
-    def balance(self) -> Balance:
-        """The draw and deficit balances as a :class:`~salescore.commission.Balance`."""
-        return Balance(advances=self.advances, deficit=self.deficit)
-
-
-class Statement(FrozenModel):
-    """A rep's commission statement for one period.
-
-    Parameters
-    ----------
-    rep_id : str
-        The rep.
-    period : Period
-        The period [start, end).
-    currency : str
-        ISO 4217 code of every amount.
-    quota : Decimal or None
-        The quota applied [currency], if given (prorated when asked).
-    credited : Decimal
-        Sum of the credits [currency].
-    reduced : Decimal
-        Refunds of the period's clawbacks that reduce attainment [currency].
-    lines : tuple of StatementLine
-        In credit order (date, then deal id), then component (rate tables,
-        then SPIFFs), tier lines before caps; then ``unmatched`` lines, the
-        floor line, and ``clawback`` lines last.
-    subtotals : dict of str to Decimal
-        Paid per component [currency]; the sum of its lines.
-    total : Decimal
-        Total earned [currency]: the exact total rounded once; equals the
-        sum of the line amounts.
-    full_quota : Decimal or None
-        The quota given, before proration [currency].
-    settlement : Settlement
-        The period settled against the plan's draw and the prior balances.
-    adjustments : tuple of Adjustment
-        The non-zero steps from ``total`` to ``payable``, explained.
-    carry : Carry
-        Balances and year-to-date amounts for the next statement's ``prior``.
-    conversions : tuple of Conversion
-        The credits converted from another currency with ``fx``, explained.
-    """
-
-    rep_id: str
-    period: Period
-    currency: str
-    quota: Decimal | None
-    credited: Decimal
-    reduced: Decimal = Decimal(0)
-    lines: tuple[StatementLine, ...]
-    subtotals: dict[str, Decimal]
-    total: Decimal
-    full_quota: Decimal | None = None
-    settlement: Settlement
-    adjustments: tuple[Adjustment, ...] = ()
-    carry: Carry
-    conversions: tuple[Conversion, ...] = ()
-
-    @property
-    def payable(self) -> Decimal:
-        """Paid to the rep this period [currency]: ``total`` plus the adjustments."""
-        return self.settlement.payable
-
-    @property
-    def attainment(self) -> Decimal | None:
-        """Credited less reducing refunds, over quota [fraction]; ``None`` without a quota > 0."""
-        if self.quota is None or self.quota == 0:
-            return None
-        return DECIMAL_CONTEXT.divide(
-            DECIMAL_CONTEXT.subtract(self.credited, self.reduced), self.quota
-        )
-
-
-def _pct(value: Decimal) -> str:
-    return f"{DECIMAL_CONTEXT.multiply(value, Decimal(100)).normalize(DECIMAL_CONTEXT):f}%"
-
-
-def reasons(
-    kind: LineKind,
-    base: Decimal,
-    rate: Decimal,
-    multiplier: Decimal,
-    tier: int,
-    currency: str,
-    end_rate: Decimal | None = None,
-    label: str = "",
-    per: str = "fraction",
-    units: int = 1,
-) -> tuple[str, str]:
-    """English and Chinese reasons for one line (``base``: the amount on SPIFF and floor lines)."""
-    if kind == "spiff":
-        return (
-            f"SPIFF of {base:,} {currency} for {label!r}",
-            f"'{label}' 专项奖励 {base:,} {currency}",
-        )
-    if kind == "floor":
-        return (
-            f"topped up to the {base:,} {currency} minimum payout",
-            f"补足至保底佣金 {base:,} {currency}",
-        )
-    if kind == "release":
-        return (
-            f"gate reached: {base:,} {currency} held back earlier this year released",
-            f"已达到门槛：发放本年此前暂缓的 {base:,} {currency}",
-        )
-    if kind == "multiplier":
-        return (
-            f"x {multiplier.normalize(DECIMAL_CONTEXT):f} for deal attributes {label}",
-            f"按交易属性 {label} 乘以系数 {multiplier.normalize(DECIMAL_CONTEXT):f}",
-        )
-    if kind == "deal_cap":
-        return "capped at the per-deal cap", "超过单笔上限，按上限封顶"
-    if kind == "gate" and label == "deferred":
-        return (
-            "below the gate: held back, paid when a period of this year reaches the gate",
-            "未达到门槛，暂缓发放，本年内某期达到门槛时发放",
-        )
-    if kind == "gate":
-        return "below the gate: nothing paid this period", "未达到门槛，本期不发放"
-    if kind == "period_cap":
-        return "capped at the period cap", "超过本期上限，按上限封顶"
-    if kind == "year_cap":
-        return "capped at the per-year cap", "超过年度上限，按上限封顶"
-    accel_en = (
-        f" x {multiplier.normalize(DECIMAL_CONTEXT):f} accelerator" if multiplier != 1 else ""
-    )
-    accel_zh = f" × 加速系数 {multiplier.normalize(DECIMAL_CONTEXT):f}" if multiplier != 1 else ""
-    label_en = f"in tier {tier}" if tier else "above the top tier"
-    label_zh = f"第{tier}档" if tier else "超出最高档"
-    if per != "fraction":
-        what_en = f"{units:,} unit{'s' if units != 1 else ''}" if per == "per_unit" else "1 deal"
-        what_zh = f"{units:,} 件" if per == "per_unit" else "1 笔"
-        word_en, word_zh = ("unit", "每件") if per == "per_unit" else ("deal", "每笔")
-        return (
-            f"{what_en} ({base:,} {currency}) {label_en} at {rate:,} {currency} per "
-            f"{word_en}{accel_en}",
-            f"{what_zh}（{base:,} {currency}）属于{label_zh}，{word_zh} {rate:,} {currency}"
-            f"{accel_zh}",
-        )
-    if end_rate is not None:
-        return (
-            f"{base:,} {currency} {label_en} at {_pct(rate)} rising linearly to "
-            f"{_pct(end_rate)}{accel_en}",
-            f"{base:,} {currency} 属于{label_zh}，费率由 {_pct(rate)} 线性变为 {_pct(end_rate)}"
-            f"{accel_zh}",
-        )
-    return (
-        f"{base:,} {currency} {label_en} at {_pct(rate)}{accel_en}",
-        f"{base:,} {currency} 属于{label_zh}，费率 {_pct(rate)}{accel_zh}",
-    )
+_KINDS: tuple[LineKind, ...] = KIND_NAMES
 
 
 _RATE_PLACES = Decimal("1e-8")
@@ -559,20 +224,7 @@ def statement(
         )
         return scheduled.model_copy(update={"conversions": conversions})
     bonuses = statement_bonuses(plan, achievements or {}, pool_shares or {})
-    seen: set[str] = set()
-    for c in items:
-        if c.rep_id != rep_id:
-            raise InvalidInputError(
-                f"credit {c.deal_id!r} belongs to rep {c.rep_id!r}, not {rep_id!r}"
-            )
-        if not period.start <= c.credited_on < period.end:
-            raise InvalidInputError(
-                f"credit {c.deal_id!r} credited on {c.credited_on} is outside the period "
-                f"[{period.start}, {period.end})"
-            )
-        if c.deal_id in seen:
-            raise InvalidInputError(f"deal {c.deal_id!r} is credited twice on one statement")
-        seen.add(c.deal_id)
+    _check_credits(items, rep_id, period)
     full_quota = quota
     if prorate:
         if not isinstance(rep, Rep):
@@ -594,6 +246,64 @@ def statement(
         )
     ytd = dict(prior.year_to_date) if prior.year == year else {}
     held = dict(prior.held) if prior.year == year else {}
+    claws = _check_clawbacks(list(clawbacks), rep_id, period, plan.currency)
+    entries: list[Credit | Clawback] = [*items, *(x for x in claws if x.reduces_attainment)]
+    entries.sort(key=_order)
+    result, result_applies = _run_kernel(plan, entries, q_minor, ytd, held, bonuses, rounding)
+    unit = Decimal(0).scaleb(-mu)
+    lines, subtotals = interpret(plan, result, entries, bonuses, q_minor)
+    clawed = _period_lines(lines, subtotals, entries, claws, result_applies, unit)
+    total = DECIMAL_CONTEXT.add(Decimal(int(result.total[0])).scaleb(-mu), clawed)
+    settlement = settle(
+        Money(total, plan.currency),
+        period=period,
+        draw=plan.draw,
+        prior=prior.balance,
+        allow_negative=plan.allow_negative,
+        rounding=rounding,
+    )
+    _update_year(plan, lines, subtotals, ytd, held, unit)
+    return Statement(
+        rep_id=rep_id,
+        period=period,
+        currency=plan.currency,
+        quota=None if quota is None else quota.amount,
+        full_quota=None if full_quota is None else full_quota.amount,
+        credited=functools.reduce(
+            DECIMAL_CONTEXT.add, (c.amount.amount for c in items), Decimal(0)
+        ),
+        reduced=functools.reduce(
+            DECIMAL_CONTEXT.add,
+            (x.refunded for x in claws if x.reduces_attainment),
+            unit,
+        ),
+        lines=tuple(lines),
+        subtotals=subtotals,
+        total=total,
+        settlement=settlement,
+        adjustments=adjustments(settlement, plan),
+        carry=Carry(
+            advances=settlement.balance.advances,
+            deficit=settlement.balance.deficit,
+            year=year,
+            year_to_date=ytd,
+            held={k: v for k, v in held.items() if v},
+        ),
+        conversions=conversions,
+    )
+
+
+def _run_kernel(
+    plan: CommissionPlan,
+    entries: list[Credit | Clawback],
+    q_minor: int,
+    ytd: dict[str, Decimal],
+    held: dict[str, Decimal],
+    bonuses: list[tuple[int, bool, str, str]],
+    rounding: str,
+) -> tuple[_kernel.KernelResult, npt.NDArray[np.bool_]]:
+    """One statement as kernel arrays (models → arrays → kernel): its result and applies matrix."""
+    mu = minor_unit(plan.currency)
     held_minor = np.empty((1, len(plan.components)), dtype=object)
     held_minor[0, :] = [
         int(held.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency)))
@@ -605,9 +315,6 @@ def statement(
     year_paid[0, :] = [
         int(ytd.get(c.name, Decimal(0)).scaleb(minor_unit(plan.currency))) for c in plan.components
     ]
-    claws = _check_clawbacks(list(clawbacks), rep_id, period, plan.currency)
-    entries: list[Credit | Clawback] = [*items, *(x for x in claws if x.reduces_attainment)]
-    entries.sort(key=_order)
     amounts = np.empty(len(entries), dtype=object)
     amounts[:] = [_minor(c, mu) for c in entries]
     quotas = np.empty(1, dtype=object)
@@ -641,6 +348,40 @@ def statement(
         bonus=np.asarray([[b[0] for b in bonuses]], dtype=object).reshape(1, len(bonuses)),
         bonus_shown=np.asarray([[b[1] for b in bonuses]], dtype=bool).reshape(1, len(bonuses)),
     )
+    return result, result_applies
+
+
+def _check_credits(items: list[Credit], rep_id: str, period: Period) -> None:
+    """Every credit is the rep's, inside the period, and of a deal not credited before."""
+    seen: set[str] = set()
+    for c in items:
+        if c.rep_id != rep_id:
+            raise InvalidInputError(
+                f"credit {c.deal_id!r} belongs to rep {c.rep_id!r}, not {rep_id!r}"
+            )
+        if not period.start <= c.credited_on < period.end:
+            raise InvalidInputError(
+                f"credit {c.deal_id!r} credited on {c.credited_on} is outside the period "
+                f"[{period.start}, {period.end})"
+            )
+        if c.deal_id in seen:
+            raise InvalidInputError(f"deal {c.deal_id!r} is credited twice on one statement")
+        seen.add(c.deal_id)
+
+
+def interpret(
+    plan: CommissionPlan,
+    result: _kernel.KernelResult,
+    entries: list[Credit | Clawback],
+    bonuses: list[tuple[int, bool, str, str]],
+    q_minor: int,
+) -> tuple[list[StatementLine], dict[str, Decimal]]:
+    """The kernel's lines of one statement as :class:`StatementLine` models, and subtotals.
+
+    ``entries`` are the kernel's credits in its order (refunds that reduce
+    attainment among them); ``bonuses`` what :func:`statement_bonuses` gives.
+    """
+    mu = minor_unit(plan.currency)
     unit = Decimal(0).scaleb(-mu)
     lines = []
     names = [c.name for c in plan.components] + [x.name for x in plan.spiffs]
@@ -678,7 +419,9 @@ def statement(
             if kind == "bonus":
                 en, zh = bonuses[bi][2], bonuses[bi][3]
             else:
-                en, zh = reasons(kind, shown, Decimal(0), Decimal(1), 0, plan.currency, label=label)
+                en, zh = line_reasons(
+                    kind, shown, Decimal(0), Decimal(1), 0, plan.currency, label=label
+                )
             line = StatementLine(
                 deal_id=None if credit is None else credit.deal_id,
                 credited_on=None if credit is None else credit.credited_on,
@@ -715,7 +458,7 @@ def statement(
                     for d in (0, 1)
                 )
             base = DECIMAL_CONTEXT.divide(Decimal(int(result.base[i])), Decimal(seg.q)).scaleb(-mu)
-            en, zh = reasons(
+            en, zh = line_reasons(
                 kind,
                 base,
                 Decimal(rate),
@@ -745,6 +488,18 @@ def statement(
             )
         lines.append(line)
         subtotals[line.component] = DECIMAL_CONTEXT.add(subtotals[line.component], amount)
+    return lines, subtotals
+
+
+def _period_lines(
+    lines: list[StatementLine],
+    subtotals: dict[str, Decimal],
+    entries: list[Credit | Clawback],
+    claws: list[Clawback],
+    result_applies: npt.NDArray[np.bool_],
+    unit: Decimal,
+) -> Decimal:
+    """Add ``unmatched`` lines before the floor and ``clawback`` lines last; the sum clawed."""
     matched = np.asarray(result_applies.any(axis=1), dtype=bool)
     floor_line = lines.pop() if lines and lines[-1].kind == "floor" else None
     for pos, entry in enumerate(entries):
@@ -761,8 +516,8 @@ def statement(
                     multiplier=Decimal(1),
                     exact_amount=unit,
                     amount=unit,
-                    reason_en="no rate table applies to this credit's product or category",
-                    reason_zh="没有适用于该产品或品类的费率表",
+                    reason_en=UNMATCHED[0],
+                    reason_zh=UNMATCHED[1],
                 )
             )
     if floor_line is not None:
@@ -788,15 +543,18 @@ def statement(
         clawed = DECIMAL_CONTEXT.add(clawed, x.amount)
     if claws:
         subtotals["clawback"] = clawed
-    total = DECIMAL_CONTEXT.add(Decimal(int(result.total[0])).scaleb(-mu), clawed)
-    settlement = settle(
-        Money(total, plan.currency),
-        period=period,
-        draw=plan.draw,
-        prior=prior.balance,
-        allow_negative=plan.allow_negative,
-        rounding=rounding,
-    )
+    return clawed
+
+
+def _update_year(
+    plan: CommissionPlan,
+    lines: list[StatementLine],
+    subtotals: dict[str, Decimal],
+    ytd: dict[str, Decimal],
+    held: dict[str, Decimal],
+    unit: Decimal,
+) -> None:
+    """Year-to-date pay and deferred-gate holdings after this statement, in place."""
     for comp in plan.components:
         ytd[comp.name] = DECIMAL_CONTEXT.add(ytd.get(comp.name, unit), subtotals[comp.name])
         if comp.gate_deferred:
@@ -812,34 +570,6 @@ def statement(
             )
         else:
             held.pop(comp.name, None)
-    return Statement(
-        rep_id=rep_id,
-        period=period,
-        currency=plan.currency,
-        quota=None if quota is None else quota.amount,
-        full_quota=None if full_quota is None else full_quota.amount,
-        credited=functools.reduce(
-            DECIMAL_CONTEXT.add, (c.amount.amount for c in items), Decimal(0)
-        ),
-        reduced=functools.reduce(
-            DECIMAL_CONTEXT.add,
-            (x.refunded for x in claws if x.reduces_attainment),
-            unit,
-        ),
-        lines=tuple(lines),
-        subtotals=subtotals,
-        total=total,
-        settlement=settlement,
-        adjustments=adjustments(settlement, plan),
-        carry=Carry(
-            advances=settlement.balance.advances,
-            deficit=settlement.balance.deficit,
-            year=year,
-            year_to_date=ytd,
-            held={k: v for k, v in held.items() if v},
-        ),
-        conversions=conversions,
-    )
 
 
 def _scheduled(
@@ -979,48 +709,26 @@ def _check_clawbacks(
 
 def adjustments(settlement: Settlement, plan: CommissionPlan) -> tuple[Adjustment, ...]:
     """The non-zero steps of ``settlement`` from earned to payable, with EN and ZH reasons."""
-    cur = plan.currency
     minus = DECIMAL_CONTEXT.minus
+    steps: tuple[tuple[AdjustmentKind, Decimal, Decimal], ...] = (
+        ("deficit_recovered", settlement.deficit_recovered, minus(settlement.deficit_recovered)),
+        ("deficit_added", settlement.deficit_added, settlement.deficit_added),
+        ("advance", settlement.advance, settlement.advance),
+        ("recovered", settlement.recovered, minus(settlement.recovered)),
+    )
     out = []
-    x = settlement.deficit_recovered
-    if x:
-        out.append(
-            Adjustment(
-                kind="deficit_recovered",
-                amount=minus(x),
-                reason_en=f"offsets {x:,} {cur} of negative balance carried forward",
-                reason_zh=f"抵扣结转的负余额 {x:,} {cur}",
-            )
+    for kind, x, signed in steps:
+        if not x:
+            continue
+        if kind == "advance":
+            assert plan.draw is not None  # an advance needs an active draw
+        draw = plan.draw
+        en, zh = adjustment_reasons(
+            kind,
+            x,
+            plan.currency,
+            Decimal(0) if draw is None else draw.amount,
+            draw is not None and draw.kind == "recoverable",
         )
-    x = settlement.deficit_added
-    if x:
-        out.append(
-            Adjustment(
-                kind="deficit_added",
-                amount=x,
-                reason_en=f"negative balance of {x:,} {cur} carried forward, not paid",
-                reason_zh=f"负余额 {x:,} {cur} 结转下期，不作负数发放",
-            )
-        )
-    x = settlement.advance
-    if x:
-        assert plan.draw is not None  # an advance needs an active draw
-        g = plan.draw.amount
-        if plan.draw.kind == "recoverable":
-            en = f"recoverable draw advance of {x:,} {cur} up to the {g:,} {cur} draw"
-            zh = f"可收回预支 {x:,} {cur}，补足至预支额 {g:,} {cur}"
-        else:
-            en = f"guaranteed draw top-up of {x:,} {cur} up to {g:,} {cur}"
-            zh = f"保底补足 {x:,} {cur}，至 {g:,} {cur}"
-        out.append(Adjustment(kind="advance", amount=x, reason_en=en, reason_zh=zh))
-    x = settlement.recovered
-    if x:
-        out.append(
-            Adjustment(
-                kind="recovered",
-                amount=minus(x),
-                reason_en=f"repays {x:,} {cur} of earlier draw advances",
-                reason_zh=f"偿还此前预支 {x:,} {cur}",
-            )
-        )
+        out.append(Adjustment(kind=kind, amount=signed, reason_en=en, reason_zh=zh))
     return tuple(out)
