@@ -1322,7 +1322,7 @@ def mdf_frame(
         starts = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
         cum = (run - run[starts] + asked[starts]).astype(object)
     else:
-        cum = np.frompyfunc(int, 1, 1)(asked)
+        cum = np.asarray(np.frompyfunc(int, 1, 1)(asked), dtype=object)
         for i in range(1, len(cum)):
             if not first[i]:
                 cum[i] = cum[i - 1] + cum[i]
