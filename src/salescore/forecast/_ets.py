@@ -515,6 +515,7 @@ def fit(
     seed: int,
     n_sims: int,
     n_starts: int = N_STARTS,
+    uncertainty: bool = True,
 ) -> dict[str, Any]:
     """Fit every usable row of ``y`` and forecast ``horizon`` steps.
 
@@ -522,7 +523,9 @@ def fit(
     (``reason != ""``) hold ``NaN``. Every row is fitted from ``n_starts``
     starting points: the best of the grid (the heuristic start), then the
     fixed :func:`seeded_starts`; the start with the lowest criterion is kept,
-    a tie going to the heuristic one, so more starts are never worse.
+    a tie going to the heuristic one, so more starts are never worse. With
+    ``uncertainty`` the intervals add the estimation error of the parameters
+    and initial states (see :func:`estimation_spread`).
     """
     rows, n = y.shape
     free = tuple(p for p in spec.free() if p not in fixed)
@@ -589,8 +592,13 @@ def fit(
         aic = -2.0 * loglik + 2.0 * k
         aicc = np.where(n_obs - k - 1 > 0, aic + 2.0 * k * (k + 1) / (n_obs - k - 1), np.inf)
     aicc = np.where(np.isfinite(aicc), aicc, np.inf)
+    spread = None
+    if uncertainty and g:
+        spread = estimation_spread(
+            yg, theta, l0, b0, s0, spec, free, fixed, sigma2, horizon, estimated
+        )
     point, std, quant, lower, upper = predict(
-        theta, run, spec, horizon, n, sigma2, level=level, seed=seed, n_sims=n_sims
+        theta, run, spec, horizon, n, sigma2, level=level, seed=seed, n_sims=n_sims, spread=spread
     )
 
     def full(values: FloatArray) -> FloatArray:
@@ -753,13 +761,30 @@ def predict(
     level: float,
     seed: int,
     n_sims: int,
+    spread: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray | None, FloatArray, FloatArray]:
-    """Point forecasts, error std, simulated quantiles (class 3) and interval bounds."""
+    """Point forecasts, error std, simulated quantiles (class 3) and interval bounds.
+
+    ``spread`` is ``(grad, cov)`` of :func:`estimation_spread`: the variance
+    ``gᵀ Σ g`` of the point forecast is added to the analytic variance, or a
+    Gaussian shift of that covariance to every simulated path.
+    """
     point, cum, _ = _point(theta, run, spec, horizon, n)
     rows = theta.shape[0]
     z = NormalDist().inv_cdf((1.0 + level) / 2.0)
+    extra = np.zeros((rows, horizon))
+    if spread is not None:
+        grad, cov = spread
+        extra = np.einsum("rkh,rkl,rlh->rh", grad, cov, grad)
     if spec.variance_class == 3:
         sims = simulate(theta, run, spec, horizon, n, sigma2, seed=seed, n_sims=n_sims)
+        if spread is not None:
+            grad, cov = spread
+            w, v = np.linalg.eigh(cov)
+            root = v * np.sqrt(np.maximum(w, 0.0))[:, None, :]  # cov = root rootᵀ
+            xi = np.random.default_rng(seed + 1).standard_normal((n_sims, cov.shape[1]))
+            # path shift = gᵀ root ξ: rows x sims x horizon
+            sims = sims + np.einsum("sj,rkj,rkh->rsh", xi, root, grad)
         std = np.std(sims, axis=1, ddof=1) if n_sims > 1 else np.zeros((rows, horizon))
         quant = np.moveaxis(np.quantile(sims, QUANTILE_GRID, axis=1), 0, -1)  # rows x h x q
         bounds = np.quantile(sims, [(1.0 - level) / 2.0, (1.0 + level) / 2.0], axis=1)
@@ -785,8 +810,71 @@ def predict(
                 acc = acc + s2[:, 0] * np.sum(c[:, :h] ** 2 * th[:, h - 1 :: -1][:, :h], axis=1)
             th[:, h] = acc
         var = (1.0 + s2) * th - point**2
-    std = np.sqrt(np.maximum(var, 0.0))
+    std = np.sqrt(np.maximum(var + extra, 0.0))
     return point, std, None, point - z * std, point + z * std
+
+
+def estimation_spread(
+    y: FloatArray,
+    theta: FloatArray,
+    l0: FloatArray,
+    b0: FloatArray,
+    s0: FloatArray,
+    spec: Spec,
+    free: tuple[str, ...],
+    fixed: dict[str, float],
+    sigma2: FloatArray,
+    horizon: int,
+    estimated: bool,
+) -> tuple[FloatArray, FloatArray]:
+    """Linearised estimation error of the point forecasts (the delta method).
+
+    The estimated coordinates ``z`` are the free parameters (as box
+    coordinates; one on its bound is held) and, when estimated, the initial
+    states. By forward differences (``k + 1`` runs of the recursion) come the
+    Jacobian ``J`` of the one-step errors (relative errors for a
+    multiplicative error) and the gradient ``g_h`` of each point forecast;
+    ``Σ = σ² (JᵀJ)⁺`` is the Gauss-Newton covariance of ``z``. Returns
+    ``(g, Σ)`` as rows x k x horizon and rows x k x k; the forecast variance
+    from estimation is ``g_hᵀ Σ g_h``.
+    """
+    rows, n = y.shape
+    p = len(free)
+    z = to_box(theta, free)
+    if estimated:
+        z = np.concatenate([z, pack_states(l0, b0, s0, spec)], axis=1)
+    k = z.shape[1]
+    if k == 0:
+        return np.zeros((rows, 0, horizon)), np.zeros((rows, 0, 0))
+    bounds = [PHI_BOUNDS if name == "phi" else ALPHA_BOUNDS for name in free]
+    lo = np.array([b[0] for b in bounds] + [-np.inf] * (k - p))
+    hi = np.array([b[1] for b in bounds] + [np.inf] * (k - p))
+    held = (z <= lo + 1e-6) | (z >= hi - 1e-6)
+    h = 1e-6 * (1.0 + np.abs(z))
+    h = np.where(z + h > hi, -h, h)
+    pts = np.concatenate([z[:, None, :], z[:, None, :] + h[:, :, None] * np.eye(k)], axis=1)
+    pts = pts.reshape(rows * (k + 1), k)
+    idx = np.repeat(np.arange(rows), k + 1)
+    th = raw_theta(pts[:, :p], free, fixed)
+    if estimated:
+        lev, trd, sea = unpack_states(pts[:, p:], spec)
+    else:
+        lev, trd, sea = l0[idx], b0[idx], s0[idx]
+    run = hw_filter(y[idx], th, lev, trd, sea.copy(), spec, resid=True)
+    assert run.resid is not None
+    point, _, _ = _point(th, run, spec, horizon, n)
+    res = run.resid.reshape(rows, k + 1, n)
+    point = point.reshape(rows, k + 1, horizon)
+    with np.errstate(all="ignore"):
+        jac = (res[:, 1:] - res[:, :1]) / h[:, :, None]
+        grad = (point[:, 1:] - point[:, :1]) / h[:, :, None]
+    keep = ~held[:, :, None] & np.isfinite(jac).all(axis=2, keepdims=True)
+    keep &= np.isfinite(grad).all(axis=2, keepdims=True)
+    jac = np.where(keep, jac, 0.0)
+    grad = np.where(keep, grad, 0.0)
+    info = jac @ jac.transpose(0, 2, 1)
+    cov = sigma2[:, None, None] * np.linalg.pinv(info, hermitian=True)
+    return np.asarray(grad, dtype=np.float64), np.asarray(cov, dtype=np.float64)
 
 
 def simulate(
