@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -15,8 +16,15 @@ from salescore.forecast.accuracy import (
     accuracy,
     accuracy_partial,
     backtest,
+    interval_coverage,
 )
-from salescore.forecast.timeseries import holt_winters, run_rate, seasonal_naive
+from salescore.forecast.timeseries import (
+    HoltWintersFrame,
+    holt_winters,
+    holt_winters_frame,
+    run_rate,
+    seasonal_naive,
+)
 
 values = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
@@ -248,3 +256,82 @@ def test_backtest_pooled_equals_accuracy_of_all_forecasts(values, horizon):
     direct = accuracy(f["actual"], f["forecast"], interval=(f["lower"], f["upper"]), level=0.8)
     assert bt.pooled.mae == pytest.approx(direct.mae)
     assert bt.pooled.coverage == pytest.approx(direct.coverage)
+
+
+# --------------------------------------------------------------------------- interval coverage
+
+
+def test_interval_coverage_counts_inside_below_above():
+    # Naive forecasts of a flat 0 have a zero-width interval at 0. Fold 0 trains on [0, 0, 0]
+    # and meets 0 (inside), 10 (above); fold 1 trains on [0, 0, 0, 0] and meets 10, -10.
+    cov = interval_coverage(
+        [0.0, 0.0, 0.0, 0.0, 10.0, -10.0],
+        lambda s, h: seasonal_naive(s, 1, h),
+        folds=2,
+        horizon=2,
+    )
+    assert (cov.level, cov.n, cov.coverage) == (0.8, 4, 0.25)
+    assert cov.stderr == pytest.approx(math.sqrt(0.25 * 0.75 / 4))
+    assert cov.by_step["coverage"].tolist() == [0.5, 0.0]
+    assert cov.by_step["below"].tolist() == [0.0, 0.5]
+    assert cov.by_step["above"].tolist() == [0.5, 0.5]
+    assert cov.by_step["n"].tolist() == [2, 2]
+
+
+def test_interval_coverage_skips_missing_actuals():
+    cov = interval_coverage(
+        [0.0, 0.0, 0.0, np.nan], lambda s, h: seasonal_naive(s, 1, h), folds=1, horizon=1
+    )
+    assert cov.n == 0 and math.isnan(cov.coverage) and math.isnan(cov.stderr)
+
+
+def _flat_frame_model(frame: pd.DataFrame, h: int, level: float) -> HoltWintersFrame:
+    return holt_winters_frame(frame, 1, h, seasonal=None, level=level)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 10_000))
+def test_interval_coverage_monotone_in_level(seed):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(100 + np.cumsum(rng.normal(0, 3, (30, 8)), axis=0))
+    covs = []
+    for level in (0.5, 0.8, 0.95):
+        cov = interval_coverage(
+            frame,
+            functools.partial(_flat_frame_model, level=level),
+            folds=2,
+            horizon=3,
+        )
+        assert 0.0 <= cov.coverage <= 1.0
+        parts = cov.by_step[["coverage", "below", "above"]].sum(axis=1)
+        np.testing.assert_allclose(parts, 1.0)
+        assert cov.level == level
+        covs.append(cov.coverage)
+    assert covs[0] <= covs[1] <= covs[2]
+
+
+def test_interval_coverage_errors():
+    naive = lambda s, h: seasonal_naive(s, 1, h)  # noqa: E731
+    with pytest.raises(InvalidInputError, match="folds 0 must be an integer >= 1"):
+        interval_coverage([1.0, 2.0, 3.0], naive, folds=0, horizon=1)
+    with pytest.raises(InvalidInputError, match="3 periods cannot hold 3 folds"):
+        interval_coverage([1.0, 2.0, 3.0], naive, folds=3, horizon=1)
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(InvalidInputError, match="for a frame it must return a HoltWintersFrame"):
+        interval_coverage(frame, lambda f, h: seasonal_naive(f["a"], 1, h), folds=1, horizon=1)
+    with pytest.raises(InvalidInputError, match="expected a TimeSeriesForecast"):
+        interval_coverage([1.0, 2.0, 3.0], lambda s, h: 1.0, folds=1, horizon=1)  # type: ignore[arg-type,return-value]
+    with pytest.raises(InvalidInputError, match="the test periods are"):
+        interval_coverage([1.0, 2.0, 3.0, 4.0], lambda s, h: naive(s, h + 1), folds=1, horizon=1)
+    with pytest.raises(InvalidInputError, match="the test periods are"):
+        interval_coverage(
+            frame, lambda f, h: holt_winters_frame(f, 1, h + 1, seasonal=None), folds=1, horizon=1
+        )
+    levels = iter([0.8, 0.9])
+    with pytest.raises(InvalidInputError, match=r"fold 1: level 0\.9 differs from 0\.8"):
+        interval_coverage(
+            [1.0, 2.0, 4.0, 3.0, 5.0, 6.0],
+            lambda s, h: holt_winters(s, 1, h, trend=None, seasonal=None, level=next(levels)),
+            folds=2,
+            horizon=1,
+        )

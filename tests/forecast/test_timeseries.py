@@ -182,7 +182,7 @@ def test_holt_winters_additive_variance_matches_closed_form():
     # var_h = sigma2 (1 + sum_{j<h} (alpha + alpha*beta*j + gamma [j % m == 0])^2)
     rng = np.random.default_rng(3)
     y = 50 + np.arange(40) + 10 * np.tile([1.0, -1.0, 2.0, -2.0], 10) + rng.normal(0, 2, 40)
-    fc = holt_winters(y, 4, 9)
+    fc = holt_winters(y, 4, 9, uncertainty=False)
     p = fc.params
     assert p is not None and p.beta is not None and p.gamma is not None
     var = []
@@ -233,10 +233,13 @@ def test_holt_winters_intervals_contain_forecast_and_widen(values, seasonal):
         assert "cannot initialise the seasonal states" in message
         return
     assert (fc.lower <= fc.upper).all()
-    if seasonal != "mul":  # Gaussian class 1: symmetric about the forecast, never narrowing
+    if seasonal != "mul":  # Gaussian class 1: symmetric about the forecast
         assert (fc.lower <= fc.forecast).all()
         assert (fc.forecast <= fc.upper).all()
-        assert (np.diff(fc.std.to_numpy()) >= -1e-9 * fc.std.to_numpy()[1:]).all()
+        # The innovations part never narrows (the estimation part need not grow with h).
+        inno = holt_winters(values, 2, 6, seasonal=seasonal, uncertainty=False).std.to_numpy()
+        assert (np.diff(inno) >= -1e-9 * inno[1:]).all()
+        assert (fc.std.to_numpy() >= inno * (1 - 1e-12)).all()
     else:  # simulated: the bounds are quantiles of the simulated paths
         assert fc.quantiles is not None
         np.testing.assert_allclose(fc.interval(0.8)[0], fc.lower, rtol=1e-9, atol=1e-6)
@@ -548,7 +551,7 @@ def test_holt_winters_multiplicative_error_class2_variance():
     # v_h = (1 + s2) theta_h - mu² (Hyndman et al. 2008, class 2), computed here in plain Python.
     rng = np.random.default_rng(4)
     y = 100 * np.exp(np.cumsum(rng.normal(0, 0.05, 30)))
-    fc = holt_winters(y, 1, 4, trend=None, seasonal=None, error="mul")
+    fc = holt_winters(y, 1, 4, trend=None, seasonal=None, error="mul", uncertainty=False)
     p = fc.params
     assert p is not None and p.error == "mul" and p.form == "ETS(M,N,N)"
     mu, s2 = p.level, fc.sigma2
@@ -566,9 +569,10 @@ def test_holt_winters_multiplicative_error_class2_variance():
 def test_holt_winters_simulated_intervals_are_seeded():
     rng = np.random.default_rng(8)
     y = np.tile([80.0, 120.0, 100.0, 100.0], 6) * (1 + rng.normal(0, 0.05, 24))
-    a = holt_winters(y, 4, 6, trend=None, seasonal="mul", seed=1, n_sims=4000)
-    b = holt_winters(y, 4, 6, trend=None, seasonal="mul", seed=1, n_sims=4000)
-    c = holt_winters(y, 4, 6, trend=None, seasonal="mul", seed=2, n_sims=4000)
+    a, b, c = (
+        holt_winters(y, 4, 6, trend=None, seasonal="mul", seed=k, n_sims=4000, uncertainty=False)
+        for k in (1, 1, 2)
+    )
     assert a.lower.equals(b.lower) and a.upper.equals(b.upper)
     assert not a.lower.equals(c.lower)
     # One step ahead the path is exactly N(forecast, sigma2): 4000 draws get its std within 5 %.
@@ -652,3 +656,74 @@ def test_auto_ets_frame_agrees_with_auto_ets():
     }
     with pytest.raises(InvalidInputError, match="expected a DataFrame"):
         auto_ets_frame(frame["a"], 4, 3)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- estimation
+
+
+def test_holt_winters_estimation_spread_hand_derived():
+    # ETS(A,N,N), alpha fixed, l0 estimated: l_t = (1 - a) l_{t-1} + a y_t, yhat_t = l_{t-1},
+    # so d e_t / d l0 = -(1 - a)^(t-1) and d l_n / d l0 = (1 - a)^n. Gauss-Newton:
+    # var(l0) = s2 / sum_t (1 - a)^(2(t-1)); the forecast adds (1 - a)^(2n) var(l0) at every h.
+    rng = np.random.default_rng(11)
+    y = 100 + rng.normal(0, 3, 12)
+    a, n = 0.3, 12
+    fc = holt_winters(y, 1, 3, trend=None, seasonal=None, alpha=a)
+    base = holt_winters(y, 1, 3, trend=None, seasonal=None, alpha=a, uncertainty=False)
+    s2 = fc.sigma2
+    extra = s2 * (1 - a) ** (2 * n) / sum((1 - a) ** (2 * (t - 1)) for t in range(1, n + 1))
+    expected = [s2 * (1 + (h - 1) * a * a) + extra for h in (1, 2, 3)]
+    np.testing.assert_allclose(fc.std.to_numpy() ** 2, expected, rtol=1e-5)
+    np.testing.assert_allclose(base.std.to_numpy() ** 2, [e - extra for e in expected], rtol=1e-9)
+    assert fc.forecast.equals(base.forecast)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([(None, "add"), ("add", None), ("add", "mul")]))
+def test_holt_winters_uncertainty_widens_the_interval(seed, form):
+    rng = np.random.default_rng(seed)
+    t = np.arange(36)
+    y = 200 + 2 * t + 20 * np.sin(2 * np.pi * t / 6) + rng.normal(0, 5, 36)
+    trend, seasonal = form
+    wide = holt_winters(y, 6, 6, trend=trend, seasonal=seasonal, seed=3, n_sims=400)
+    narrow = holt_winters(
+        y, 6, 6, trend=trend, seasonal=seasonal, seed=3, n_sims=400, uncertainty=False
+    )
+    assert wide.forecast.equals(narrow.forecast)
+    if seasonal == "mul":  # simulated: the same paths shifted by an independent term
+        assert (wide.std.to_numpy() >= 0.9 * narrow.std.to_numpy()).all()
+    else:
+        assert (wide.std.to_numpy() >= narrow.std.to_numpy() * (1 - 1e-12)).all()
+        assert (wide.upper.to_numpy() >= narrow.upper.to_numpy() - 1e-9).all()
+
+
+def test_holt_winters_uncertainty_must_be_bool():
+    with pytest.raises(InvalidInputError, match="uncertainty 1 is not True or False"):
+        holt_winters([1.0, 2.0, 3.0, 4.0], 1, 1, seasonal=None, uncertainty=1)  # type: ignore[arg-type]
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000))
+def test_fit_multi_start_never_worse_than_single_start(seed):
+    from salescore.forecast._ets import Spec, fit
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(48)
+    level = rng.uniform(50, 150)
+    y = level + rng.uniform(-1, 3) * t + 15 * np.sin(2 * np.pi * t / 12 + seed)
+    y = (y + rng.normal(0, 6, (3, 48))).astype(np.float64)
+    spec = Spec(12, True, "add", bool(seed % 2))
+    kw = {"estimated": True, "level": 0.8, "seed": 0, "n_sims": 10, "uncertainty": False}
+    one = fit(y, spec, {}, 3, n_starts=1, **kw)  # type: ignore[arg-type]
+    three = fit(y, spec, {}, 3, n_starts=3, **kw)  # type: ignore[arg-type]
+    assert (three["criterion"] <= one["criterion"]).all()
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10_000))
+def test_holt_winters_gamma_in_the_usual_region(seed):
+    rng = np.random.default_rng(seed)
+    y = np.tile([10.0, 30.0, 20.0, 40.0], 8) + rng.normal(0, 4, 32) + np.arange(32)
+    p = holt_winters(y, 4, 2).params
+    assert p is not None and p.gamma is not None
+    assert 0.0 <= p.gamma <= 1.0 - p.alpha + 1e-12

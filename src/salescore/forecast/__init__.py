@@ -14,9 +14,11 @@ from salescore.forecast.accuracy import (
     Accuracy,
     AccuracyPartial,
     Backtest,
+    IntervalCoverage,
     accuracy,
     accuracy_partial,
     backtest,
+    interval_coverage,
 )
 from salescore.forecast.categories import Adjustment, CategoryForecast, forecast_categories, rollup
 from salescore.forecast.markov import MarkovModel, TransitionCounts, transition_counts
@@ -58,6 +60,7 @@ __all__ = [
     "CategoryForecast",
     "HoltWintersFrame",
     "HoltWintersParams",
+    "IntervalCoverage",
     "MarkovModel",
     "NaiveBayesScorer",
     "Simulation",
@@ -76,6 +79,7 @@ __all__ = [
     "forecast_categories",
     "holt_winters",
     "holt_winters_frame",
+    "interval_coverage",
     "rollup",
     "run_rate",
     "seasonal_naive",

@@ -29,6 +29,9 @@ GRID = {
     "phi": (0.85, 0.95),
 }
 PARAM_NAMES = ("alpha", "beta", "gamma", "phi")
+#: Starting points of every fit: the grid's best, then seeded ones (see :func:`seeded_starts`).
+N_STARTS = 3
+START_SEED = 20261203
 #: Probabilities at which simulated forecast distributions are kept.
 QUANTILE_GRID = np.round(np.arange(1, 200) * 0.005, 3)
 
@@ -237,6 +240,16 @@ def heuristic_states(
     return level0, trend0, season0, reason.astype(str)
 
 
+def _gamma_room(theta: FloatArray, free: tuple[str, ...]) -> None:
+    """Scale a free gamma from its box coordinate into ``[0, 1 - alpha]`` in place.
+
+    The usual region of Hyndman et al. (and statsmodels' bounds): a free
+    ``gamma`` is the share ``u`` of the room ``1 - alpha`` left by the level.
+    """
+    if "gamma" in free:
+        theta[:, 2] = theta[:, 2] * (1.0 - theta[:, 0])
+
+
 def to_theta(x: FloatArray, free: tuple[str, ...], fixed: dict[str, float]) -> FloatArray:
     """Map unconstrained ``x`` (rows x free) to alpha, beta, gamma, phi (rows x 4)."""
     theta = np.empty((x.shape[0], 4))
@@ -250,15 +263,56 @@ def to_theta(x: FloatArray, free: tuple[str, ...], fixed: dict[str, float]) -> F
             col += 1
         else:
             theta[:, k] = fixed.get(name, defaults[name])
+    _gamma_room(theta, free)
     return theta
 
 
+def to_box(theta: FloatArray, free: tuple[str, ...]) -> FloatArray:
+    """Box coordinates (rows x free) of ``theta``: inverse of :func:`raw_theta`."""
+    cols = []
+    for name in free:
+        value = theta[:, PARAM_NAMES.index(name)]
+        if name == "gamma":
+            room = 1.0 - theta[:, 0]
+            with np.errstate(all="ignore"):
+                value = np.where(room > 0, value / np.where(room > 0, room, 1.0), 0.0)
+        cols.append(value)
+    return np.column_stack(cols) if cols else np.zeros((theta.shape[0], 0))
+
+
 def logit(theta: FloatArray, name: str) -> FloatArray:
-    """Inverse of :func:`to_theta` for one parameter."""
+    """Inverse of :func:`to_theta` for one box coordinate."""
     lo, hi = PHI_BOUNDS if name == "phi" else ALPHA_BOUNDS
     u = (np.clip(theta, lo, hi) - lo) / (hi - lo)
     u = np.clip(u, 1e-9, 1 - 1e-9)
     return np.asarray(np.log(u / (1 - u)), dtype=np.float64)
+
+
+#: The first extra starts: little smoothing (optima often sit near a bound), then middling.
+FIXED_STARTS = (
+    {"alpha": 0.2, "beta": 0.0, "gamma": 0.0, "phi": 0.98},
+    {"alpha": 0.5, "beta": 0.1, "gamma": 0.1, "phi": 0.9},
+)
+
+
+def seeded_starts(free: tuple[str, ...], count: int) -> FloatArray:
+    """``count`` extra starting points (count x free, logit scale), the same for every series.
+
+    First :data:`FIXED_STARTS`, then draws from
+    ``numpy.random.default_rng(START_SEED)`` (alpha in [0.05, 0.6], beta and
+    the gamma share in [0.01, 0.4], phi in [0.82, 0.97]), so a series gets
+    the same fit alone or in a frame.
+    """
+    rng = np.random.default_rng(START_SEED)
+    ranges = {"alpha": (0.05, 0.6), "beta": (0.01, 0.4), "gamma": (0.01, 0.4), "phi": (0.82, 0.97)}
+    draws = rng.uniform(size=(max(0, count - len(FIXED_STARTS)), len(PARAM_NAMES)))
+    cols = []
+    for name in free:
+        lo, hi = ranges[name]
+        fixed = [start[name] for start in FIXED_STARTS][:count]
+        values = np.concatenate([fixed, lo + (hi - lo) * draws[:, PARAM_NAMES.index(name)]])
+        cols.append(logit(values, name))
+    return np.column_stack(cols) if cols else np.zeros((count, 0))
 
 
 Objective = Callable[[FloatArray, IntArray], FloatArray]
@@ -460,11 +514,18 @@ def fit(
     level: float,
     seed: int,
     n_sims: int,
+    n_starts: int = N_STARTS,
+    uncertainty: bool = True,
 ) -> dict[str, Any]:
     """Fit every usable row of ``y`` and forecast ``horizon`` steps.
 
     Arrays in the result cover all rows; rows that could not be fitted
-    (``reason != ""``) hold ``NaN``.
+    (``reason != ""``) hold ``NaN``. Every row is fitted from ``n_starts``
+    starting points: the best of the grid (the heuristic start), then the
+    fixed :func:`seeded_starts`; the start with the lowest criterion is kept,
+    a tie going to the heuristic one, so more starts are never worse. With
+    ``uncertainty`` the intervals add the estimation error of the parameters
+    and initial states (see :func:`estimation_spread`).
     """
     rows, n = y.shape
     free = tuple(p for p in spec.free() if p not in fixed)
@@ -475,25 +536,49 @@ def fit(
     yg, l0, b0, s0 = y[good], level0[good], trend0[good], season0[good]
     n_obs = (~np.isnan(yg)).sum(axis=1)
 
+    g = len(good)
+    starts = max(1, n_starts) if free else 1
+    rep = np.repeat(np.arange(g), starts)  # row i's starts are rows i*starts .. of the batch
+    yr, l0r, b0r, s0r, nr = yg[rep], l0[rep], b0[rep], s0[rep], n_obs[rep]
+
     def score(points: FloatArray, rows_: IntArray) -> FloatArray:
         theta = to_theta(points, free, fixed)
-        run = hw_filter(yg[rows_], theta, l0[rows_], b0[rows_], s0[rows_], spec)
-        return criterion(run, n_obs[rows_], spec)
+        run = hw_filter(yr[rows_], theta, l0r[rows_], b0r[rows_], s0r[rows_], spec)
+        return criterion(run, nr[rows_], spec)
 
-    g = len(good)
-    x = np.zeros((g, len(free)))
+    x = np.zeros((g * starts, len(free)))
     if free and g:
         grid = np.array(np.meshgrid(*[GRID[p] for p in free], indexing="ij"))
         grid = grid.reshape(len(free), -1).T
         candidates = np.column_stack([logit(grid[:, i], p) for i, p in enumerate(free)])
         c = len(candidates)
-        cand_rows = np.repeat(np.arange(g), c)
+        cand_rows = np.repeat(np.arange(g) * starts, c)
         scores = score(np.tile(candidates, (g, 1)), cand_rows).reshape(g, c)
-        x0 = candidates[np.argmin(scores, axis=1)]
-        x = nelder_mead(score, x0)
+        x0 = np.empty((g, starts, len(free)))
+        x0[:, 0] = candidates[np.argmin(scores, axis=1)]
+        x0[:, 1:] = seeded_starts(free, starts - 1)[None, :, :]
+        x = x0.reshape(g * starts, len(free))
+        if estimated:
+            # Seeded starts go straight to the joint refinement: Nelder-Mead with the
+            # heuristic states would pull them towards parameters that repair those states.
+            head = np.arange(g) * starts
+            sub_x = x[head]
+
+            def head_score(points: FloatArray, rows_: IntArray) -> FloatArray:
+                return score(points, head[rows_])
+
+            x[head] = nelder_mead(head_score, sub_x)
+        else:
+            x = nelder_mead(score, x)
     theta = to_theta(x, free, fixed)
     if estimated and g:
-        theta, l0, b0, s0 = _estimate_states(yg, theta, l0, b0, s0, spec, free, fixed, n_obs)
+        theta, l0r, b0r, s0r = _estimate_states(yr, theta, l0r, b0r, s0r, spec, free, fixed, nr)
+    if starts > 1:
+        # The best start per row; a tie keeps the heuristic start (the first).
+        crit_r = criterion(hw_filter(yr, theta, l0r, b0r, s0r, spec), nr, spec)
+        pick = np.arange(g) * starts + np.argmin(crit_r.reshape(g, starts), axis=1)
+        theta, l0r, b0r, s0r = theta[pick], l0r[pick], b0r[pick], s0r[pick]
+    l0, b0, s0 = l0r, b0r, s0r
     run = hw_filter(yg, theta, l0, b0, s0, spec, keep=True)
     crit = criterion(run, n_obs, spec)
     dof = n_obs - n_params
@@ -507,8 +592,13 @@ def fit(
         aic = -2.0 * loglik + 2.0 * k
         aicc = np.where(n_obs - k - 1 > 0, aic + 2.0 * k * (k + 1) / (n_obs - k - 1), np.inf)
     aicc = np.where(np.isfinite(aicc), aicc, np.inf)
+    spread = None
+    if uncertainty and g:
+        spread = estimation_spread(
+            yg, theta, l0, b0, s0, spec, free, fixed, sigma2, horizon, estimated
+        )
     point, std, quant, lower, upper = predict(
-        theta, run, spec, horizon, n, sigma2, level=level, seed=seed, n_sims=n_sims
+        theta, run, spec, horizon, n, sigma2, level=level, seed=seed, n_sims=n_sims, spread=spread
     )
 
     def full(values: FloatArray) -> FloatArray:
@@ -542,7 +632,7 @@ def fit(
 
 
 def raw_theta(x: FloatArray, free: tuple[str, ...], fixed: dict[str, float]) -> FloatArray:
-    """Parameters given directly (rows x free), clipped into their bounds (rows x 4)."""
+    """Parameters from box coordinates (rows x free), clipped into their bounds (rows x 4)."""
     theta = np.empty((x.shape[0], 4))
     defaults = {"alpha": 0.5, "beta": 0.0, "gamma": 0.0, "phi": 1.0}
     col = 0
@@ -553,6 +643,7 @@ def raw_theta(x: FloatArray, free: tuple[str, ...], fixed: dict[str, float]) -> 
             col += 1
         else:
             theta[:, k] = fixed.get(name, defaults[name])
+    _gamma_room(theta, free)
     return theta
 
 
@@ -584,7 +675,6 @@ def _estimate_states(
     sc = scale[:, None] ** state_scale[None, :]  # rows x states: scale or 1
     packed = pack_states(l0, b0, s0, spec) / sc
     p = len(free)
-    cols = [PARAM_NAMES.index(name) for name in free]
     bounds = [PHI_BOUNDS if name == "phi" else ALPHA_BOUNDS for name in free]
     lower = np.array([b[0] for b in bounds] + [-np.inf] * spec.n_states())
     upper = np.array([b[1] for b in bounds] + [np.inf] * spec.n_states())
@@ -604,7 +694,15 @@ def _estimate_states(
         bad |= ~np.isfinite(run.sse) | ~np.isfinite(run.rel2)
         return np.where(bad[:, None], np.inf, res)
 
-    z0 = np.concatenate([theta[:, cols], packed], axis=1)
+    box = to_box(theta, free)
+
+    def state_residuals(points: FloatArray, rows_: IntArray) -> FloatArray:
+        return residuals(np.concatenate([box[rows_], points], axis=1), rows_)
+
+    # States first with the parameters held: from the heuristic states a joint step
+    # would first bend the parameters (gamma above all) to repair those states.
+    packed = levenberg_marquardt(state_residuals, packed, lower=lower[p:], upper=upper[p:])
+    z0 = np.concatenate([box, packed], axis=1)
     z = levenberg_marquardt(residuals, z0, lower=lower, upper=upper)
     if p:
         zs = z[:, p:]
@@ -663,13 +761,30 @@ def predict(
     level: float,
     seed: int,
     n_sims: int,
+    spread: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray | None, FloatArray, FloatArray]:
-    """Point forecasts, error std, simulated quantiles (class 3) and interval bounds."""
+    """Point forecasts, error std, simulated quantiles (class 3) and interval bounds.
+
+    ``spread`` is ``(grad, cov)`` of :func:`estimation_spread`: the variance
+    ``gᵀ Σ g`` of the point forecast is added to the analytic variance, or a
+    Gaussian shift of that covariance to every simulated path.
+    """
     point, cum, _ = _point(theta, run, spec, horizon, n)
     rows = theta.shape[0]
     z = NormalDist().inv_cdf((1.0 + level) / 2.0)
+    extra = np.zeros((rows, horizon))
+    if spread is not None:
+        grad, cov = spread
+        extra = np.einsum("rkh,rkl,rlh->rh", grad, cov, grad)
     if spec.variance_class == 3:
         sims = simulate(theta, run, spec, horizon, n, sigma2, seed=seed, n_sims=n_sims)
+        if spread is not None:
+            grad, cov = spread
+            w, v = np.linalg.eigh(cov)
+            root = v * np.sqrt(np.maximum(w, 0.0))[:, None, :]  # cov = root rootᵀ
+            xi = np.random.default_rng(seed + 1).standard_normal((n_sims, cov.shape[1]))
+            # path shift = gᵀ root ξ: rows x sims x horizon
+            sims = sims + np.einsum("sj,rkj,rkh->rsh", xi, root, grad)
         std = np.std(sims, axis=1, ddof=1) if n_sims > 1 else np.zeros((rows, horizon))
         quant = np.moveaxis(np.quantile(sims, QUANTILE_GRID, axis=1), 0, -1)  # rows x h x q
         bounds = np.quantile(sims, [(1.0 - level) / 2.0, (1.0 + level) / 2.0], axis=1)
@@ -695,8 +810,71 @@ def predict(
                 acc = acc + s2[:, 0] * np.sum(c[:, :h] ** 2 * th[:, h - 1 :: -1][:, :h], axis=1)
             th[:, h] = acc
         var = (1.0 + s2) * th - point**2
-    std = np.sqrt(np.maximum(var, 0.0))
+    std = np.sqrt(np.maximum(var + extra, 0.0))
     return point, std, None, point - z * std, point + z * std
+
+
+def estimation_spread(
+    y: FloatArray,
+    theta: FloatArray,
+    l0: FloatArray,
+    b0: FloatArray,
+    s0: FloatArray,
+    spec: Spec,
+    free: tuple[str, ...],
+    fixed: dict[str, float],
+    sigma2: FloatArray,
+    horizon: int,
+    estimated: bool,
+) -> tuple[FloatArray, FloatArray]:
+    """Linearised estimation error of the point forecasts (the delta method).
+
+    The estimated coordinates ``z`` are the free parameters (as box
+    coordinates; one on its bound is held) and, when estimated, the initial
+    states. By forward differences (``k + 1`` runs of the recursion) come the
+    Jacobian ``J`` of the one-step errors (relative errors for a
+    multiplicative error) and the gradient ``g_h`` of each point forecast;
+    ``Σ = σ² (JᵀJ)⁺`` is the Gauss-Newton covariance of ``z``. Returns
+    ``(g, Σ)`` as rows x k x horizon and rows x k x k; the forecast variance
+    from estimation is ``g_hᵀ Σ g_h``.
+    """
+    rows, n = y.shape
+    p = len(free)
+    z = to_box(theta, free)
+    if estimated:
+        z = np.concatenate([z, pack_states(l0, b0, s0, spec)], axis=1)
+    k = z.shape[1]
+    if k == 0:
+        return np.zeros((rows, 0, horizon)), np.zeros((rows, 0, 0))
+    bounds = [PHI_BOUNDS if name == "phi" else ALPHA_BOUNDS for name in free]
+    lo = np.array([b[0] for b in bounds] + [-np.inf] * (k - p))
+    hi = np.array([b[1] for b in bounds] + [np.inf] * (k - p))
+    held = (z <= lo + 1e-6) | (z >= hi - 1e-6)
+    h = 1e-6 * (1.0 + np.abs(z))
+    h = np.where(z + h > hi, -h, h)
+    pts = np.concatenate([z[:, None, :], z[:, None, :] + h[:, :, None] * np.eye(k)], axis=1)
+    pts = pts.reshape(rows * (k + 1), k)
+    idx = np.repeat(np.arange(rows), k + 1)
+    th = raw_theta(pts[:, :p], free, fixed)
+    if estimated:
+        lev, trd, sea = unpack_states(pts[:, p:], spec)
+    else:
+        lev, trd, sea = l0[idx], b0[idx], s0[idx]
+    run = hw_filter(y[idx], th, lev, trd, sea.copy(), spec, resid=True)
+    assert run.resid is not None
+    point, _, _ = _point(th, run, spec, horizon, n)
+    res = run.resid.reshape(rows, k + 1, n)
+    point = point.reshape(rows, k + 1, horizon)
+    with np.errstate(all="ignore"):
+        jac = (res[:, 1:] - res[:, :1]) / h[:, :, None]
+        grad = (point[:, 1:] - point[:, :1]) / h[:, :, None]
+    keep = ~held[:, :, None] & np.isfinite(jac).all(axis=2, keepdims=True)
+    keep &= np.isfinite(grad).all(axis=2, keepdims=True)
+    jac = np.where(keep, jac, 0.0)
+    grad = np.where(keep, grad, 0.0)
+    info = jac @ jac.transpose(0, 2, 1)
+    cov = sigma2[:, None, None] * np.linalg.pinv(info, hermitian=True)
+    return np.asarray(grad, dtype=np.float64), np.asarray(cov, dtype=np.float64)
 
 
 def simulate(

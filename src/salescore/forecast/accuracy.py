@@ -39,16 +39,18 @@ import pandas as pd
 
 from salescore._base import FrozenModel
 from salescore.errors import InvalidInputError
-from salescore.forecast.timeseries import TimeSeriesForecast, _regularise
+from salescore.forecast.timeseries import HoltWintersFrame, TimeSeriesForecast, _regularise
 from salescore.serialization import Result
 
 __all__ = [
     "Accuracy",
     "AccuracyPartial",
     "Backtest",
+    "IntervalCoverage",
     "accuracy",
     "accuracy_partial",
     "backtest",
+    "interval_coverage",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -548,3 +550,183 @@ def _fold_row(row: dict[str, Any]) -> dict[str, Any]:
         "pinball": float(np.mean(list(m.pinball.values()))),
         "coverage": nan if m.coverage is None else m.coverage,
     }
+
+
+@dataclass(frozen=True)
+class IntervalCoverage(Result):
+    """Empirical coverage of a model's intervals over rolling origins.
+
+    Attributes
+    ----------
+    level : float
+        The intervals' stated coverage [fraction].
+    n : int
+        Held-back points scored (observed actuals with a finite interval).
+    coverage : float
+        Share of them inside their interval [fraction].
+    stderr : float
+        Binomial standard error ``sqrt(c (1 - c) / n)`` of ``coverage``
+        [fraction]; points of one series are correlated, so read it as a floor.
+    by_step : pandas.DataFrame
+        Per forecast step: ``step``, ``n``, ``coverage``, ``below``, ``above``
+        (shares of points under the lower and over the upper bound).
+
+    Examples
+    --------
+    >>> from salescore.forecast.timeseries import seasonal_naive
+    >>> cov = interval_coverage([1.0, 2.0, 1.0, 2.0, 1.0, 2.0],
+    ...                         lambda s, h: seasonal_naive(s, 2, h), folds=2, horizon=2)
+    >>> cov.n, cov.coverage
+    (4, 1.0)
+    """
+
+    level: float
+    n: int
+    coverage: float
+    stderr: float
+    by_step: pd.DataFrame
+
+
+def interval_coverage(
+    series: Any,
+    model: Callable[[Any, int], TimeSeriesForecast | HoltWintersFrame],
+    *,
+    folds: int,
+    horizon: int,
+    step: int = 1,
+    freq: str | None = None,
+    gaps: str = "missing",
+) -> IntervalCoverage:
+    """Measure how often held-back actuals fall inside a model's intervals.
+
+    Rolls the forecast origin as :func:`backtest` does (fold ``i`` trains on
+    the first ``N - horizon - (folds - 1 - i) · step`` periods) and counts,
+    per forecast step, the actuals inside ``[lower, upper]``, under ``lower``
+    and over ``upper``. ``series`` is one series or a wide frame (periods ×
+    series); for a frame, ``model(train, horizon)`` may return a
+    :class:`~salescore.forecast.timeseries.HoltWintersFrame` (all series at
+    once, e.g. ``lambda f, h: holt_winters_frame(f, 12, h)``) or a
+    :class:`TimeSeriesForecast` per column. A model's coverage is honest
+    when it is within a few points of ``level``.
+
+    Parameters
+    ----------
+    series : pandas.Series, pandas.DataFrame or array-like
+        Bookings per period [bookings], one column per series for a frame.
+    model : callable
+        ``model(train, horizon)``; ``train`` is a Series (or, for a frame,
+        the training frame) on the regular grid with ``NaN`` at gaps.
+    folds, horizon, step, freq, gaps
+        As in :func:`backtest`.
+
+    Returns
+    -------
+    IntervalCoverage
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`backtest`, or if the model's intervals differ in level
+        between folds.
+
+    Examples
+    --------
+    >>> from salescore.forecast.timeseries import holt_winters_frame
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame(100 + rng.normal(0, 5, (40, 30)))
+    >>> cov = interval_coverage(frame, lambda f, h: holt_winters_frame(f, 1, h, trend=None,
+    ...                         seasonal=None), folds=3, horizon=4)
+    >>> cov.level, cov.n, 0.6 < cov.coverage < 0.95
+    (0.8, 360, True)
+    """
+    for name, value, least in (("folds", folds, 1), ("horizon", horizon, 1), ("step", step, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise InvalidInputError(f"{name} {value!r} must be an integer >= {least}")
+    if isinstance(series, pd.DataFrame):
+        grid = _regularise(series, freq, gaps)
+        full = pd.DataFrame(
+            np.asarray(grid.y, dtype=np.float64).reshape(len(grid.index), -1),
+            index=grid.index,
+            columns=series.columns,
+        )
+    else:
+        source = series if isinstance(series, pd.Series) else pd.Series(np.asarray(series, float))
+        grid = _regularise(source, freq, gaps)
+        full = pd.DataFrame({"series": grid.y}, index=grid.index)
+    n = len(full)
+    first_cut = n - horizon - (folds - 1) * step
+    if first_cut < 1:
+        raise InvalidInputError(
+            f"{n} periods cannot hold {folds} folds of horizon {horizon} with step {step}"
+        )
+    inside = np.zeros(horizon)
+    below = np.zeros(horizon)
+    above = np.zeros(horizon)
+    count = np.zeros(horizon)
+    level: float | None = None
+    for fold in range(folds):  # one fit per fold (a frame model fits every series at once)
+        cut = first_cut + fold * step
+        train, test = full.iloc[:cut], full.iloc[cut : cut + horizon]
+        low, high, fold_level = _fold_bounds(train, test, model, horizon, series)
+        if level is not None and not math.isclose(level, fold_level):
+            raise InvalidInputError(f"fold {fold}: level {fold_level} differs from {level}")
+        level = fold_level
+        actual = test.to_numpy()
+        seen = ~np.isnan(actual) & np.isfinite(low) & np.isfinite(high)
+        count += seen.sum(axis=1)
+        below += (seen & (actual < low)).sum(axis=1)
+        above += (seen & (actual > high)).sum(axis=1)
+        inside += (seen & (actual >= low) & (actual <= high)).sum(axis=1)
+    assert level is not None  # folds >= 1
+    total = int(count.sum())
+    cov = float(inside.sum() / total) if total else float("nan")
+    with np.errstate(all="ignore"):
+        by_step = pd.DataFrame(
+            {
+                "step": np.arange(1, horizon + 1),
+                "n": count.astype(np.int64),
+                "coverage": inside / count,
+                "below": below / count,
+                "above": above / count,
+            }
+        )
+    stderr = math.sqrt(cov * (1 - cov) / total) if total else float("nan")
+    return IntervalCoverage(level=level, n=total, coverage=cov, stderr=stderr, by_step=by_step)
+
+
+def _fold_bounds(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    model: Callable[[Any, int], TimeSeriesForecast | HoltWintersFrame],
+    horizon: int,
+    series: Any,
+) -> tuple[FloatArray, FloatArray, float]:
+    """Lower and upper bounds (test periods x series) of one fold, and their level."""
+    if isinstance(series, pd.DataFrame):
+        out = model(train, horizon)
+        if isinstance(out, HoltWintersFrame):
+            _check_periods(out.lower.index, test.index)
+            cols = list(test.columns)
+            low = out.lower.reindex(columns=cols).to_numpy(dtype=np.float64)
+            high = out.upper.reindex(columns=cols).to_numpy(dtype=np.float64)
+            return low, high, out.level
+        raise InvalidInputError(
+            f"model returned {type(out).__name__}; for a frame it must return a HoltWintersFrame"
+        )
+    fc = model(train.iloc[:, 0], horizon)
+    if not isinstance(fc, TimeSeriesForecast):
+        raise InvalidInputError(
+            f"model returned {type(fc).__name__}, expected a TimeSeriesForecast"
+        )
+    _check_periods(fc.lower.index, test.index)
+    low = fc.lower.to_numpy(dtype=np.float64)[:, None]
+    high = fc.upper.to_numpy(dtype=np.float64)[:, None]
+    return low, high, fc.level
+
+
+def _check_periods(got: pd.Index, want: pd.Index) -> None:
+    if not got.equals(want):
+        raise InvalidInputError(
+            f"the model forecast {list(got)}, the test periods are {list(want)}"
+        )

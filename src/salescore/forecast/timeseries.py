@@ -623,7 +623,11 @@ def _spec(
     return spec, given
 
 
-def _options(initial: str, seed: object, n_sims: object) -> tuple[bool, int, int]:
+def _options(
+    initial: str, seed: object, n_sims: object, uncertainty: object
+) -> tuple[bool, int, int]:
+    if not isinstance(uncertainty, bool):
+        raise InvalidInputError(f"uncertainty {uncertainty!r} is not True or False")
     if initial not in ("estimated", "heuristic"):
         raise InvalidInputError(f"initial {initial!r} is not one of 'estimated', 'heuristic'")
     s = _check_int(seed, "seed", 0)
@@ -640,8 +644,19 @@ def _run(
     level: float,
     seed: int,
     n_sims: int,
+    uncertainty: bool,
 ) -> dict[str, Any]:
-    return fit(y, spec, fixed, horizon, estimated=estimated, level=level, seed=seed, n_sims=n_sims)
+    return fit(
+        y,
+        spec,
+        fixed,
+        horizon,
+        estimated=estimated,
+        level=level,
+        seed=seed,
+        n_sims=n_sims,
+        uncertainty=uncertainty,
+    )
 
 
 def _single(
@@ -700,6 +715,7 @@ def holt_winters(
     gaps: Gaps = "missing",
     seed: int = 0,
     n_sims: int = 5000,
+    uncertainty: bool = True,
 ) -> TimeSeriesForecast:
     r"""Holt-Winters (ETS) exponential smoothing with fitted initial states.
 
@@ -781,6 +797,10 @@ def holt_winters(
         Seed of the simulated intervals (multiplicative season only).
     n_sims : int, default 5000
         Simulated paths (multiplicative season only).
+    uncertainty : bool, default True
+        Widen the intervals by the estimation error of the parameters and
+        initial states (the delta method, see the notes); ``False`` gives the
+        innovations-only intervals of Hyndman et al.
 
     Returns
     -------
@@ -812,9 +832,9 @@ def holt_winters(
         {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi},
     )
     _z(level)
-    estimated, s, sims = _options(initial, seed, n_sims)
+    estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
     grid = _regularise(_as_series(series), freq, gaps)
-    fit_ = _run(grid.y[None, :], spec, fixed, horizon, estimated, level, s, sims)
+    fit_ = _run(grid.y[None, :], spec, fixed, horizon, estimated, level, s, sims, uncertainty)
     if len(fit_["good"]) == 0:
         raise InvalidInputError(f"holt_winters: {fit_['reason'][0]}")
     return _single(grid, fit_, spec, level, initial, "holt_winters")
@@ -833,11 +853,12 @@ def _select(
     level: float,
     seed: int,
     n_sims: int,
+    uncertainty: bool,
 ) -> tuple[list[Spec], list[dict[str, Any]], npt.NDArray[np.intp], FloatArray]:
     """Fit every candidate form to every row; the chosen form per row by AICc."""
     positive = bool(np.any([_positive(row) for row in y]))
     specs = candidate_specs(m, y.shape[1], positive)
-    fits = [_run(y, sp, {}, horizon, estimated, level, seed, n_sims) for sp in specs]
+    fits = [_run(y, sp, {}, horizon, estimated, level, seed, n_sims, uncertainty) for sp in specs]
     aicc = np.stack([f["aicc"] for f in fits])  # candidates x rows
     choice = np.argmin(aicc, axis=0)  # the first (simplest) form on ties
     best = aicc[choice, np.arange(y.shape[0])]
@@ -855,6 +876,7 @@ def auto_ets(
     gaps: Gaps = "missing",
     seed: int = 0,
     n_sims: int = 5000,
+    uncertainty: bool = True,
 ) -> TimeSeriesForecast:
     r"""Choose the ETS form by AICc, as ``AutoETS`` does, and forecast with it.
 
@@ -876,7 +898,7 @@ def auto_ets(
 
     Parameters
     ----------
-    series, season_length, horizon, initial, level, freq, gaps, seed, n_sims
+    series, season_length, horizon, initial, level, freq, gaps, seed, n_sims, uncertainty
         As in :func:`holt_winters`.
 
     Returns
@@ -905,9 +927,11 @@ def auto_ets(
     m = _check_int(season_length, "season_length", 1)
     _check_int(horizon, "horizon", 1)
     _z(level)
-    estimated, s, sims = _options(initial, seed, n_sims)
+    estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
     grid = _regularise(_as_series(series), freq, gaps)
-    specs, fits, choice, best = _select(grid.y[None, :], m, horizon, estimated, level, s, sims)
+    specs, fits, choice, best = _select(
+        grid.y[None, :], m, horizon, estimated, level, s, sims, uncertainty
+    )
     selection = pd.DataFrame(
         {
             "form": [sp.form for sp in specs],
@@ -1038,6 +1062,7 @@ def holt_winters_frame(
     gaps: Gaps = "missing",
     seed: int = 0,
     n_sims: int = 5000,
+    uncertainty: bool = True,
 ) -> HoltWintersFrame:
     """Fit :func:`holt_winters` to every column of a wide frame at once.
 
@@ -1054,7 +1079,9 @@ def holt_winters_frame(
     ----------
     frame : pandas.DataFrame
         Bookings per period (rows) and series (columns) [bookings].
-    season_length, horizon, trend, seasonal, damped, error, initial, level, freq, gaps, seed, n_sims
+    season_length, horizon, trend, seasonal, damped, error, initial, level, freq, gaps
+        As in :func:`holt_winters`.
+    seed, n_sims, uncertainty
         As in :func:`holt_winters`.
 
     Returns
@@ -1080,9 +1107,9 @@ def holt_winters_frame(
         raise InvalidInputError(f"expected a DataFrame, got {type(frame).__name__}")
     spec, _ = _spec(season_length, horizon, error, trend, seasonal, damped, {})
     _z(level)
-    estimated, s, sims = _options(initial, seed, n_sims)
+    estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
     grid = _regularise(frame, freq, gaps)
-    fit_ = _run(grid.y.T.copy(), spec, {}, horizon, estimated, level, s, sims)
+    fit_ = _run(grid.y.T.copy(), spec, {}, horizon, estimated, level, s, sims, uncertainty)
     choice = np.zeros(len(frame.columns), dtype=np.intp)
     return _frame_result(frame, grid, [spec], [fit_], choice, horizon, level)
 
@@ -1098,6 +1125,7 @@ def auto_ets_frame(
     gaps: Gaps = "missing",
     seed: int = 0,
     n_sims: int = 5000,
+    uncertainty: bool = True,
 ) -> HoltWintersFrame:
     """Choose the ETS form per column by AICc (:func:`auto_ets`) for a wide frame at once.
 
@@ -1110,7 +1138,7 @@ def auto_ets_frame(
     ----------
     frame : pandas.DataFrame
         Bookings per period (rows) and series (columns) [bookings].
-    season_length, horizon, initial, level, freq, gaps, seed, n_sims
+    season_length, horizon, initial, level, freq, gaps, seed, n_sims, uncertainty
         As in :func:`holt_winters`.
 
     Returns
@@ -1138,7 +1166,9 @@ def auto_ets_frame(
     m = _check_int(season_length, "season_length", 1)
     _check_int(horizon, "horizon", 1)
     _z(level)
-    estimated, s, sims = _options(initial, seed, n_sims)
+    estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
     grid = _regularise(frame, freq, gaps)
-    specs, fits, choice, best = _select(grid.y.T.copy(), m, horizon, estimated, level, s, sims)
+    specs, fits, choice, best = _select(
+        grid.y.T.copy(), m, horizon, estimated, level, s, sims, uncertainty
+    )
     return _frame_result(frame, grid, specs, fits, choice, horizon, level, best)
