@@ -112,16 +112,19 @@ largest magnitude allowed, 1000000000000000000 units
     items = np.asarray(values, dtype=object).ravel().tolist()
     result = []
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, int | float | Decimal | np.number):
-            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
-        if isinstance(item, float | np.floating) and not math.isfinite(item):
-            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
+        if (
+            isinstance(item, bool)
+            or not isinstance(item, int | float | Decimal | np.number)
+            or (isinstance(item, float | np.floating) and not math.isfinite(item))
+            or (isinstance(item, Decimal) and not item.is_finite())
+        ):
+            raise InvalidInputError.of("not_whole", name=f"{what} value", value=item, unit="units")
         whole = int(item)
         if whole != item:
-            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
+            raise InvalidInputError.of("not_whole", name=f"{what} value", value=item, unit="units")
         if abs(whole) > limit:
-            raise InvalidInputError(
-                f"{what} value {whole} is above the largest magnitude allowed, {limit} units"
+            raise InvalidInputError.of(
+                "too_large", name=f"{what} value", value=whole, limit=f"{limit} units"
             )
         result.append(whole)
     return result
@@ -129,10 +132,12 @@ largest magnitude allowed, 1000000000000000000 units
 
 def check_rounding(rounding: str) -> str:
     """Return ``rounding`` if it names a :mod:`decimal` rounding mode, else raise."""
-    if rounding not in ROUNDING_MODES:
-        raise InvalidInputError(
-            f"rounding {rounding!r} is not a decimal rounding mode; "
-            f"allowed: {', '.join(sorted(ROUNDING_MODES))}"
+    if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
+        raise InvalidInputError.of(
+            "not_rounding_mode",
+            name="rounding",
+            value=rounding,
+            allowed=", ".join(sorted(ROUNDING_MODES)),
         )
     return rounding
 
@@ -386,9 +391,12 @@ def floats_to_minor_units(
     too_big = np.abs(scaled) >= 2.0**53
     if too_big.any():
         i = int(np.flatnonzero(too_big)[0])
-        raise InvalidInputError(
-            f"{what} {float(arr.flat[i])!r} at position {i} is too large to hold exactly in "
-            f"float64 at {minor_unit} decimal places; pass Decimal amounts instead"
+        raise InvalidInputError.of(
+            "too_large_float",
+            name=f"{what} at position {i}",
+            value=float(arr.flat[i]),
+            places=minor_unit,
+            limit=f"{2.0**53 / 10.0**minor_unit:.6g}",
         )
     floor = np.floor(scaled)
     frac = scaled - floor

@@ -32,6 +32,7 @@ import pandas as pd
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from salescore._base import FrozenModel
+from salescore._checks import check_magnitude, money_limit
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
@@ -240,6 +241,13 @@ class Money(FrozenModel):
         rounding : str
             A :mod:`decimal` rounding mode name, default ``ROUND_HALF_EVEN``.
 
+        Raises
+        ------
+        InvalidInputError
+            An unknown rounding mode, or an amount whose magnitude is above
+            ``10**(60 - minor_unit)`` (code ``too_large``): the rounded amount
+            must fit in the 60 significant digits salescore computes in.
+
         Examples
         --------
         >>> Money("2.675", "USD").quantize()
@@ -248,6 +256,7 @@ class Money(FrozenModel):
         Money(amount=Decimal('2.67'), currency='USD')
         """
         check_rounding(rounding)
+        check_magnitude(self.amount, money_limit(self.minor_unit), name=f"{self.currency} amount")
         exponent = Decimal(1).scaleb(-self.minor_unit)
         return Money(
             self.amount.quantize(exponent, rounding=rounding, context=DECIMAL_CONTEXT),
