@@ -1437,6 +1437,23 @@ def assess_smart(
     return _assess(target, policy, stats, pipeline, capacity, parent, group, organization, as_of)
 
 
+def _check_no_cycle(by_id: Mapping[str, Target]) -> None:
+    """Refuse targets whose ``parent_id`` links lead back to themselves, naming the cycle."""
+    done: set[str] = set()
+    for start in by_id:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node in by_id and node not in done:
+            if node in on_path:
+                cycle = [*path[path.index(node) :], node]
+                raise InvalidInputError.of("tree_cycle", value=" -> ".join(map(repr, cycle)))
+            path.append(node)
+            on_path.add(node)
+            node = by_id[node].parent_id
+        done.update(path)
+
+
 @exact_decimals
 def assess_tree(
     targets: Sequence[Target] | pd.DataFrame,
@@ -1509,6 +1526,7 @@ def assess_tree(
         by_id[t.id] = t
         if t.parent_id is not None:
             children.setdefault(t.parent_id, []).append(t)
+    _check_no_cycle(by_id)
     stats: dict[str, _HistoryStats | str] = {}
     if history is not None:
         clean = _check_history_frame(history, set(by_id))
