@@ -144,8 +144,10 @@ def check_non_negative(value: Any, *, name: str) -> Any:
     return value
 
 
-def check_magnitude(value: Any, limit: int | Decimal, *, name: str) -> Any:
+def check_magnitude(value: Any, limit: int | Decimal, *, name: str, inclusive: bool = True) -> Any:
     """Return ``value`` if its magnitude is at most ``limit``, else raise naming both.
+
+    With ``inclusive=False`` the magnitude must stay strictly below ``limit``.
 
     Examples
     --------
@@ -155,8 +157,10 @@ def check_magnitude(value: Any, limit: int | Decimal, *, name: str) -> Any:
     salescore.errors.InvalidInputError: amount 1E+70 is above the largest magnitude \
 allowed, 1E+58
     """
-    if abs(value) > limit:
+    if inclusive and abs(value) > limit:
         raise InvalidInputError.of("too_large", name=name, value=value, limit=limit)
+    if not inclusive and abs(value) >= limit:
+        raise InvalidInputError.of("not_below_limit", name=name, value=value, limit=limit)
     return value
 
 

@@ -85,6 +85,10 @@ MESSAGES: Final[Mapping[str, Template]] = {
         "{name} {value} is above the largest magnitude allowed, {limit}",
         "{name} 的值 {value} 超出允许的最大量级 {limit}",
     ),
+    "not_below_limit": Template(
+        "{name} {value} is not below the largest magnitude allowed, {limit} (exclusive)",
+        "{name} 的值 {value} 未低于允许的最大量级 {limit}（不含）",
+    ),
     "too_large_float": Template(
         "{name} {value!r} is too large to hold exactly in float64 at {places} decimal places "
         "(magnitude {limit} at most); report the row or pass exact Decimal amounts",

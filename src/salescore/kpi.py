@@ -867,6 +867,7 @@ def _scores(scores: Sequence[object] | npt.ArrayLike, lo: int, hi: int, what: st
         if (
             isinstance(v, bool)
             or not isinstance(v, int | float | np.number)
+            or not math.isfinite(v)
             or v != int(v)
             or not lo <= v <= hi
         ):

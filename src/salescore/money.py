@@ -244,8 +244,8 @@ class Money(FrozenModel):
         Raises
         ------
         InvalidInputError
-            An unknown rounding mode, or an amount whose magnitude is above
-            ``10**(60 - minor_unit)`` (code ``too_large``): the rounded amount
+            An unknown rounding mode, or an amount whose magnitude is not below
+            ``10**(60 - minor_unit)`` (code ``not_below_limit``): the rounded amount
             must fit in the 60 significant digits salescore computes in.
 
         Examples
@@ -256,7 +256,12 @@ class Money(FrozenModel):
         Money(amount=Decimal('2.67'), currency='USD')
         """
         check_rounding(rounding)
-        check_magnitude(self.amount, money_limit(self.minor_unit), name=f"{self.currency} amount")
+        check_magnitude(
+            self.amount,
+            money_limit(self.minor_unit),
+            name=f"{self.currency} amount",
+            inclusive=False,
+        )
         exponent = Decimal(1).scaleb(-self.minor_unit)
         return Money(
             self.amount.quantize(exponent, rounding=rounding, context=DECIMAL_CONTEXT),

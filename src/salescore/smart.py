@@ -1294,6 +1294,8 @@ def _time_bound(t: Target, out: _Collector, policy: SmartPolicy, as_of: date | N
     period = t.period
     if as_of is None:
         out.skipped["T"].append("over: no as_of date given")
+    elif not isinstance(as_of, date):
+        raise InvalidInputError.of("wrong_type", name="as_of", value=as_of, expected="a date")
     elif as_of >= period.end:
         out.add(
             "T.period_over",
