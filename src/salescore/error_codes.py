@@ -73,6 +73,33 @@ MESSAGES: Final[Mapping[str, Template]] = {
         "{name} {value!r} is not a number",
         "{name} 的值 {value!r} 不是数字",
     ),
+    "is_boolean": Template(
+        "{name} {value!r} is a boolean; a number was expected",
+        "{name} 的值 {value!r} 是布尔值；需要一个数",
+    ),
+    "not_finite_number": Template(
+        "{name} {value!r} is not finite; a finite number is required",
+        "{name} 的值 {value!r} 不是有限数；需要一个有限数",
+    ),
+    "not_a_number_type": Template(
+        "{name} {value!r} of type {kind} is not a number",
+        "{name} 的值 {value!r}（类型 {kind}）不是数字",
+    ),
+    "not_fraction": Template(
+        "{name} {value!r} is not a number in [0, 1]",
+        "{name} 的值 {value!r} 不是 [0, 1] 内的数",
+    ),
+    "fraction_not_finite": Template(
+        "{name} {value!r} is not finite; a number in [0, 1] is required",
+        "{name} 的值 {value!r} 不是有限数；需要 [0, 1] 内的数",
+    ),
+    "fraction_outside": Template(
+        "{name} {value!r} is outside [0, 1]", "{name} 的值 {value!r} 超出区间 [0, 1]"
+    ),
+    "amount_not_finite": Template(
+        "{name} {value!r} at position {position} is not finite; amounts must be finite numbers",
+        "{name} 第 {position} 个值 {value!r} 不是有限数；金额必须是有限数",
+    ),
     "negative": Template(
         "{name} {value!r} is negative; it must be >= 0",
         "{name} 的值 {value!r} 为负数；必须 >= 0",
@@ -123,18 +150,114 @@ MESSAGES: Final[Mapping[str, Template]] = {
         "{name} {value!r} appears more than once; each must be unique",
         "{name} 的值 {value!r} 重复出现；必须唯一",
     ),
+    # ----- calendars and periods
+    "not_whole_in": Template(
+        "{name} {value!r} is not a whole number in [{low}, {high}]",
+        "{name} 的值 {value!r} 不是 [{low}, {high}] 内的整数",
+    ),
+    "not_allowed_plain": Template(
+        "{name} {value!r} is not one of {allowed}",
+        "{name} 的值 {value!r} 不在 {allowed} 之中",
+    ),
+    "period_order": Template(
+        "period end {end} must be after its start {start} (periods are half-open: [start, end))",
+        "期间结束日 {end} 必须晚于开始日 {start}（期间为左闭右开区间 [start, end)）",
+    ),
+    "weekmask": Template(
+        "weekmask {value!r} must be seven characters 0 or 1, Monday first",
+        "weekmask {value!r} 必须是七个 0 或 1 字符，从星期一开始",
+    ),
+    "holiday_and_workday": Template(
+        "{value} is both a holiday and a workday; a day is one or the other",
+        "{value} 既是假日又是工作日；一天只能是其中之一",
+    ),
+    "no_workdays": Template(
+        "weekmask {value!r} with no workdays has no business days",
+        "weekmask {value!r} 没有工作日，因此没有营业日",
+    ),
+    "range_lengths": Template(
+        "starts has {starts} dates and ends {ends}; they must match",
+        "starts 有 {starts} 个日期而 ends 有 {ends} 个；两者必须一致",
+    ),
+    "range_backwards": Template(
+        "end {end} is before start {start} at position {position}; ranges run forwards",
+        "第 {position} 个区间的结束 {end} 早于开始 {start}；区间必须向前",
+    ),
     # ----- money and currencies
     "currency_not_iso": Template(
-        "currency {value!r} is not an active ISO 4217 code (such as {examples})",
-        "货币代码 {value!r} 不是有效的 ISO 4217 代码（例如 {examples}）",
+        "currency {value!r} is not an active ISO 4217 code "
+        "(three upper-case letters such as 'CNY', 'USD', 'EUR')",
+        "货币代码 {value!r} 不是有效的 ISO 4217 代码（三个大写字母，例如 'CNY'、'USD'、'EUR'）",
     ),
     "currencies_differ": Template(
-        "cannot {operation} {left} and {right} without an FxRates table",
-        "没有汇率表时不能对 {left} 与 {right} 执行{operation}",
+        "cannot combine {left} and {right} amounts ({a} and {b}); convert one with FxRates first",
+        "不能合并 {left} 与 {right} 的金额（{a} 与 {b}）；请先用 FxRates 换算其中之一",
+    ),
+    "money_operand": Template(
+        "cannot {operation} Money and {kind} {value!r}; both must be Money",
+        "不能对 Money 与 {kind} {value!r} 执行 {operation}；两者都必须是 Money",
+    ),
+    "money_times_money": Template(
+        "cannot multiply Money by Money; multiply by a number",
+        "不能用 Money 乘以 Money；请乘以一个数",
+    ),
+    "money_by_money": Template(
+        "cannot divide Money by Money; use ratio() for a fraction",
+        "不能用 Money 除以 Money；求比例请用 ratio()",
+    ),
+    "divide_by_zero": Template("cannot divide {value} by zero", "不能用零除 {value}"),
+    "ratio_to_zero": Template(
+        "cannot take the ratio of {value} to zero", "不能求 {value} 与零的比例"
+    ),
+    "no_weights": Template(
+        "no {name}s given; at least one is required", "没有给出 {name}；至少需要一个"
+    ),
+    "negative_weight": Template(
+        "{name} {position} is {value!r}; {name}s must be >= 0",
+        "第 {position} 个 {name} 为 {value!r}；{name} 必须 >= 0",
+    ),
+    "zero_weights": Template(
+        "all {count} {name}s are zero; at least one must be > 0",
+        "全部 {count} 个 {name} 都为零；至少一个必须 > 0",
+    ),
+    "minor_dtype": Template(
+        "minor units have dtype {value}; integer minor units (int64) are required",
+        "最小单位的数据类型为 {value}；必须是整数最小单位（int64）",
+    ),
+    "minor_overflow": Template(
+        "minor units {value} do not fit in int64", "最小单位数 {value} 超出 int64 范围"
+    ),
+    "converted_overflow": Template(
+        "row {row}: {value} {source} minor units are {converted} {target} minor units, "
+        "which do not fit in int64",
+        "第 {row} 行：{value} 个 {source} 最小单位折合 {converted} 个 {target} 最小单位，"
+        "超出 int64 范围",
+    ),
+    "rate_twice": Template(
+        "two {currency} rates given for {on}; give one",
+        "{on} 给出了两个 {currency} 汇率；请只给一个",
+    ),
+    "base_rate": Template(
+        "the base currency {base} has rate {value} on {on}; it must be 1",
+        "基准货币 {base} 在 {on} 的汇率为 {value}；必须为 1",
     ),
     "rate_missing": Template(
-        "no {source}->{target} exchange rate on or before {on}",
-        "{on} 及之前没有 {source}->{target} 的汇率",
+        "no {source} rate against {target} on or before {on}{first}",
+        "{on} 及之前没有 {source} 对 {target} 的汇率{first}",
+    ),
+    "convert_dimensions": Template(
+        "minor, currencies and on must be one-dimensional, one value per row; got "
+        "{minor}, {currencies} and {days} dimensions",
+        "minor、currencies 与 on 必须是一维的，每行一个值；"
+        "实际维数为 {minor}、{currencies} 与 {days}",
+    ),
+    "convert_lengths": Template(
+        "{amounts} amounts, {currencies} currencies and {days} dates; give one of each per row",
+        "{amounts} 个金额、{currencies} 个货币与 {days} 个日期；每行各给一个",
+    ),
+    "rate_lengths": Template(
+        "{currencies} currencies but {days} dates; give one date per row",
+        "{currencies} 个货币却有 {days} 个日期；每行给一个日期",
     ),
     # ----- frames
     "frame_failed": Template(

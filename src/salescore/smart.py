@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures
 from salescore._numeric import DECIMAL_CONTEXT, check_fraction, exact_decimals, to_decimal
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
@@ -719,24 +720,15 @@ def _check_history_frame(history: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
         (~out["target_id"].isin(ids), "target_id", "unknown_target"),
         (out.duplicated(["target_id", "start"], keep=False), "start", "duplicate_period"),
     ]
-    parts = [
-        pd.DataFrame(
-            {
-                "row": out.index[mask].to_list(),
-                "column": column,
-                "value": history.loc[mask, column].to_list(),
-                "reason": reason,
-            }
-        )
-        for mask, column, reason in problems
-        if mask.any()
-    ]
-    if parts:
-        failures = pd.concat(parts, ignore_index=True)
+    failures = Failures(history)
+    for mask, column, reason in problems:
+        failures.add(column, reason, np.asarray(mask, dtype=bool))
+    if len(failures):
+        table = failures.table()
         raise FrameValidationError(
-            f"history frame has {len(failures)} failure(s): "
-            f"{', '.join(sorted(set(failures['reason'])))}",
-            failures,
+            f"history frame has {len(table)} failure(s): "
+            f"{', '.join(sorted(set(table['reason'])))}; {failures.summary()}",
+            table,
         )
     return out
 
