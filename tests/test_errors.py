@@ -169,9 +169,9 @@ def _uncoded_raises(path: Path) -> list[int]:
         if not isinstance(node, ast.Raise) or not isinstance(node.exc, ast.Call):
             continue
         func = node.exc.func
-        if isinstance(func, ast.Name) and func.id in _ERROR_NAMES:
-            if not any(k.arg == "code" for k in node.exc.keywords):
-                lines.append(node.lineno)
+        coded = any(k.arg == "code" for k in node.exc.keywords)
+        if isinstance(func, ast.Name) and func.id in _ERROR_NAMES and not coded:
+            lines.append(node.lineno)
     return lines
 
 
