@@ -161,7 +161,7 @@ def test_contract_extend_adds_columns_and_checks():
     )
     assert extended.name == "credits"
     assert extended.names[-1] == "credit_on"
-    assert len(extended.checks) == 3
+    assert len(extended.checks) == len(OPPORTUNITIES.checks) + 1
     assert OPPORTUNITIES.extend().description == OPPORTUNITIES.description
 
 

@@ -40,7 +40,7 @@ from salescore.money import Money
 from salescore.serialization import Result, frame_from_dict, frame_to_dict, to_jsonable
 
 QUARTER = Period.quarter(2026, 2)
-CONTRACT_TYPES = {"Column", "OrderCheck", "DistinctCheck", "FrameContract"}
+CONTRACT_TYPES = {"Column", "OrderCheck", "DistinctCheck", "MagnitudeCheck", "FrameContract"}
 
 
 def _public_classes() -> dict[str, type]:

@@ -112,16 +112,19 @@ largest magnitude allowed, 1000000000000000000 units
     items = np.asarray(values, dtype=object).ravel().tolist()
     result = []
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, int | float | Decimal | np.number):
-            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
-        if isinstance(item, float | np.floating) and not math.isfinite(item):
-            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
+        if (
+            isinstance(item, bool)
+            or not isinstance(item, int | float | Decimal | np.number)
+            or (isinstance(item, float | np.floating) and not math.isfinite(item))
+            or (isinstance(item, Decimal) and not item.is_finite())
+        ):
+            raise InvalidInputError.of("not_whole", name=f"{what} value", value=item, unit="units")
         whole = int(item)
         if whole != item:
-            raise InvalidInputError(f"{what} value {item!r} is not a whole number of units")
+            raise InvalidInputError.of("not_whole", name=f"{what} value", value=item, unit="units")
         if abs(whole) > limit:
-            raise InvalidInputError(
-                f"{what} value {whole} is above the largest magnitude allowed, {limit} units"
+            raise InvalidInputError.of(
+                "too_large", name=f"{what} value", value=whole, limit=f"{limit} units"
             )
         result.append(whole)
     return result
@@ -129,10 +132,12 @@ largest magnitude allowed, 1000000000000000000 units
 
 def check_rounding(rounding: str) -> str:
     """Return ``rounding`` if it names a :mod:`decimal` rounding mode, else raise."""
-    if rounding not in ROUNDING_MODES:
-        raise InvalidInputError(
-            f"rounding {rounding!r} is not a decimal rounding mode; "
-            f"allowed: {', '.join(sorted(ROUNDING_MODES))}"
+    if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
+        raise InvalidInputError.of(
+            "not_rounding_mode",
+            name="rounding",
+            value=rounding,
+            allowed=", ".join(sorted(ROUNDING_MODES)),
         )
     return rounding
 
@@ -236,7 +241,7 @@ def round_div(num: Any, den: Any, rounding: str) -> Any:
         return result.astype(q.dtype, copy=False)
     n, d = int(num), int(den)
     if d <= 0:
-        raise InvalidInputError(f"denominator {d} must be > 0")
+        raise InvalidInputError.of("not_positive", name="denominator", value=d)
     q, r = divmod(abs(n), d)
     magnitude = q + int(bool(_away(q, r, d, n < 0, rounding)))
     return -magnitude if n < 0 else magnitude
@@ -271,14 +276,14 @@ def to_decimal(value: object, *, what: str = "value") -> Decimal:
     Decimal('12.50')
     """
     if isinstance(value, bool):
-        raise InvalidInputError(f"{what} {value!r} is a boolean; a number was expected")
+        raise InvalidInputError.of("is_boolean", name=what, value=value)
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, float | np.floating):
         if not math.isfinite(float(value)):
-            raise InvalidInputError(f"{what} {value!r} is not finite; a finite number is required")
+            raise InvalidInputError.of("not_finite_number", name=what, value=value)
         result = Decimal(repr(float(value)))
     elif isinstance(value, np.integer):
         result = Decimal(int(value))
@@ -288,11 +293,13 @@ def to_decimal(value: object, *, what: str = "value") -> Decimal:
         try:
             result = Decimal(value.strip())
         except InvalidOperation:
-            raise InvalidInputError(f"{what} {value!r} is not a number") from None
+            raise InvalidInputError.of("not_a_number", name=what, value=value) from None
     else:
-        raise InvalidInputError(f"{what} {value!r} of type {type(value).__name__} is not a number")
+        raise InvalidInputError.of(
+            "not_a_number_type", name=what, value=value, kind=type(value).__name__
+        )
     if not result.is_finite():
-        raise InvalidInputError(f"{what} {value!r} is not finite; a finite number is required")
+        raise InvalidInputError.of("not_finite_number", name=what, value=value)
     return result
 
 
@@ -316,12 +323,12 @@ def check_fraction(value: object, *, what: str = "fraction") -> float:
     salescore.errors.InvalidInputError: stage 'Won' probability 1.2 is outside [0, 1]
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | np.number):
-        raise InvalidInputError(f"{what} {value!r} is not a number in [0, 1]")
+        raise InvalidInputError.of("not_fraction", name=what, value=value)
     result = float(value)
     if not math.isfinite(result):
-        raise InvalidInputError(f"{what} {value!r} is not finite; a number in [0, 1] is required")
+        raise InvalidInputError.of("fraction_not_finite", name=what, value=value)
     if not 0.0 <= result <= 1.0:
-        raise InvalidInputError(f"{what} {value!r} is outside [0, 1]")
+        raise InvalidInputError.of("fraction_outside", name=what, value=value)
     return result
 
 
@@ -378,17 +385,19 @@ def floats_to_minor_units(
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InvalidInputError(
-            f"{what} {float(arr.flat[i])!r} at position {i} is not finite; "
-            "amounts must be finite numbers"
+        raise InvalidInputError.of(
+            "amount_not_finite", name=what, value=float(arr.flat[i]), position=i
         )
     scaled = arr * 10.0**minor_unit
     too_big = np.abs(scaled) >= 2.0**53
     if too_big.any():
         i = int(np.flatnonzero(too_big)[0])
-        raise InvalidInputError(
-            f"{what} {float(arr.flat[i])!r} at position {i} is too large to hold exactly in "
-            f"float64 at {minor_unit} decimal places; pass Decimal amounts instead"
+        raise InvalidInputError.of(
+            "too_large_float",
+            name=f"{what} at position {i}",
+            value=float(arr.flat[i]),
+            places=minor_unit,
+            limit=f"{2.0**53 / 10.0**minor_unit:.6g}",
         )
     floor = np.floor(scaled)
     frac = scaled - floor

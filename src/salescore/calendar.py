@@ -50,7 +50,9 @@ _ONE_DAY = timedelta(days=1)
 def check_grain(grain: object) -> Grain:
     """Return ``grain`` if it is one of :data:`GRAINS`, else raise ``InvalidInputError``."""
     if grain not in GRAINS:
-        raise InvalidInputError(f"grain {grain!r} is not one of {', '.join(GRAINS)}")
+        raise InvalidInputError.of(
+            "not_allowed_plain", name="grain", value=grain, allowed=", ".join(GRAINS)
+        )
     return grain
 
 
@@ -60,7 +62,7 @@ def _check_range(value: object, lo: int, hi: int, what: str) -> int:
         number = int(value)
         if lo <= number <= hi:
             return number
-    raise InvalidInputError(f"{what} {value!r} is not a whole number in [{lo}, {hi}]")
+    raise InvalidInputError.of("not_whole_in", name=what, value=value, low=lo, high=hi)
 
 
 def _add_months(year: int, month: int, months: int) -> date:
@@ -97,10 +99,7 @@ class Period(FrozenModel):
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
         if self.end <= self.start:
-            raise InvalidInputError(
-                f"period end {self.end} must be after its start {self.start} "
-                "(periods are half-open: [start, end))"
-            )
+            raise InvalidInputError.of("period_order", end=self.end, start=self.start)
         return self
 
     # -- constructors -------------------------------------------------------
@@ -620,17 +619,12 @@ class WorkCalendar(FrozenModel):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if len(self.weekmask) != 7 or set(self.weekmask) - {"0", "1"}:
-            raise InvalidInputError(
-                f"weekmask {self.weekmask!r} must be seven characters 0 or 1, Monday first"
-            )
+            raise InvalidInputError.of("weekmask", value=self.weekmask)
         both = sorted(set(self.holidays) & set(self.workdays))
         if both:
-            raise InvalidInputError(
-                f"{', '.join(map(str, both))} is both a holiday and a workday; "
-                "a day is one or the other"
-            )
+            raise InvalidInputError.of("holiday_and_workday", value=", ".join(map(str, both)))
         if "1" not in self.weekmask and not self.workdays:
-            raise InvalidInputError("weekmask '0000000' with no workdays has no business days")
+            raise InvalidInputError.of("no_workdays", value=self.weekmask)
         return self
 
     @property
@@ -676,15 +670,11 @@ class WorkCalendar(FrozenModel):
         start = np.asarray(starts, dtype="datetime64[D]")
         end = np.asarray(ends, dtype="datetime64[D]")
         if start.shape != end.shape:
-            raise InvalidInputError(
-                f"starts has {start.size} dates and ends {end.size}; they must match"
-            )
+            raise InvalidInputError.of("range_lengths", starts=start.size, ends=end.size)
         backwards = end < start
         if backwards.any():
             i = int(np.flatnonzero(backwards)[0])
-            raise InvalidInputError(
-                f"end {end[i]} is before start {start[i]} at position {i}; ranges run forwards"
-            )
+            raise InvalidInputError.of("range_backwards", end=end[i], start=start[i], position=i)
         counts = np.busday_count(start, end, busdaycal=self._busdaycal).astype(np.int64)
         makeup = self._makeup_days
         if makeup.size:

@@ -54,7 +54,13 @@ from salescore._numeric import (
 )
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
-from salescore.frames import FAILURE_COLUMNS, Column, FrameContract, partition_frame
+from salescore.frames import (
+    FAILURE_COLUMNS,
+    Column,
+    FrameContract,
+    MagnitudeCheck,
+    partition_frame,
+)
 from salescore.kpi import CustomerSpan
 from salescore.models._fields import Identifier, NonNegativeAmount, OptionalText
 from salescore.money import CurrencyCode, minor_unit
@@ -121,7 +127,7 @@ ORDER_LINES: Final = FrameContract(
         ),
         Column("product", "string", required=False, nullable=True, description="product id"),
     ),
-    (),
+    (MagnitudeCheck("amount", "currency"),),
     "one order line per row",
 )
 

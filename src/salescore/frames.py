@@ -26,6 +26,10 @@ failure), ``column``, ``value`` (as given) and ``reason``, a stable code:
 | ``aware_date`` | a date carrying a time zone or a time of day |
 | ``order`` | a row-level ordering check failed (close before created) |
 | ``same_value`` | two columns that must differ are equal (a self-transition) |
+| ``too_large`` | an amount beyond 2**53 minor units of its currency (float64 is exact below) |
+
+Every code is a member of :class:`~salescore.error_codes.FailureReason`,
+which gives its meaning in English and Chinese.
 
 Canonical dtypes after validation: ``string`` -> pandas ``str``; ``float``
 -> ``float64``; ``int`` -> ``int64`` (``Int64`` when nullable); ``bool`` ->
@@ -68,7 +72,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from salescore._base import FrozenModel
+from salescore._failures import FAILURE_COLUMNS, empty_table
 from salescore._names import as_names
+from salescore.error_codes import FailureReason
 from salescore.errors import FrameValidationError, InvalidInputError, UnknownStageError
 from salescore.models import (
     Channel,
@@ -102,6 +108,7 @@ __all__ = [
     "DistinctCheck",
     "FrameContract",
     "Kind",
+    "MagnitudeCheck",
     "OrderCheck",
     "UnknownStageValuesError",
     "check_stage_column",
@@ -118,25 +125,28 @@ __all__ = [
 Kind = Literal["string", "float", "int", "date", "datetime", "bool", "category"]
 KINDS: Final[frozenset[str]] = frozenset(get_args(Kind))
 
-#: Reason codes of the failure table, with what each one means.
+#: Reason codes of the failure table, with what each one means (the frame
+#: contract's members of :class:`~salescore.error_codes.FailureReason`).
 REASONS: Final[Mapping[str, str]] = {
-    "missing_column": "a required column is absent",
-    "not_null": "a value is required",
-    "wrong_type": "the value cannot be read as the column's kind",
-    "not_finite": "numbers must be finite",
-    "negative": "numbers must be >= 0",
-    "out_of_range": "numbers must lie within the column's bounds",
-    "not_allowed": "the value is not among the allowed values",
-    "unknown_currency": "currencies must be active ISO 4217 codes such as CNY, USD, EUR",
-    "duplicate": "values must be unique",
-    "naive_datetime": "timestamps must be timezone-aware",
-    "aware_date": "dates must be plain dates without a time zone or time of day",
-    "order": "a row-level ordering rule failed",
-    "same_value": "two columns that must differ are equal",
+    r.value: r.en
+    for r in (
+        FailureReason.MISSING_COLUMN,
+        FailureReason.NOT_NULL,
+        FailureReason.WRONG_TYPE,
+        FailureReason.NOT_FINITE,
+        FailureReason.NEGATIVE,
+        FailureReason.OUT_OF_RANGE,
+        FailureReason.NOT_ALLOWED,
+        FailureReason.UNKNOWN_CURRENCY,
+        FailureReason.DUPLICATE,
+        FailureReason.NAIVE_DATETIME,
+        FailureReason.AWARE_DATE,
+        FailureReason.ORDER,
+        FailureReason.SAME_VALUE,
+        FailureReason.TOO_LARGE,
+    )
 }
 
-#: Columns of every failure table.
-FAILURE_COLUMNS: Final = ("row", "column", "value", "reason")
 
 _NUMERIC_KINDS: Final = frozenset({"float", "int"})
 _TEXT_KINDS: Final = frozenset({"string", "category"})
@@ -334,7 +344,43 @@ class DistinctCheck:
         return f"{self.second} must differ from {self.first}"
 
 
-RowCheck = OrderCheck | DistinctCheck
+@dataclass(frozen=True, slots=True)
+class MagnitudeCheck:
+    """Row-level rule: ``amount`` is held exactly as float64 minor units of ``currency``.
+
+    ``|amount| * 10**minor_unit`` must stay below ``2**53`` (about 9.0e13 at
+    two places). Rows where either value is missing or already failed pass. A
+    failure is reported on ``amount`` with reason ``too_large``, so a bulk
+    call reports the row instead of refusing the frame.
+
+    Examples
+    --------
+    >>> MagnitudeCheck("amount", "currency").describe()
+    'amount in minor units of currency must stay below 2**53 (what float64 holds exactly)'
+    """
+
+    amount: str
+    currency: str
+
+    @property
+    def columns(self) -> tuple[str, str]:
+        """The currency and the amount (the failure is reported on the amount)."""
+        return (self.currency, self.amount)
+
+    @property
+    def reason(self) -> str:
+        """The failure reason code, ``too_large``."""
+        return FailureReason.TOO_LARGE.value
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return (
+            f"{self.amount} in minor units of {self.currency} must stay below 2**53 "
+            "(what float64 holds exactly)"
+        )
+
+
+RowCheck = OrderCheck | DistinctCheck | MagnitudeCheck
 
 
 @dataclass(frozen=True)
@@ -347,7 +393,7 @@ class FrameContract:
         Contract name, used in messages (``"opportunities"``).
     columns : tuple of Column
         Column rules; names unique.
-    checks : tuple of OrderCheck or DistinctCheck
+    checks : tuple of OrderCheck, DistinctCheck or MagnitudeCheck
         Row-level rules over pairs of contract columns.
     description : str
         What one row is.
@@ -387,7 +433,13 @@ class FrameContract:
                         f"column {name!r}; known: {', '.join(by_name)}"
                     )
             kinds = {by_name[name].kind for name in check.columns}
-            if len(kinds) > 1 and not kinds <= _TEXT_KINDS:
+            if isinstance(check, MagnitudeCheck):
+                if [by_name[n].kind for n in check.columns] != ["string", "float"]:
+                    raise InvalidInputError(
+                        f"contract {self.name!r} check {check.describe()!r} needs a string "
+                        f"currency column and a float amount column, got {sorted(kinds)}"
+                    )
+            elif len(kinds) > 1 and not kinds <= _TEXT_KINDS:
                 raise InvalidInputError(
                     f"contract {self.name!r} check {check.describe()!r} compares columns "
                     f"of different kinds {sorted(kinds)}"
@@ -496,7 +548,11 @@ OPPORTUNITIES: Final = FrameContract(
             description="override of the stage's forecast category",
         ),
     ),
-    (OrderCheck("created_on", "expected_close_date"), OrderCheck("created_on", "close_date")),
+    (
+        OrderCheck("created_on", "expected_close_date"),
+        OrderCheck("created_on", "close_date"),
+        MagnitudeCheck("amount", "currency"),
+    ),
     "one deal per row",
 )
 
@@ -912,7 +968,12 @@ def _check_rows(run: _Run, coerced: dict[str, pd.Series[Any]], broken: BoolArray
     for check in run.contract.checks:
         a, b = (coerced[name] for name in check.columns)
         ok = _bool(a.notna() & b.notna()) & ~broken
-        if isinstance(check, OrderCheck):
+        if isinstance(check, MagnitudeCheck):
+            places = a.map(CURRENCIES.get).astype(np.float64).to_numpy()
+            with np.errstate(invalid="ignore"):
+                amounts = np.abs(b.to_numpy(dtype=np.float64, na_value=np.nan))
+                bad = np.nan_to_num(amounts * 10.0**places, nan=0.0) >= 2.0**53
+        elif isinstance(check, OrderCheck):
             bad = _bool(b <= a) if check.strict else _bool(b < a)
         else:
             bad = _bool(a.astype(object) == b.astype(object))
@@ -998,7 +1059,7 @@ def empty_failures() -> pd.DataFrame:
     >>> list(empty_failures().columns)
     ['row', 'column', 'value', 'reason']
     """
-    return pd.DataFrame({name: pd.Series([], dtype=object) for name in FAILURE_COLUMNS})
+    return empty_table()
 
 
 def _failure_table(run: _Run) -> pd.DataFrame:

@@ -26,6 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Final, Literal, Self
 
 import numpy as np
@@ -34,6 +35,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures
 from salescore._numeric import (
     exact_decimals,
     floats_to_minor_units,
@@ -701,23 +703,18 @@ def retention_rate(customers: Sequence[CustomerSpan], period: Period) -> float:
     return float(_ratio(t["start"][0, 0] - t["lost"][0, 0], t["start"][0, 0]))
 
 
-def _failures(parts: list[tuple[Any, str, pd.Series[Any], str]]) -> pd.DataFrame:
-    """A failure table (row, column, value, reason) from (mask, column, values, reason)."""
-    frames = []
+def _failures(
+    frame: pd.DataFrame,
+    parts: list[tuple[Any, str, pd.Series[Any], str]],
+    what: str,
+    *,
+    rule: str = "",
+) -> None:
+    """Raise the failure table of (mask, column, values, reason) parts, if any failed."""
+    failures = Failures(frame)
     for mask, column, values, reason in parts:
-        m = np.asarray(mask, dtype=bool)
-        if m.any():
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "row": values.index[m].to_list(),
-                        "column": column,
-                        "value": values[m].to_list(),
-                        "reason": reason,
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        failures.add(column, reason, mask, values=values)
+    failures.raise_if_any(what, rule=rule)
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -772,20 +769,16 @@ def customer_kpis(
     since_t = pd.to_datetime(df["since"], errors="coerce")
     until_raw = df["until"] if "until" in df.columns else pd.Series(pd.NaT, index=df.index)
     until_t = pd.to_datetime(until_raw, errors="coerce")
-    failures = _failures(
+    _failures(
+        df,
         [
             (df["customer_id"].isna(), "customer_id", df["customer_id"], "not_null"),
             (since_t.isna(), "since", df["since"], "not_null_date"),
             (until_t.isna() & until_raw.notna(), "until", until_raw, "wrong_type"),
             (until_t.notna() & (until_t <= since_t), "until", until_raw, "not_after_since"),
-        ]
+        ],
+        "customer",
     )
-    if len(failures):
-        raise FrameValidationError(
-            f"customer frame has {len(failures)} failure(s): "
-            f"{', '.join(sorted(set(failures['reason'])))}",
-            failures,
-        )
     codes, keys = _groups(df, by)
     t = _customer_table(_days(since_t), _days(until_t), chosen, codes, len(keys))
     counts = dict(zip(_CUSTOMER_COUNTS, (t["start"], t["end"], t["new"], t["lost"]), strict=True))
@@ -1002,6 +995,7 @@ def _scores(scores: Sequence[object] | npt.ArrayLike, lo: int, hi: int, what: st
         if (
             isinstance(v, bool)
             or not isinstance(v, int | float | np.number)
+            or not math.isfinite(v)
             or v != int(v)
             or not lo <= v <= hi
         ):
@@ -1111,18 +1105,15 @@ def survey_kpis(
     when = pd.to_datetime(df["answered_on"], errors="coerce")
     score = pd.to_numeric(df["score"], errors="coerce")
     bad_score = score.isna() | (score != np.floor(score)) | (score < lo) | (score > hi)
-    failures = _failures(
+    _failures(
+        df,
         [
             (when.isna(), "answered_on", df["answered_on"], "not_null_date"),
             (bad_score, "score", df["score"], "out_of_range"),
-        ]
+        ],
+        "survey",
+        rule=f"scores must be whole numbers in [{lo}, {hi}] and dates present",
     )
-    if len(failures):
-        raise FrameValidationError(
-            f"survey frame has {len(failures)} failure(s): scores must be whole numbers in "
-            f"[{lo}, {hi}] and dates present",
-            failures,
-        )
     codes, keys = _groups(df, by)
     n = len(keys)
     day = _days(when)
@@ -1224,6 +1215,11 @@ def quota_attainment(
             f"attainment mixes currencies {', '.join(sorted(currencies))}; convert first"
         )
     reps = sorted(achieved)
+    for r in reps:
+        given = quota[r]
+        value = given.amount if isinstance(given, Money) else given
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool) and value < 0:
+            raise InvalidInputError.of("negative_quota", rep=r, value=value)
     frame = pd.DataFrame(
         {
             "rep_id": reps,
@@ -1276,19 +1272,15 @@ def quota_attainment_frame(df: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.Da
     _require(df, ("rep_id", "achieved", "quota"), "attainment")
     achieved = pd.to_numeric(df["achieved"], errors="coerce").astype(np.float64)
     quota = pd.to_numeric(df["quota"], errors="coerce").astype(np.float64)
-    failures = _failures(
+    _failures(
+        df,
         [
             (~np.isfinite(achieved), "achieved", df["achieved"], "not_finite"),
             (~np.isfinite(quota), "quota", df["quota"], "not_finite"),
             (quota < 0, "quota", df["quota"], "negative"),
-        ]
+        ],
+        "attainment",
     )
-    if len(failures):
-        raise FrameValidationError(
-            f"attainment frame has {len(failures)} failure(s): "
-            f"{', '.join(sorted(set(failures['reason'])))}",
-            failures,
-        )
     codes, keys = _groups(df, by)
     n = len(keys)
     ratio = _ratio(achieved.to_numpy(), quota.to_numpy())

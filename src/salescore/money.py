@@ -32,6 +32,7 @@ import pandas as pd
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from salescore._base import FrozenModel
+from salescore._checks import check_magnitude, money_limit
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
@@ -97,10 +98,7 @@ def check_currency(code: object) -> str:
     salescore.errors.UnknownCurrencyError: currency 'RMB' is not an active ISO 4217 code ...
     """
     if not isinstance(code, str) or code not in CURRENCIES:
-        raise UnknownCurrencyError(
-            f"currency {code!r} is not an active ISO 4217 code "
-            "(three upper-case letters such as 'CNY', 'USD', 'EUR')"
-        )
+        raise UnknownCurrencyError.of("currency_not_iso", value=code)
     return code
 
 
@@ -240,6 +238,13 @@ class Money(FrozenModel):
         rounding : str
             A :mod:`decimal` rounding mode name, default ``ROUND_HALF_EVEN``.
 
+        Raises
+        ------
+        InvalidInputError
+            An unknown rounding mode, or an amount whose magnitude is not below
+            ``10**(60 - minor_unit)`` (code ``not_below_limit``): the rounded amount
+            must fit in the 60 significant digits salescore computes in.
+
         Examples
         --------
         >>> Money("2.675", "USD").quantize()
@@ -248,6 +253,12 @@ class Money(FrozenModel):
         Money(amount=Decimal('2.67'), currency='USD')
         """
         check_rounding(rounding)
+        check_magnitude(
+            self.amount,
+            money_limit(self.minor_unit),
+            name=f"{self.currency} amount",
+            inclusive=False,
+        )
         exponent = Decimal(1).scaleb(-self.minor_unit)
         return Money(
             self.amount.quantize(exponent, rounding=rounding, context=DECIMAL_CONTEXT),
@@ -261,13 +272,12 @@ class Money(FrozenModel):
     # -- arithmetic -----------------------------------------------------------
     def _same_currency(self, other: object, op: str) -> Money:
         if not isinstance(other, Money):
-            raise InvalidInputError(
-                f"cannot {op} Money and {type(other).__name__} {other!r}; both must be Money"
+            raise InvalidInputError.of(
+                "money_operand", operation=op, kind=type(other).__name__, value=other
             )
         if other.currency != self.currency:
-            raise CurrencyMismatchError(
-                f"cannot combine {self.currency} and {other.currency} amounts "
-                f"({self} and {other}); convert one with FxRates first"
+            raise CurrencyMismatchError.of(
+                "currencies_differ", left=self.currency, right=other.currency, a=self, b=other
             )
         return other
 
@@ -293,7 +303,7 @@ class Money(FrozenModel):
 
     def __mul__(self, factor: object) -> Money:
         if isinstance(factor, Money):
-            raise InvalidInputError("cannot multiply Money by Money; multiply by a number")
+            raise InvalidInputError.of("money_times_money")
         return Money(
             DECIMAL_CONTEXT.multiply(self.amount, to_decimal(factor, what="factor")),
             self.currency,
@@ -303,10 +313,10 @@ class Money(FrozenModel):
 
     def __truediv__(self, divisor: object) -> Money:
         if isinstance(divisor, Money):
-            raise InvalidInputError("cannot divide Money by Money; use ratio() for a fraction")
+            raise InvalidInputError.of("money_by_money")
         value = to_decimal(divisor, what="divisor")
         if value == 0:
-            raise InvalidInputError(f"cannot divide {self} by zero")
+            raise InvalidInputError.of("divide_by_zero", value=self)
         return Money(DECIMAL_CONTEXT.divide(self.amount, value), self.currency)
 
     def ratio(self, other: Money) -> Decimal:
@@ -319,7 +329,7 @@ class Money(FrozenModel):
         """
         other_money = self._same_currency(other, "divide")
         if other_money.amount == 0:
-            raise InvalidInputError(f"cannot take the ratio of {self} to zero")
+            raise InvalidInputError.of("ratio_to_zero", value=self)
         return DECIMAL_CONTEXT.divide(self.amount, other_money.amount)
 
     # -- comparison (same currency only) --------------------------------------
@@ -390,14 +400,14 @@ class Money(FrozenModel):
 def check_weights(weights: Sequence[object], *, what: str = "weight") -> list[Any]:
     """Validate allocation weights and return them as exact fractions."""
     if len(weights) == 0:
-        raise InvalidInputError(f"no {what}s given; at least one is required")
+        raise InvalidInputError.of("no_weights", name=what)
     fractions = [to_fraction(w, what=f"{what} {i}") for i, w in enumerate(weights)]
     negative = [(i, w) for i, w in enumerate(weights) if fractions[i] < 0]
     if negative:
         i, w = negative[0]
-        raise InvalidInputError(f"{what} {i} is {w!r}; {what}s must be >= 0")
+        raise InvalidInputError.of("negative_weight", name=what, position=i, value=w)
     if sum(fractions) == 0:
-        raise InvalidInputError(f"all {len(fractions)} {what}s are zero; at least one must be > 0")
+        raise InvalidInputError.of("zero_weights", name=what, count=len(fractions))
     return fractions
 
 
@@ -412,11 +422,9 @@ def _minor_array(minor: npt.ArrayLike) -> npt.NDArray[np.int64]:
     if arr.size == 0:
         return np.zeros(arr.shape, dtype=np.int64)
     if arr.dtype.kind not in "iu":
-        raise InvalidInputError(
-            f"minor units have dtype {arr.dtype}; integer minor units (int64) are required"
-        )
+        raise InvalidInputError.of("minor_dtype", value=str(arr.dtype))
     if arr.dtype.kind == "u" and int(arr.max()) > _INT64_MAX:
-        raise InvalidInputError(f"minor units {int(arr.max())} do not fit in int64")
+        raise InvalidInputError.of("minor_overflow", value=int(arr.max()))
     return arr.astype(np.int64, copy=False)
 
 
@@ -469,9 +477,13 @@ def _scale_rows(
         outside = np.flatnonzero(((big < _INT64_MIN) | (big > _INT64_MAX)).astype(bool))
         if len(outside):
             i = int(outside[0])
-            raise InvalidInputError(
-                f"row {int(rows[rest[i]])}: {int(units[rest[i]])} {code} minor units are "
-                f"{big[i]} {to} minor units, which do not fit in int64"
+            raise InvalidInputError.of(
+                "converted_overflow",
+                row=int(rows[rest[i]]),
+                value=int(units[rest[i]]),
+                source=code,
+                converted=big[i],
+                target=to,
             )
         result[rest] = big.astype(np.int64)
     return result
@@ -491,7 +503,7 @@ class FxRate(FrozenModel):
     @classmethod
     def _positive(cls, rate: Decimal) -> Decimal:
         if rate <= 0:
-            raise InvalidInputError(f"rate {rate} must be > 0")
+            raise InvalidInputError.of("not_positive", name="rate", value=rate)
         return rate
 
 
@@ -529,12 +541,10 @@ class FxRates(FrozenModel):
         for fx in self.rates:
             key = (fx.currency, fx.on)
             if key in seen:
-                raise InvalidInputError(f"two {fx.currency} rates given for {fx.on}; give one")
+                raise InvalidInputError.of("rate_twice", currency=fx.currency, on=fx.on)
             seen.add(key)
             if fx.currency == self.base and fx.rate != 1:
-                raise InvalidInputError(
-                    f"the base currency {self.base} has rate {fx.rate} on {fx.on}; it must be 1"
-                )
+                raise InvalidInputError.of("base_rate", base=self.base, value=fx.rate, on=fx.on)
         return self
 
     @classmethod
@@ -570,8 +580,8 @@ class FxRates(FrozenModel):
         i = bisect.bisect_right(dates, on)
         if i == 0:
             first = f"; its first rate is on {dates[0]}" if dates else ""
-            raise MissingRateError(
-                f"no {currency} rate against {self.base} on or before {on}{first}"
+            raise MissingRateError.of(
+                "rate_missing", source=currency, target=self.base, on=on, first=first
             )
         return values[i - 1]
 
@@ -732,15 +742,13 @@ class FxRates(FrozenModel):
         if codes.dtype.kind != "U":
             codes = codes.astype(str)
         if not (units.ndim == codes.ndim == days.ndim == 1):
-            raise InvalidInputError(
-                "minor, currencies and on must be one-dimensional, one value per row; got "
-                f"{units.ndim}, {codes.ndim} and {days.ndim} dimensions"
+            raise InvalidInputError.of(
+                "convert_dimensions", minor=units.ndim, currencies=codes.ndim, days=days.ndim
             )
         n = units.shape[0]
         if codes.shape[0] != n or days.shape[0] != n:
-            raise InvalidInputError(
-                f"{n} amounts, {codes.shape[0]} currencies and {days.shape[0]} dates; "
-                "give one of each per row"
+            raise InvalidInputError.of(
+                "convert_lengths", amounts=n, currencies=codes.shape[0], days=days.shape[0]
             )
         out = np.zeros(n, dtype=np.int64)
         missing = np.zeros(n, dtype=bool)
@@ -817,9 +825,7 @@ class FxRates(FrozenModel):
         cur = np.asarray(list(currencies), dtype=object)
         days = np.asarray(on).astype("datetime64[D]")
         if cur.shape != days.shape:
-            raise InvalidInputError(
-                f"{cur.shape[0]} currencies but {days.shape[0]} dates; give one date per row"
-            )
+            raise InvalidInputError.of("rate_lengths", currencies=cur.shape[0], days=days.shape[0])
         to_rate = self._rates_for(np.full(cur.shape, to, dtype=object), days)
         return to_rate / self._rates_for(cur, days)
 
@@ -838,8 +844,8 @@ class FxRates(FrozenModel):
             idx = np.searchsorted(grid, days[mask], side="right") - 1
             if (idx < 0).any():
                 first_missing = days[mask][idx < 0].min()
-                raise MissingRateError(
-                    f"no {currency} rate against {self.base} on or before {first_missing}"
+                raise MissingRateError.of(
+                    "rate_missing", source=currency, target=self.base, on=first_missing, first=""
                 )
             out[mask] = np.asarray([float(v) for v in values])[idx]
         return out

@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures
 from salescore._numeric import DECIMAL_CONTEXT, check_fraction, exact_decimals, to_decimal
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
@@ -719,24 +720,15 @@ def _check_history_frame(history: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
         (~out["target_id"].isin(ids), "target_id", "unknown_target"),
         (out.duplicated(["target_id", "start"], keep=False), "start", "duplicate_period"),
     ]
-    parts = [
-        pd.DataFrame(
-            {
-                "row": out.index[mask].to_list(),
-                "column": column,
-                "value": history.loc[mask, column].to_list(),
-                "reason": reason,
-            }
-        )
-        for mask, column, reason in problems
-        if mask.any()
-    ]
-    if parts:
-        failures = pd.concat(parts, ignore_index=True)
+    failures = Failures(history)
+    for mask, column, reason in problems:
+        failures.add(column, reason, np.asarray(mask, dtype=bool))
+    if len(failures):
+        table = failures.table()
         raise FrameValidationError(
-            f"history frame has {len(failures)} failure(s): "
-            f"{', '.join(sorted(set(failures['reason'])))}",
-            failures,
+            f"history frame has {len(table)} failure(s): "
+            f"{', '.join(sorted(set(table['reason'])))}; {failures.summary()}",
+            table,
         )
     return out
 
@@ -1294,6 +1286,8 @@ def _time_bound(t: Target, out: _Collector, policy: SmartPolicy, as_of: date | N
     period = t.period
     if as_of is None:
         out.skipped["T"].append("over: no as_of date given")
+    elif not isinstance(as_of, date):
+        raise InvalidInputError.of("wrong_type", name="as_of", value=as_of, expected="a date")
     elif as_of >= period.end:
         out.add(
             "T.period_over",
@@ -1437,6 +1431,23 @@ def assess_smart(
     return _assess(target, policy, stats, pipeline, capacity, parent, group, organization, as_of)
 
 
+def _check_no_cycle(by_id: Mapping[str, Target]) -> None:
+    """Refuse targets whose ``parent_id`` links lead back to themselves, naming the cycle."""
+    done: set[str] = set()
+    for start in by_id:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node in by_id and node not in done:
+            if node in on_path:
+                cycle = [*path[path.index(node) :], node]
+                raise InvalidInputError.of("tree_cycle", value=" -> ".join(map(repr, cycle)))
+            path.append(node)
+            on_path.add(node)
+            node = by_id[node].parent_id
+        done.update(path)
+
+
 @exact_decimals
 def assess_tree(
     targets: Sequence[Target] | pd.DataFrame,
@@ -1509,6 +1520,7 @@ def assess_tree(
         by_id[t.id] = t
         if t.parent_id is not None:
             children.setdefault(t.parent_id, []).append(t)
+    _check_no_cycle(by_id)
     stats: dict[str, _HistoryStats | str] = {}
     if history is not None:
         clean = _check_history_frame(history, set(by_id))

@@ -323,6 +323,39 @@ def _period_index(index: pd.Index, freq: str | None) -> pd.Index:
     )
 
 
+def _not_numbers(frame: pd.DataFrame) -> InvalidInputError:
+    """The error naming the first value of ``frame`` that is not a number, and its position."""
+    for j, column in enumerate(frame.columns):
+        numbers = pd.to_numeric(frame.iloc[:, j], errors="coerce")
+        bad = np.flatnonzero(numbers.isna().to_numpy() & frame.iloc[:, j].notna().to_numpy())
+        if len(bad):
+            i = int(bad[0])
+            label = "series" if frame.shape[1] == 1 else f"series {column!r}"
+            where = f"{label} at position {i} (index {frame.index[i]!r})"
+            return InvalidInputError.of("series_not_number", name=where, value=frame.iloc[i, j])
+    return InvalidInputError.of(  # pragma: no cover - numpy refused a column pandas reads
+        "series_not_number", name="series of dtype", value=str(frame.dtypes.iloc[0])
+    )
+
+
+def _check_positive(grid: _Grid, spec: Any) -> None:
+    """Refuse a value <= 0 under a multiplicative season or error, naming it and its position."""
+    if spec.seasonal != "mul" and spec.error != "mul":
+        return
+    bad = np.flatnonzero(~np.isnan(grid.y) & (np.nan_to_num(grid.y, nan=1.0) <= 0))
+    if len(bad):
+        i = int(bad[0])
+        raise InvalidInputError.of(
+            "not_positive_multiplicative",
+            name="series",
+            value=float(grid.y[i]),
+            position=f"{i} (index {grid.index[i]})",
+            form=(
+                "multiplicative seasonality" if spec.seasonal == "mul" else "a multiplicative error"
+            ),
+        )
+
+
 def _regularise(data: pd.Series | pd.DataFrame, freq: str | None, gaps: str) -> _Grid:
     if gaps not in ("missing", "zero"):
         raise InvalidInputError(f"gaps {gaps!r} is not one of 'missing', 'zero'")
@@ -332,7 +365,7 @@ def _regularise(data: pd.Series | pd.DataFrame, freq: str | None, gaps: str) -> 
     try:
         values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     except (ValueError, TypeError) as exc:
-        raise InvalidInputError("series values must be numbers") from exc
+        raise _not_numbers(frame) from exc
     if np.isinf(values).any():
         raise InvalidInputError("series values must be finite (got inf)")
     index = _period_index(frame.index, freq)
@@ -834,6 +867,7 @@ def holt_winters(
     _z(level)
     estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
     grid = _regularise(_as_series(series), freq, gaps)
+    _check_positive(grid, spec)
     fit_ = _run(grid.y[None, :], spec, fixed, horizon, estimated, level, s, sims, uncertainty)
     if len(fit_["good"]) == 0:
         raise InvalidInputError(f"holt_winters: {fit_['reason'][0]}")

@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._failures import Failures
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_fraction,
@@ -52,6 +53,7 @@ from salescore._numeric import (
     minor_units_to_decimals,
 )
 from salescore.calendar import Period
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import OPPORTUNITIES, empty_failures, partition_frame, to_frame
 from salescore.models import Opportunity, Pipeline, StageKind, check_opportunities
@@ -95,17 +97,6 @@ class _Deals:
     currency: IntArray  # code into ``currencies``
     currencies: tuple[str, ...]
     minor: IntArray  # amount in minor units of the row's own currency
-
-
-def _failure_rows(frame: pd.DataFrame, mask: BoolArray, column: str, reason: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "row": np.asarray(frame.index[mask], dtype=object),
-            "column": column,
-            "value": frame[column].to_numpy(dtype=object)[mask],
-            "reason": reason,
-        }
-    )
 
 
 def _load(opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pipeline) -> _Deals:
@@ -158,14 +149,10 @@ def _load(opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pipelin
     minor = np.where(off, 0.0, whole).astype(np.int64)
     unknown = stage < 0
     if unknown.any() or off.any():
-        failures = pd.concat(
-            [
-                failures,
-                _failure_rows(valid, unknown, "stage", "not_allowed"),
-                _failure_rows(valid, off, "amount", "not_minor_unit"),
-            ],
-            ignore_index=True,
-        )
+        more = Failures(valid)
+        more.add("stage", FailureReason.NOT_ALLOWED, unknown)
+        more.add("amount", FailureReason.NOT_MINOR_UNIT, off)
+        failures = pd.concat([failures, more.table()], ignore_index=True)
         keep = ~(unknown | off)
         valid, stage, minor = valid[keep], stage[keep], minor[keep]
         cur_codes = cur_codes[keep]

@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._checks import check_choice
 from salescore._numeric import check_units, exact_decimals, largest_remainder
 from salescore.calendar import FiscalCalendar, Grain, WorkCalendar
 from salescore.errors import InvalidInputError
@@ -283,16 +284,12 @@ def controlled_round(
     col_list = check_units(col_totals, what="column totals")
     total = sum(row_list)
     if total != sum(col_list):
-        raise InvalidInputError(
-            f"row totals sum to {total} and column totals to {sum(col_list)}; they must be equal"
-        )
+        raise InvalidInputError.of("margins_disagree", rows=total, columns=sum(col_list))
     check_units([total], what="the total of the margins")
     signs = {v > 0 for v in (*row_list, *col_list) if v != 0}
     if len(signs) > 1:
-        raise InvalidInputError(
-            f"margins of mixed sign ({min(*row_list, *col_list)} and "
-            f"{max(*row_list, *col_list)}) have no matrix whose cells all lie between 0 and "
-            "their ideal; give margins that are all >= 0 or all <= 0"
+        raise InvalidInputError.of(
+            "margins_mixed_sign", low=min(*row_list, *col_list), high=max(*row_list, *col_list)
         )
     rows = np.asarray(row_list, dtype=np.int64)
     cols = np.asarray(col_list, dtype=np.int64)
@@ -400,8 +397,7 @@ def plan_matrix(
     >>> [str(v) for v in m.sum(axis=1)], [str(v) for v in m.sum(axis=0)]
     (['33.34', '33.33', '33.33'], ['33.34', '33.33', '33.33'])
     """
-    if form not in ("wide", "long"):
-        raise InvalidInputError(f"form {form!r} is not one of 'wide', 'long'")
+    check_choice(form, ("wide", "long"), name="form")
     period = require_period(target)
     unit = split_unit(target)
     if unit.additive:

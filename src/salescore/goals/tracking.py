@@ -40,6 +40,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     exact_decimals,
@@ -49,7 +50,7 @@ from salescore._numeric import (
 )
 from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
 from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.frames import TARGETS, empty_failures, to_frame, validate_frame
+from salescore.frames import TARGETS, to_frame, validate_frame
 from salescore.goals._series import series_days, series_values
 from salescore.goals._split import require_period, split_unit
 from salescore.goals.weights import TimeWeights, time_weights
@@ -640,29 +641,12 @@ def _prepare_targets(
     return frame, currency, scale
 
 
-@dataclass
-class _Findings:
-    actuals: pd.DataFrame
-    parts: list[pd.DataFrame]
-    bad: BoolArray
+class _Findings(Failures):
+    """The failure collector over the actuals frame (``actuals`` names the frame)."""
 
-    def add(self, column: str, reason: str, mask: BoolArray) -> None:
-        if not mask.any():
-            return
-        self.bad |= mask
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "row": np.asarray(self.actuals.index[mask], dtype=object),
-                    "column": column,
-                    "value": self.actuals[column].astype(object).to_numpy()[mask],
-                    "reason": reason,
-                }
-            )
-        )
-
-    def table(self) -> pd.DataFrame:
-        return pd.concat(self.parts, ignore_index=True) if self.parts else empty_failures()
+    @property
+    def actuals(self) -> pd.DataFrame:
+        return self.frame
 
 
 def _read_numbers(
@@ -899,7 +883,7 @@ def variance_frame(
             f"actuals has no column {', '.join(map(repr, absent))}; columns are "
             f"{list(actuals.columns)}"
         )
-    findings = _Findings(actuals, [], np.zeros(len(actuals), dtype=bool))
+    findings = _Findings(actuals)
     codes, labels = _read_owners(findings, owner)
     days = _read_days(findings, date)
     amounts = _read_numbers(findings, amount)

@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import Field, field_validator, model_validator
 
 from salescore._base import FrozenModel
+from salescore._checks import check_choice
 from salescore._numeric import check_fraction
 from salescore.errors import InvalidInputError, UnknownStageError
 
@@ -89,7 +90,8 @@ class Stage(FrozenModel):
     @classmethod
     def _fill_category(cls, data: object) -> object:
         if isinstance(data, dict) and data.get("forecast_category") is None:
-            kind = StageKind(data.get("kind", StageKind.OPEN))
+            given = data.get("kind", StageKind.OPEN)
+            kind = StageKind(check_choice(given, list(StageKind), name="stage kind"))
             data = {**data, "forecast_category": _DEFAULT_CATEGORY[kind]}
         return data
 

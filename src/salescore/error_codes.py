@@ -1,0 +1,504 @@
+"""The catalogue of error codes, their English and Chinese message templates, and failure reasons.
+
+Every :class:`~salescore.errors.SalescoreError` carries a stable ``code``.
+A code in :data:`MESSAGES` has a :class:`Template` in English and in
+Simplified Chinese with named parameters (``{name}``, ``{value!r}``,
+``{limit}``, ...); a raise site supplies them through
+:meth:`SalescoreError.of <salescore.errors.SalescoreError.of>`. The code of an
+error class (``invalid_input``, ``frame_invalid``, ...) has the one parameter
+``detail``, the English message, so errors raised with a plain message still
+have a Chinese text (the class's title and the English detail).
+
+:class:`FailureReason` is the one enum of the ``reason`` codes written in the
+failure and errors tables of bulk calls (frame contracts, imports, tracking,
+scorecards, ...). Its values are the codes themselves, so a table's
+``reason`` column compares equal to either; :attr:`FailureReason.en` and
+:attr:`FailureReason.zh` say what each one means.
+
+This module is data only: it imports nothing from salescore.
+
+Examples
+--------
+>>> from salescore.error_codes import MESSAGES, FailureReason, render
+>>> render("not_finite", "en", name="amount", value=float("nan"))
+'amount nan is not finite; numbers must be finite'
+>>> render("not_finite", "zh-CN", name="amount", value=float("nan"))
+'amount 的值 nan 不是有限数；数值必须有限'
+>>> FailureReason.NOT_NULL == "not_null", FailureReason("negative").zh
+(True, '数值必须 >= 0')
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final, NamedTuple
+
+__all__ = [
+    "MESSAGES",
+    "REASON_TEXTS",
+    "FailureReason",
+    "Template",
+    "fields",
+    "render",
+]
+
+
+class Template(NamedTuple):
+    """An error message in English and Simplified Chinese, with ``str.format`` fields."""
+
+    en: str
+    zh: str
+
+
+#: Every error code and its message templates. The class codes take ``detail``.
+MESSAGES: Final[Mapping[str, Template]] = {
+    # ----- class codes: the English message is the detail
+    "salescore_error": Template("{detail}", "salescore 错误：{detail}"),
+    "invalid_input": Template("{detail}", "输入无效：{detail}"),
+    "model_invalid": Template("{detail}", "模型字段无效：{detail}"),
+    "missing_history": Template("{detail}", "缺少阶段历史：{detail}"),
+    "unknown_currency": Template("{detail}", "未知货币：{detail}"),
+    "unknown_stage": Template("{detail}", "未知阶段：{detail}"),
+    "currency_mismatch": Template("{detail}", "货币不一致：{detail}"),
+    "missing_rate": Template("{detail}", "缺少汇率：{detail}"),
+    "frame_invalid": Template("{detail}", "数据表校验失败：{detail}"),
+    # ----- root-cause checks (salescore._checks)
+    "not_finite": Template(
+        "{name} {value!r} is not finite; numbers must be finite",
+        "{name} 的值 {value!r} 不是有限数；数值必须有限",
+    ),
+    "not_a_number": Template(
+        "{name} {value!r} is not a number",
+        "{name} 的值 {value!r} 不是数字",
+    ),
+    "is_boolean": Template(
+        "{name} {value!r} is a boolean; a number was expected",
+        "{name} 的值 {value!r} 是布尔值；需要一个数",
+    ),
+    "not_finite_number": Template(
+        "{name} {value!r} is not finite; a finite number is required",
+        "{name} 的值 {value!r} 不是有限数；需要一个有限数",
+    ),
+    "not_a_number_type": Template(
+        "{name} {value!r} of type {kind} is not a number",
+        "{name} 的值 {value!r}（类型 {kind}）不是数字",
+    ),
+    "not_fraction": Template(
+        "{name} {value!r} is not a number in [0, 1]",
+        "{name} 的值 {value!r} 不是 [0, 1] 内的数",
+    ),
+    "fraction_not_finite": Template(
+        "{name} {value!r} is not finite; a number in [0, 1] is required",
+        "{name} 的值 {value!r} 不是有限数；需要 [0, 1] 内的数",
+    ),
+    "fraction_outside": Template(
+        "{name} {value!r} is outside [0, 1]", "{name} 的值 {value!r} 超出区间 [0, 1]"
+    ),
+    "amount_not_finite": Template(
+        "{name} {value!r} at position {position} is not finite; amounts must be finite numbers",
+        "{name} 第 {position} 个值 {value!r} 不是有限数；金额必须是有限数",
+    ),
+    "negative": Template(
+        "{name} {value!r} is negative; it must be >= 0",
+        "{name} 的值 {value!r} 为负数；必须 >= 0",
+    ),
+    "not_positive": Template(
+        "{name} {value!r} must be > 0",
+        "{name} 的值 {value!r} 必须 > 0",
+    ),
+    "too_large": Template(
+        "{name} {value} is above the largest magnitude allowed, {limit}",
+        "{name} 的值 {value} 超出允许的最大量级 {limit}",
+    ),
+    "not_below_limit": Template(
+        "{name} {value} is not below the largest magnitude allowed, {limit} (exclusive)",
+        "{name} 的值 {value} 未低于允许的最大量级 {limit}（不含）",
+    ),
+    "too_large_float": Template(
+        "{name} {value!r} is too large to hold exactly in float64 at {places} decimal places "
+        "(magnitude {limit} at most); report the row or pass exact Decimal amounts",
+        "{name} 的值 {value!r} 过大，float64 在 {places} 位小数下无法精确表示（量级最多 {limit}）；"
+        "请传入精确的 Decimal 金额",
+    ),
+    "not_rounding_mode": Template(
+        "{name} {value!r} is not a decimal rounding mode; allowed: {allowed}",
+        "{name} 的值 {value!r} 不是 decimal 舍入方式；允许：{allowed}",
+    ),
+    "not_allowed": Template(
+        "{name} {value!r} is not one of {allowed}",
+        "{name} 的值 {value!r} 不在允许的取值 {allowed} 之中",
+    ),
+    "out_of_range": Template(
+        "{name} {value!r} is outside [{low}, {high}]",
+        "{name} 的值 {value!r} 超出区间 [{low}, {high}]",
+    ),
+    "wrong_type": Template(
+        "{name} {value!r} is not {expected}",
+        "{name} 的值 {value!r} 不是{expected}",
+    ),
+    "not_whole": Template(
+        "{name} {value!r} is not a whole number of {unit}",
+        "{name} 的值 {value!r} 不是整数个{unit}",
+    ),
+    "empty": Template(
+        "{name} is empty; give at least {minimum}",
+        "{name} 为空；至少需要 {minimum} 个",
+    ),
+    "duplicate": Template(
+        "{name} {value!r} appears more than once; each must be unique",
+        "{name} 的值 {value!r} 重复出现；必须唯一",
+    ),
+    # ----- calendars and periods
+    "not_whole_in": Template(
+        "{name} {value!r} is not a whole number in [{low}, {high}]",
+        "{name} 的值 {value!r} 不是 [{low}, {high}] 内的整数",
+    ),
+    "not_allowed_plain": Template(
+        "{name} {value!r} is not one of {allowed}",
+        "{name} 的值 {value!r} 不在 {allowed} 之中",
+    ),
+    "period_order": Template(
+        "period end {end} must be after its start {start} (periods are half-open: [start, end))",
+        "期间结束日 {end} 必须晚于开始日 {start}（期间为左闭右开区间 [start, end)）",
+    ),
+    "weekmask": Template(
+        "weekmask {value!r} must be seven characters 0 or 1, Monday first",
+        "weekmask {value!r} 必须是七个 0 或 1 字符，从星期一开始",
+    ),
+    "holiday_and_workday": Template(
+        "{value} is both a holiday and a workday; a day is one or the other",
+        "{value} 既是假日又是工作日；一天只能是其中之一",
+    ),
+    "no_workdays": Template(
+        "weekmask {value!r} with no workdays has no business days",
+        "weekmask {value!r} 没有工作日，因此没有营业日",
+    ),
+    "range_lengths": Template(
+        "starts has {starts} dates and ends {ends}; they must match",
+        "starts 有 {starts} 个日期而 ends 有 {ends} 个；两者必须一致",
+    ),
+    "range_backwards": Template(
+        "end {end} is before start {start} at position {position}; ranges run forwards",
+        "第 {position} 个区间的结束 {end} 早于开始 {start}；区间必须向前",
+    ),
+    # ----- money and currencies
+    "currency_not_iso": Template(
+        "currency {value!r} is not an active ISO 4217 code "
+        "(three upper-case letters such as 'CNY', 'USD', 'EUR')",
+        "货币代码 {value!r} 不是有效的 ISO 4217 代码（三个大写字母，例如 'CNY'、'USD'、'EUR'）",
+    ),
+    "currencies_differ": Template(
+        "cannot combine {left} and {right} amounts ({a} and {b}); convert one with FxRates first",
+        "不能合并 {left} 与 {right} 的金额（{a} 与 {b}）；请先用 FxRates 换算其中之一",
+    ),
+    "money_operand": Template(
+        "cannot {operation} Money and {kind} {value!r}; both must be Money",
+        "不能对 Money 与 {kind} {value!r} 执行 {operation}；两者都必须是 Money",
+    ),
+    "money_times_money": Template(
+        "cannot multiply Money by Money; multiply by a number",
+        "不能用 Money 乘以 Money；请乘以一个数",
+    ),
+    "money_by_money": Template(
+        "cannot divide Money by Money; use ratio() for a fraction",
+        "不能用 Money 除以 Money；求比例请用 ratio()",
+    ),
+    "divide_by_zero": Template("cannot divide {value} by zero", "不能用零除 {value}"),
+    "ratio_to_zero": Template(
+        "cannot take the ratio of {value} to zero", "不能求 {value} 与零的比例"
+    ),
+    "no_weights": Template(
+        "no {name}s given; at least one is required", "没有给出 {name}；至少需要一个"
+    ),
+    "negative_weight": Template(
+        "{name} {position} is {value!r}; {name}s must be >= 0",
+        "第 {position} 个 {name} 为 {value!r}；{name} 必须 >= 0",
+    ),
+    "zero_weights": Template(
+        "all {count} {name}s are zero; at least one must be > 0",
+        "全部 {count} 个 {name} 都为零；至少一个必须 > 0",
+    ),
+    "minor_dtype": Template(
+        "minor units have dtype {value}; integer minor units (int64) are required",
+        "最小单位的数据类型为 {value}；必须是整数最小单位（int64）",
+    ),
+    "minor_overflow": Template(
+        "minor units {value} do not fit in int64", "最小单位数 {value} 超出 int64 范围"
+    ),
+    "converted_overflow": Template(
+        "row {row}: {value} {source} minor units are {converted} {target} minor units, "
+        "which do not fit in int64",
+        "第 {row} 行：{value} 个 {source} 最小单位折合 {converted} 个 {target} 最小单位，"
+        "超出 int64 范围",
+    ),
+    "rate_twice": Template(
+        "two {currency} rates given for {on}; give one",
+        "{on} 给出了两个 {currency} 汇率；请只给一个",
+    ),
+    "base_rate": Template(
+        "the base currency {base} has rate {value} on {on}; it must be 1",
+        "基准货币 {base} 在 {on} 的汇率为 {value}；必须为 1",
+    ),
+    "rate_missing": Template(
+        "no {source} rate against {target} on or before {on}{first}",
+        "{on} 及之前没有 {source} 对 {target} 的汇率{first}",
+    ),
+    "convert_dimensions": Template(
+        "minor, currencies and on must be one-dimensional, one value per row; got "
+        "{minor}, {currencies} and {days} dimensions",
+        "minor、currencies 与 on 必须是一维的，每行一个值；"
+        "实际维数为 {minor}、{currencies} 与 {days}",
+    ),
+    "convert_lengths": Template(
+        "{amounts} amounts, {currencies} currencies and {days} dates; give one of each per row",
+        "{amounts} 个金额、{currencies} 个货币与 {days} 个日期；每行各给一个",
+    ),
+    "rate_lengths": Template(
+        "{currencies} currencies but {days} dates; give one date per row",
+        "{currencies} 个货币却有 {days} 个日期；每行给一个日期",
+    ),
+    # ----- frames
+    "frame_failed": Template(
+        "{contract} frame failed validation with {count} failure(s) in {rows} row(s): {summary}",
+        "{contract} 数据表校验失败：{rows} 行共 {count} 处错误：{summary}",
+    ),
+    "frame_failures": Template(
+        "{contract} frame has {count} failure(s) in {rows} row(s): {summary}",
+        "{contract} 数据表有 {count} 处错误，涉及 {rows} 行：{summary}",
+    ),
+    "missing_columns": Template(
+        "{name} frame lacks column(s) {value}; required: {allowed}",
+        "{name} 数据表缺少列 {value}；必需的列：{allowed}",
+    ),
+    # ----- the cases of issue 18
+    "margins_disagree": Template(
+        "row totals sum to {rows} and column totals to {columns}; they must be equal",
+        "行合计之和为 {rows}，列合计之和为 {columns}；两者必须相等",
+    ),
+    "margins_mixed_sign": Template(
+        "margins of mixed sign ({low} and {high}) have no matrix whose cells all lie between "
+        "0 and their ideal; give margins that are all >= 0 or all <= 0",
+        "边际合计正负混杂（{low} 与 {high}），不存在每格都介于 0 与理想值之间的矩阵；"
+        "请给出全部 >= 0 或全部 <= 0 的合计",
+    ),
+    "tree_cycle": Template(
+        "targets {value} form a cycle through parent_id; a target tree must have no cycle",
+        "目标 {value} 通过 parent_id 构成循环；目标树中不能有循环",
+    ),
+    "not_positive_multiplicative": Template(
+        "{name} value {value!r} at position {position} is not > 0; {form} needs bookings > 0 "
+        "(use the additive form)",
+        "{name} 第 {position} 个值 {value!r} 不大于 0；{form}（乘法形式）要求每个值都 > 0"
+        "（请改用加法形式）",
+    ),
+    "series_not_number": Template(
+        "{name} {value!r} is not a number; series values must be numbers",
+        "{name} 的值 {value!r} 不是数字；序列的值必须是数字",
+    ),
+    "negative_quota": Template(
+        "rep {rep!r} quota {value} is negative; quotas must be >= 0",
+        "销售代表 {rep!r} 的配额 {value} 为负数；配额必须 >= 0",
+    ),
+}
+
+
+def fields(template: str) -> frozenset[str]:
+    """The names of the ``str.format`` fields of ``template``.
+
+    Examples
+    --------
+    >>> sorted(fields("{name} {value!r} is beyond {limit}"))
+    ['limit', 'name', 'value']
+    """
+    return frozenset(
+        name.split(".")[0].split("[")[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    )
+
+
+def render(code: str, language: str = "en", /, **params: Any) -> str:
+    """The message of ``code`` in ``language`` (``"en"`` or ``"zh"``/``"zh-CN"``).
+
+    Parameters
+    ----------
+    code : str
+        A key of :data:`MESSAGES`.
+    language : str
+        ``"en"`` for English; any tag starting ``"zh"`` for Simplified Chinese.
+    **params
+        The template's fields.
+
+    Raises
+    ------
+    KeyError
+        ``code`` is not in the catalogue, or a field of its template is not given.
+
+    Examples
+    --------
+    >>> render("negative", "zh", name="quota", value=-5)
+    'quota 的值 -5 为负数；必须 >= 0'
+    """
+    template = MESSAGES[code]
+    text = template.zh if language.lower().startswith("zh") else template.en
+    return text.format(**params)
+
+
+class FailureReason(StrEnum):
+    """The reason codes of every failure and errors table salescore returns.
+
+    The value is the code written in the table's ``reason`` column.
+    """
+
+    # frame contracts (salescore.frames)
+    MISSING_COLUMN = "missing_column"
+    NOT_NULL = "not_null"
+    WRONG_TYPE = "wrong_type"
+    NOT_FINITE = "not_finite"
+    NEGATIVE = "negative"
+    OUT_OF_RANGE = "out_of_range"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_CURRENCY = "unknown_currency"
+    DUPLICATE = "duplicate"
+    NAIVE_DATETIME = "naive_datetime"
+    AWARE_DATE = "aware_date"
+    ORDER = "order"
+    SAME_VALUE = "same_value"
+    # magnitudes and numbers in bulk paths
+    TOO_LARGE = "too_large"
+    NOT_NUMBER = "not_number"
+    MISSING_VALUE = "missing_value"
+    ZERO_VALUE = "zero_value"
+    NOT_MINOR_UNIT = "not_minor_unit"
+    # money
+    CURRENCY_MISMATCH = "currency_mismatch"
+    MISSING_RATE = "missing_rate"
+    # references between tables
+    UNKNOWN_STAGE = "unknown_stage"
+    UNKNOWN_REP = "unknown_rep"
+    UNKNOWN_DEAL = "unknown_deal"
+    UNKNOWN_TARGET = "unknown_target"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    UNKNOWN_INVOICE = "unknown_invoice"
+    BLANK_REP = "blank_rep"
+    DUPLICATE_REP = "duplicate_rep"
+    BAD_TARGET = "bad_target"
+    NO_TARGET = "no_target"
+    OUTSIDE_PERIODS = "outside_periods"
+    AFTER_AS_OF = "after_as_of"
+    END_NOT_AFTER_START = "end_not_after_start"
+    NOT_AFTER_SINCE = "not_after_since"
+    NOT_NULL_DATE = "not_null_date"
+    DUPLICATE_PERIOD = "duplicate_period"
+    INVALID_INVOICE = "invalid_invoice"
+    # CRM imports (salescore.crm)
+    NOT_A_NUMBER = "not_a_number"
+    NOT_A_DATE = "not_a_date"
+    NOT_A_DATETIME = "not_a_datetime"
+    NOT_A_BOOL = "not_a_bool"
+    NOT_A_REFERENCE = "not_a_reference"
+    NOT_AN_OPPORTUNITY = "not_an_opportunity"
+    DELETED = "deleted"
+    INACTIVE = "inactive"
+    OTHER_PIPELINE = "other_pipeline"
+    HISTORY_ENDS_ELSEWHERE = "history_ends_elsewhere"
+    HISTORY_NOT_IMPORTED = "history_not_imported"
+    DEAL_NOT_IMPORTED = "deal_not_imported"
+    DRAFT = "draft"
+    CANCELLED = "cancelled"
+    NO_SALES_TEAM = "no_sales_team"
+
+    @property
+    def en(self) -> str:
+        """What the reason means, in English."""
+        return REASON_TEXTS[self][0]
+
+    @property
+    def zh(self) -> str:
+        """What the reason means, in Simplified Chinese."""
+        return REASON_TEXTS[self][1]
+
+
+_R = FailureReason
+
+#: What each failure reason means, in English and Chinese.
+REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
+    _R.MISSING_COLUMN: ("a required column is absent", "缺少必需的列"),
+    _R.NOT_NULL: ("a value is required", "必须有值"),
+    _R.WRONG_TYPE: ("the value cannot be read as the column's kind", "该值无法按此列的类型读取"),
+    _R.NOT_FINITE: ("numbers must be finite", "数值必须有限"),
+    _R.NEGATIVE: ("numbers must be >= 0", "数值必须 >= 0"),
+    _R.OUT_OF_RANGE: ("numbers must lie within the column's bounds", "数值必须在此列的范围内"),
+    _R.NOT_ALLOWED: ("the value is not among the allowed values", "该值不在允许的取值之中"),
+    _R.UNKNOWN_CURRENCY: (
+        "currencies must be active ISO 4217 codes such as CNY, USD, EUR",
+        "货币必须是有效的 ISO 4217 代码，例如 CNY、USD、EUR",
+    ),
+    _R.DUPLICATE: ("values must be unique", "值必须唯一"),
+    _R.NAIVE_DATETIME: ("timestamps must be timezone-aware", "时间戳必须带时区"),
+    _R.AWARE_DATE: (
+        "dates must be plain dates without a time zone or time of day",
+        "日期必须是不带时区和时刻的纯日期",
+    ),
+    _R.ORDER: ("a row-level ordering rule failed", "行内的先后顺序规则不成立"),
+    _R.SAME_VALUE: ("two columns that must differ are equal", "两列必须不同却相等"),
+    _R.TOO_LARGE: (
+        "the magnitude is beyond what is held exactly",
+        "数值量级超出可精确表示的范围",
+    ),
+    _R.NOT_NUMBER: ("the value is not a number", "该值不是数字"),
+    _R.MISSING_VALUE: ("a value is missing", "缺少值"),
+    _R.ZERO_VALUE: ("a zero value cannot be scored here", "此处无法对零值计分"),
+    _R.NOT_MINOR_UNIT: (
+        "the amount is not a whole number of the currency's minor units",
+        "金额不是该货币最小单位的整数倍",
+    ),
+    _R.CURRENCY_MISMATCH: ("the currency differs from the one expected", "货币与预期不一致"),
+    _R.MISSING_RATE: ("no exchange rate converts the amount", "没有可用于换算的汇率"),
+    _R.UNKNOWN_STAGE: ("the stage is not in the pipeline", "该阶段不在销售流程中"),
+    _R.UNKNOWN_REP: ("the rep is not among the reps given", "该销售代表不在给定名单中"),
+    _R.UNKNOWN_DEAL: ("the deal is not among the deals given", "该交易不在给定交易中"),
+    _R.UNKNOWN_TARGET: ("the target is not among the targets given", "该目标不在给定目标中"),
+    _R.UNKNOWN_CHANNEL: ("the channel is not among the channels given", "该渠道不在给定渠道中"),
+    _R.UNKNOWN_INVOICE: ("the invoice is not among the invoices given", "该发票不在给定发票中"),
+    _R.BLANK_REP: ("the rep id is blank", "销售代表编号为空"),
+    _R.DUPLICATE_REP: ("the rep appears more than once", "该销售代表出现多次"),
+    _R.BAD_TARGET: (
+        "the per-rep target is missing, not a number or not > 0",
+        "该代表的目标缺失、不是数字或不大于 0",
+    ),
+    _R.NO_TARGET: ("the owner has no target", "该负责人没有目标"),
+    _R.OUTSIDE_PERIODS: (
+        "the owner's targets do not cover the date",
+        "该负责人的目标不覆盖此日期",
+    ),
+    _R.AFTER_AS_OF: ("the date is after the as-of date", "日期晚于截至日期"),
+    _R.END_NOT_AFTER_START: ("the end is not after the start", "结束时间不晚于开始时间"),
+    _R.NOT_AFTER_SINCE: ("the end is not after the start (since)", "结束日期不晚于开始日期"),
+    _R.NOT_NULL_DATE: ("a date is required", "必须有日期"),
+    _R.DUPLICATE_PERIOD: ("the period is given more than once", "该期间出现多次"),
+    _R.INVALID_INVOICE: ("the invoice breaks its rules", "该发票不符合规则"),
+    _R.NOT_A_NUMBER: ("the field is not a number", "该字段不是数字"),
+    _R.NOT_A_DATE: ("the field is not a date", "该字段不是日期"),
+    _R.NOT_A_DATETIME: ("the field is not a timestamp", "该字段不是时间戳"),
+    _R.NOT_A_BOOL: ("the field is not a yes/no value", "该字段不是是/否值"),
+    _R.NOT_A_REFERENCE: ("the field is not a record reference", "该字段不是记录引用"),
+    _R.NOT_AN_OPPORTUNITY: ("the record is a lead, not an opportunity", "该记录是线索而非商机"),
+    _R.DELETED: ("the record is deleted", "该记录已删除"),
+    _R.INACTIVE: ("the record is inactive", "该记录已停用"),
+    _R.OTHER_PIPELINE: ("the record is in another pipeline", "该记录属于其他销售流程"),
+    _R.HISTORY_ENDS_ELSEWHERE: (
+        "the stage history ends in another stage than the record's",
+        "阶段历史的最后阶段与记录的当前阶段不同",
+    ),
+    _R.HISTORY_NOT_IMPORTED: (
+        "the stage history could not be imported",
+        "阶段历史无法导入",
+    ),
+    _R.DEAL_NOT_IMPORTED: ("the history's deal was not imported", "该历史所属的交易未导入"),
+    _R.DRAFT: ("the document is a draft", "该单据是草稿"),
+    _R.CANCELLED: ("the document is cancelled", "该单据已取消"),
+    _R.NO_SALES_TEAM: ("the document names no sales team", "该单据没有销售团队"),
+}
