@@ -561,6 +561,41 @@ CASES += [
 ]
 
 
+# commission ---------------------------------------------------------------------------
+def _commission() -> Any:
+    from salescore import commission, datasets
+
+    return commission, datasets.commission_plan()
+
+
+def _refund(amount: str) -> Any:
+    commission, _ = _commission()
+    return commission.Refund(
+        deal_id="D1", amount=Money(amount, "CNY"), refunded_on=date(2026, 2, 1)
+    )
+
+
+def _credit(amount: str) -> Any:
+    commission, _ = _commission()
+    return commission.Credit(
+        deal_id="D1", rep_id="R1", amount=Money(amount, "CNY"), credited_on=date(2026, 1, 9)
+    )
+
+
+def _plan_cost(samples: list[float]) -> Any:
+    commission, plan = _commission()
+    return commission.plan_cost(plan, samples, quota=Money("1000", "CNY"))
+
+
+CASES += [
+    case("refund-negative", lambda: _refund("-5"), "-5", "positive"),
+    case("credit-negative", lambda: _credit("-1"), "-1", ">= 0"),
+    case("credit-sub-cent", lambda: _credit("1.001"), "1.001", "CNY"),
+    case("plan_cost-nan-sample", lambda: _plan_cost([0.5, NAN]), "nan", "sample 1"),
+    case("plan_cost-negative-sample", lambda: _plan_cost([-0.25]), "-0.25", ">= 0"),
+]
+
+
 @pytest.mark.parametrize("bad", CASES, ids=[c.id for c in CASES])
 def test_bad_input_raises_a_salescore_error_naming_the_value(bad: Case) -> None:
     with pytest.raises(SalescoreError) as info:

@@ -345,6 +345,17 @@ class Refund(FrozenModel):
     product: str | None = Field(default=None, min_length=1)
     category: str | None = Field(default=None, min_length=1)
 
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        # Refused here, as Credit refuses a negative amount, not first in clawback. (A zero
+        # refund is a valid record that claws nothing back; clawback says so.)
+        if self.amount.amount < 0:
+            raise InvalidInputError(
+                f"refund of {self.deal_id!r} amount {self.amount} is negative; a refund must be "
+                "positive (the refunded part of the deal)"
+            )
+        return self
+
 
 #: The rate a clawback reverses at: ``original`` (what the deal was paid,
 #: pro rata) or ``current`` (the refund re-rated at the effective rate of the

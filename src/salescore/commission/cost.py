@@ -190,6 +190,7 @@ def _credited(
             raise InvalidInputError(f"simulations have different run counts {sizes}; use one n")
         amounts = np.stack([np.asarray(sim.totals, dtype=np.float64) for sim in sims], axis=1)
         scaled = amounts * 10.0**mu
+        raw = amounts
         what = "simulated total"
     else:
         att = np.asarray(samples, dtype=np.float64)
@@ -201,12 +202,14 @@ def _credited(
             )
         quota_minor = _quotas(plan, quota, att.shape[1])
         scaled = att * quota_minor[None, :].astype(np.float64)
+        raw = att
         what = "attainment"
     bad = ~np.isfinite(scaled) | (scaled < 0)
     if bad.any():
         i, j = (int(x[0]) for x in np.nonzero(bad))
         raise InvalidInputError(
-            f"{what} sample {i} of rep {j} is negative or not finite; samples must be >= 0"
+            f"{what} sample {i} of rep {j} is negative or not finite ({raw[i, j]!r}); "
+            "samples must be finite and >= 0"
         )
     if (scaled >= _LIMIT).any():
         raise InvalidInputError(f"{what} samples are too large to hold exactly in minor units")
