@@ -17,6 +17,8 @@ naming what to install. Nothing here sets a backend or changes
 * :func:`plan_matrix_heatmap` — owners × periods of a ``plan_matrix``.
 * :func:`attainment_chart` — the quota attainment spread of ``kpi.quota_attainment``.
 * :func:`plan_cost_chart` — the distribution of a ``PlanCost``, expected, P50 and P90 marked.
+* :func:`pipeline_waterfall` — opening → buckets → closing pipeline of ``PipelineChanges``.
+* :func:`forecast_history_chart` — a ``ForecastHistory``'s calls, snapshot by snapshot.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from salescore.plot.forecast import categories_waterfall, forecast_fan, simulati
 from salescore.plot.funnel import funnel_chart
 from salescore.plot.goals import pace_chart, plan_matrix_heatmap
 from salescore.plot.kpi import attainment_chart
+from salescore.plot.review import forecast_history_chart, pipeline_waterfall
 
 __all__ = [
     "CJK_FAMILIES",
@@ -39,9 +42,11 @@ __all__ = [
     "categories_waterfall",
     "find_cjk_font",
     "forecast_fan",
+    "forecast_history_chart",
     "funnel_chart",
     "pace_chart",
     "payout_curve",
+    "pipeline_waterfall",
     "plan_cost_chart",
     "plan_matrix_heatmap",
     "simulation_chart",
