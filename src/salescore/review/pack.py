@@ -1098,7 +1098,7 @@ def _table(
     labels = [r[index] for r in records]
     frame = pd.DataFrame(index=pd.Index(labels, name=index, dtype=object))
     for key in ("name", "team_id"):
-        if records and key in records[0]:
+        if records and key in records[0] and key != index:
             frame[key] = pd.Series([r[key] for r in records], index=frame.index, dtype=object)
     for column in money:
         minor = np.asarray([r[f"{column}_minor"] for r in records], dtype=np.int64)
