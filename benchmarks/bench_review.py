@@ -85,7 +85,7 @@ def data(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             pd.DataFrame(
                 {
                     "opportunity_id": ids[has],
-                    "from_stage": np.where(frm < 0, None, names[np.maximum(frm, 0)]),
+                    "from_stage": _none_where(frm < 0, names[np.maximum(frm, 0)]),
                     "to_stage": names[to],
                     "changed_at": pd.to_datetime(at).tz_localize("UTC") + pd.Timedelta(hours=9),
                 }
@@ -99,6 +99,12 @@ def data(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     previous.loc[cut, "amount"] = previous.loc[cut, "amount"] + 1000.0
     previous = previous[rng.random(N) >= 0.02]
     return deals, changes, previous
+
+
+def _none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = values.astype(object)
+    out[mask] = None
+    return out
 
 
 def targets() -> list[Target]:
