@@ -475,6 +475,7 @@ def review(
     node: str | None = None,
     bookings: pd.DataFrame | None = None,
     stage_changes: pd.DataFrame | None = None,
+    lost_stage_column: str | None = None,
     previous: Sequence[Opportunity] | pd.DataFrame | None = None,
     next_targets: Sequence[Target] | pd.DataFrame | None = None,
     benchmark: FunnelReport | dict[str, float] | None = None,
@@ -516,6 +517,11 @@ def review(
     stage_changes : pandas.DataFrame, optional
         The STAGE_CHANGES frame; with models it is read from their
         histories. Needed for ageing deals and stage durations.
+    lost_stage_column : str, optional
+        Without histories, the column of ``opportunities`` naming the stage
+        each lost deal was lost at (see
+        :func:`~salescore.funnel.funnel_counts_frame`); the funnel's
+        conversions are then known.
     previous : pandas.DataFrame or sequence of Opportunity, optional
         Last review's snapshot of the deals, for what changed.
     next_targets : sequence of Target or pandas.DataFrame, optional
@@ -665,9 +671,16 @@ def review(
     frame = node_deals.assign(
         team_id=node_deals["owner_id"].map(team_of).fillna(_NO_TEAM).to_numpy(dtype=object)
     )
-    source: Literal["snapshot"] | None = None if node_changes is not None else "snapshot"
+    source: Literal["snapshot"] | None = (
+        None if node_changes is not None or lost_stage_column is not None else "snapshot"
+    )
     report = funnel_frame(
-        frame, pipeline, stage_changes=node_changes, source=source, by=["team_id"]
+        frame,
+        pipeline,
+        stage_changes=node_changes,
+        source=source,
+        by=["team_id"],
+        lost_stage_column=lost_stage_column,
     )
 
     # -- summary
@@ -798,7 +811,13 @@ def review(
                     "enter_by": "" if row["enter_by"] is None else str(row["enter_by"]),
                     "period_end": period.last_day.isoformat(),
                 }
-                code = "gap.stage_late" if late else "gap.stage"
+                code = (
+                    "gap.stage_undated"
+                    if row["enter_by"] is None
+                    else "gap.stage_late"
+                    if late
+                    else "gap.stage"
+                )
                 lines.append(Line(code=code, section="gap", values=values))
 
     # -- team actions (need the funnel's per-team win rates)
@@ -849,7 +868,8 @@ def review(
             everyone,
             pipeline,
             stage_changes=stage_changes,
-            source=None if stage_changes is not None else "snapshot",
+            source=source,
+            lost_stage_column=lost_stage_column,
         )
     if compare is None:
         lines.append(Line(code="notes.no_benchmark", section="notes"))

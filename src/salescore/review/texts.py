@@ -81,6 +81,12 @@ CODES: Final[Mapping[str, tuple[str, str]]] = {
         "by {enter_by}",
         "若从头补足差距，需在 {enter_by} 前有 {deals} 个、金额 {amount:,} 的商机进入 {stage}",
     ),
+    "gap.stage_undated": (
+        "to close the gap from the start, {deals} deals worth {amount:,} must enter {stage} "
+        "(no stage durations to say by when)",
+        "若从头补足差距，需有 {deals} 个、金额 {amount:,} 的商机进入 {stage}（缺少阶段停留时长，"
+        "无法给出最晚日期）",
+    ),
     "gap.stage_late": (
         "deals entering {stage} now ({deals} deals, {amount:,}) are already too late to close "
         "by {period_end}: the last day was {enter_by}",
