@@ -112,7 +112,7 @@ def targets() -> list[Target]:
         Target(
             id=f"R{r:04d}-Q2",
             metric="revenue",
-            value=3_000_000,
+            value=60_000_000,
             currency="CNY",
             direction="at_least",
             period=PERIOD,
@@ -145,8 +145,9 @@ def one_by_one(
         deals.assign(team_id=team.astype(str)), pipeline, stage_changes=changes, by=["team_id"]
     )
     remaining = Money.from_minor(total, "CNY")
-    pipeline_coverage(f.pipeline, remaining, report.win_rate)
-    required_pipeline(remaining, report, as_of=AS_OF, period=PERIOD)
+    if remaining.amount > 0:
+        pipeline_coverage(f.pipeline, remaining, report.win_rate)
+        required_pipeline(remaining, report, as_of=AS_OF, period=PERIOD)
     aging_frame(deals, changes, report, pipeline, as_of=AS_OF)
     pipeline_changes(previous, deals, pipeline, period=PERIOD)
 
