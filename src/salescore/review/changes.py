@@ -378,8 +378,7 @@ def pipeline_changes(
     in_a_period = _in_period(a.frame, a.kind, period)
     # Only deals in either pipeline matter; the currency is theirs.
     ids_b, ids_a = b.frame.index, a.frame.index
-    pos_in_a = ids_a.get_indexer(ids_b)  # -1: absent from after
-    pos_in_b = ids_b.get_indexer(ids_a)
+    pos_in_a, pos_in_b = _align(ids_b, ids_a)  # -1: absent from the other snapshot
     a_in_period = np.append(in_a_period, False)  # position -1 (absent) reads False
     counted_b = in_b_period | a_in_period[pos_in_a]
     new_only = (pos_in_b < 0) & in_a_period  # in after's pipeline, absent from before
@@ -481,6 +480,24 @@ def pipeline_changes(
         deals=deals,
         failures=failures,
     )
+
+
+def _align(ids_b: pd.Index[Any], ids_a: pd.Index[Any]) -> tuple[IntArray, IntArray]:
+    """Each before row's position in after and each after row's in before (-1: absent).
+
+    Ids are unique within a snapshot (the contract), so one factorize of both
+    id columns matches them, cheaper than two hash-table lookups.
+    """
+    nb = len(ids_b)
+    codes, uniques = pd.factorize(
+        np.concatenate([ids_b.to_numpy(dtype=object), ids_a.to_numpy(dtype=object)])
+    )
+    code_b, code_a = codes[:nb], codes[nb:]
+    in_a = np.full(len(uniques), -1, dtype=np.int64)
+    in_a[code_a] = np.arange(len(code_a), dtype=np.int64)
+    in_b = np.full(len(uniques), -1, dtype=np.int64)
+    in_b[code_b] = np.arange(nb, dtype=np.int64)
+    return in_a[code_b], in_b[code_a]
 
 
 def _sum(values: IntArray, group: IntArray, k: int) -> IntArray:

@@ -588,7 +588,9 @@ def review(
     mine = deals["owner_id"].isin(reps).to_numpy() if narrowed else np.ones(len(deals), bool)
     node_deals = deals[mine]
     node_changes = None
-    if stage_changes is not None:
+    if stage_changes is not None and not narrowed:
+        node_changes = stage_changes
+    elif stage_changes is not None:
         ids = set(node_deals["id"].dropna().tolist())
         node_changes = stage_changes[stage_changes["opportunity_id"].isin(ids).to_numpy()]
 
