@@ -19,6 +19,7 @@ from salescore._tour import (
     funnel,
     goals,
     process,
+    review,
     scorecards,
     smart,
 )
@@ -35,6 +36,7 @@ SECTIONS: tuple[Callable[[TextIO], None], ...] = (
     process.section,
     scorecards.section,
     embedding.section,
+    review.section,
 )
 
 __all__ = ["SECTIONS"]

@@ -25,6 +25,8 @@ naming what to install. Nothing here sets a backend or changes
 * :func:`channel_chart` — revenue, share and win rate by channel of a ``ChannelPerformance``.
 * :func:`partner_tiers_chart` — partners × periods coloured by the tier held (``PartnerTiers``).
 * :func:`rebate_chart` — a ``RebateStatement``'s lines stacked up to its total.
+* :func:`pipeline_waterfall` — opening → buckets → closing pipeline of ``PipelineChanges``.
+* :func:`forecast_history_chart` — a ``ForecastHistory``'s calls, snapshot by snapshot.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from salescore.plot.goals import pace_chart, plan_matrix_heatmap
 from salescore.plot.kpi import attainment_chart
 from salescore.plot.partners import channel_chart, partner_tiers_chart, rebate_chart
 from salescore.plot.scorecards import scorecard_chart, scorecard_ranking
+from salescore.plot.review import forecast_history_chart, pipeline_waterfall
 
 __all__ = [
     "CJK_FAMILIES",
@@ -51,10 +54,12 @@ __all__ = [
     "cohort_conversion_chart",
     "find_cjk_font",
     "forecast_fan",
+    "forecast_history_chart",
     "funnel_chart",
     "pace_chart",
     "partner_tiers_chart",
     "payout_curve",
+    "pipeline_waterfall",
     "plan_cost_chart",
     "plan_matrix_heatmap",
     "rebate_chart",

@@ -1,0 +1,1204 @@
+"""The review pack: one call that assembles the weekly or monthly review (例会) of a team.
+
+:func:`review` takes what the caller has (targets, deals, bookings, stage
+histories, last week's snapshot, next period's targets) and runs the
+calculators a manager would run one by one, never reimplementing them:
+
+=====================  ===========================================================
+part of the pack       calculator
+=====================  ===========================================================
+pace and attainment    :func:`~salescore.goals.pace`, :func:`~salescore.goals.attainment`
+funnel                 :func:`~salescore.funnel.funnel_frame`
+pipeline needed        :func:`~salescore.funnel.required_pipeline`,
+                       :func:`~salescore.funnel.pipeline_coverage`
+bottleneck stages      :func:`~salescore.funnel.bottlenecks`
+ageing deals           :func:`~salescore.funnel.aging_frame`
+forecast               :func:`~salescore.forecast.weighted`, :func:`~salescore.forecast.simulate`
+what changed           :func:`~salescore.review.pipeline_changes`
+next period's targets  :func:`~salescore.smart.assess_tree`
+=====================  ===========================================================
+
+Every sentence of the pack is a :class:`~salescore.review.texts.Line`: a
+stable code, the numbers it states, and text in English and Chinese.
+
+Actions are ordered by the money at stake (``impact``, largest first: a
+team's pipeline gap or shortfall, a rep's shortfall, the amount of ageing
+deals, a bottleneck's gain, the amount that slipped), with fixing next
+period's targets last; at most ``max_actions`` are kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
+from salescore.errors import CurrencyMismatchError, InvalidInputError
+from salescore.forecast import Simulation, WeightedForecast, simulate, weighted
+from salescore.frames import from_frame, history_frame, to_frame
+from salescore.funnel import (
+    Coverage,
+    FunnelReport,
+    RequiredPipeline,
+    aging_frame,
+    bottlenecks,
+    funnel_frame,
+    pipeline_coverage,
+    required_pipeline,
+)
+from salescore.goals import attainment, pace
+from salescore.goals.weights import TimeWeights
+from salescore.models import Opportunity, Organization, OwnerKind, Pipeline, StageKind, Target
+from salescore.money import CURRENCIES, Money
+from salescore.review.changes import PipelineChanges, pipeline_changes
+from salescore.review.texts import Lang, Line, Value, heading, lang_index
+from salescore.serialization import Result
+from salescore.smart import TreeAssessment, assess_tree
+
+__all__ = ["ReviewPack", "review"]
+
+_MONEY_COLUMNS: Final = ("target", "expected", "actual", "variance", "remaining")
+_NO_TEAM: Final = "(no team)"
+
+
+@dataclass(frozen=True, eq=False)
+class ReviewPack(Result):
+    """A review of one period for one node of the organisation.
+
+    Attributes
+    ----------
+    period : Period
+        The period reviewed.
+    as_of : date
+        The first day not counted yet (bookings dated before it count).
+    node : str or None
+        The team or rep reviewed; ``None`` for the whole organisation.
+    currency : str
+        ISO 4217 code of every amount.
+    goal, expected, actual, remaining : Money
+        Sums over the reps in scope of their targets, of what the plan
+        expected by ``as_of``, of what they booked, and of what is still
+        needed (each rep's own remaining, floored at 0) [currency].
+    owners : pandas.DataFrame
+        One row per rep with a target, indexed by ``owner_id``: ``name``,
+        ``team_id``, ``target``, ``expected``, ``actual``, ``variance``
+        (actual − expected), ``remaining`` as Decimal [currency] with their
+        ``*_minor`` twins, ``attainment`` (actual ÷ target) and ``pace_gap``
+        (actual ÷ expected − 1; NaN when nothing was expected yet)
+        [fraction], and ``on_pace``; each row is the rep's
+        :func:`~salescore.goals.pace` and :func:`~salescore.goals.attainment`.
+    teams : pandas.DataFrame
+        The same sums per team of the reps (``team_id`` index; reps outside
+        the organisation under ``"(no team)"``), with ``pace_gap``,
+        ``attainment`` and ``on_pace`` recomputed from the sums, and the
+        team's ``open_pipeline`` [currency] from the forecast.
+    forecast : WeightedForecast
+        :func:`~salescore.forecast.weighted` of the node's deals in the period.
+    simulation : Simulation
+        :func:`~salescore.forecast.simulate` of the same deals.
+    level : float
+        The level of the reported interval [fraction].
+    funnel : FunnelReport
+        :func:`~salescore.funnel.funnel_frame` of the node's deals, by team.
+    coverage : Coverage or None
+        :func:`~salescore.funnel.pipeline_coverage` of ``remaining`` by the
+        open pipeline at the funnel's win rate (None when nothing remains or
+        the win rate is unknown or zero).
+    required : RequiredPipeline or None
+        :func:`~salescore.funnel.required_pipeline` of ``remaining`` (None
+        when nothing remains or the funnel's conversions are unknown).
+    bottlenecks : pandas.DataFrame or None
+        :func:`~salescore.funnel.bottlenecks` against the benchmark.
+    aging : pandas.DataFrame or None
+        The overdue rows of :func:`~salescore.funnel.aging_frame`, longest in
+        stage first, with ``owner_id`` and ``amount`` [currency] joined.
+    changes : PipelineChanges or None
+        :func:`~salescore.review.pipeline_changes` from the previous snapshot.
+    smart : TreeAssessment or None
+        :func:`~salescore.smart.assess_tree` of next period's targets.
+    lines : tuple of Line
+        Every sentence, in section order; actions ordered by impact.
+    """
+
+    period: Period
+    as_of: date
+    node: str | None
+    currency: str
+    goal: Money
+    expected: Money
+    actual: Money
+    remaining: Money
+    owners: pd.DataFrame
+    teams: pd.DataFrame
+    forecast: WeightedForecast
+    simulation: Simulation
+    level: float
+    funnel: FunnelReport
+    coverage: Coverage | None
+    required: RequiredPipeline | None
+    bottlenecks: pd.DataFrame | None
+    aging: pd.DataFrame | None
+    changes: PipelineChanges | None
+    smart: TreeAssessment | None
+    lines: tuple[Line, ...]
+
+    @property
+    def actions(self) -> tuple[Line, ...]:
+        """The ordered actions."""
+        return tuple(line for line in self.lines if line.section == "actions")
+
+    def section(self, name: str) -> tuple[Line, ...]:
+        """The lines of one section."""
+        return tuple(line for line in self.lines if line.section == name)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The pack's tables by name (those that were assessed)."""
+        out = {
+            "owners": self.owners,
+            "teams": self.teams,
+            "forecast_by_owner": self.forecast.by_owner,
+        }
+        out["funnel"] = self.funnel.overall
+        if self.required is not None:
+            out["required_pipeline"] = self.required.table
+        if self.bottlenecks is not None:
+            out["bottlenecks"] = self.bottlenecks
+        if self.aging is not None:
+            out["aging"] = self.aging
+        if self.changes is not None:
+            out["changes"] = self.changes.buckets
+        if self.smart is not None:
+            out["smart"] = self.smart.findings
+        return out
+
+    # ------------------------------------------------------------------ rendering
+    def _blocks(
+        self, lang: Lang
+    ) -> list[tuple[str, list[str], list[list[str]] | None, str | None]]:
+        """(heading, sentences, table rows with header first, chart key) per section."""
+        blocks: list[tuple[str, list[str], list[list[str]] | None, str | None]] = []
+        for name in ("summary", "pace", "gap", "funnel", "aging", "forecast", "changes", "smart"):
+            texts = [line.text(lang) for line in self.section(name)]
+            table: list[list[str]] | None = None
+            chart: str | None = None
+            if name == "pace" and len(self.owners):
+                table = [
+                    [
+                        heading(k, lang)
+                        for k in (
+                            "owner",
+                            "team",
+                            "target",
+                            "expected",
+                            "actual",
+                            "attainment",
+                            "pace_gap",
+                        )
+                    ]
+                ]
+                for owner, row in self.owners.iterrows():
+                    table.append(
+                        [
+                            str(row["name"] or owner),
+                            str(row["team_id"] or ""),
+                            f"{row['target']:,}",
+                            f"{row['expected']:,}",
+                            f"{row['actual']:,}",
+                            _pct(row["attainment"]),
+                            _pct(row["pace_gap"], signed=True),
+                        ]
+                    )
+            if name == "gap" and self.required is not None:
+                table = [[heading(k, lang) for k in ("stage", "deals", "amount", "enter_by")]]
+                for stage, row in self.required.table.iterrows():
+                    table.append(
+                        [
+                            str(stage),
+                            str(row["deals"]),
+                            f"{row['amount']:,}",
+                            "" if row["enter_by"] is None else str(row["enter_by"]),
+                        ]
+                    )
+            if name == "funnel":
+                chart = "funnel"
+            if name == "forecast":
+                chart = "simulation"
+            if name == "changes" and self.changes is not None:
+                chart = "changes"
+            if texts or table:
+                blocks.append((heading(name, lang), texts, table, chart))
+        actions = [line.text(lang) for line in self.actions]
+        blocks.append((heading("actions", lang), actions, None, None))
+        notes = [line.text(lang) for line in self.section("notes")]
+        if notes:
+            blocks.append((heading("notes", lang), notes, None, None))
+        return blocks
+
+    def _title(self, lang: Lang) -> str:
+        node = self.node if self.node is not None else heading("everyone", lang)
+        scope = heading("scope", lang, node=node, period=self.period.label, as_of=self.as_of)
+        colon = "：" if lang == "zh-CN" else ": "
+        return f"{heading('title', lang)}{colon}{scope}"
+
+    def to_markdown(self, lang: Lang = "en") -> str:
+        """The pack as plain Markdown a manager can paste (no pictures).
+
+        Parameters
+        ----------
+        lang : {"en", "zh-CN"}
+            Language of every heading and sentence.
+
+        Examples
+        --------
+        >>> pack = _example_pack()
+        >>> print(pack.to_markdown("zh-CN").splitlines()[0])
+        # 销售例会：east · 2026-Q2 · 截至 2026-05-15
+        """
+        lang_index(lang)
+        out = [f"# {self._title(lang)}", ""]
+        for title, texts, table, _ in self._blocks(lang):
+            out += [f"## {title}", ""]
+            if title == heading("actions", lang):
+                out += [f"{n}. {text}" for n, text in enumerate(texts, 1)]
+            else:
+                out += [f"- {text}" for text in texts]
+            if table:
+                out += [
+                    "",
+                    "| " + " | ".join(table[0]) + " |",
+                    "|" + "|".join("---" for _ in table[0]) + "|",
+                ]
+                out += [
+                    "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
+                    for row in table[1:]
+                ]
+            out.append("")
+        return "\n".join(out)
+
+    def to_html(self, lang: Lang = "en", *, charts: bool = True) -> str:
+        """The pack as one self-contained HTML fragment, charts inline as base64 PNGs.
+
+        A pure function: it returns a string and writes no file. Charts (the
+        funnel, the simulated bookings and, when there is a previous snapshot,
+        the pipeline waterfall) need the ``salescore[plot]`` extra; without
+        matplotlib, or with ``charts=False``, the HTML has none.
+
+        Parameters
+        ----------
+        lang : {"en", "zh-CN"}
+            Language of every heading, sentence and chart label.
+        charts : bool
+            Draw the charts when matplotlib is installed.
+
+        Examples
+        --------
+        >>> page = _example_pack().to_html(charts=False)
+        >>> page.startswith("<article"), "<h2>Actions</h2>" in page
+        (True, True)
+        """
+        lang_index(lang)
+        drawn = self._charts(lang) if charts else {}
+        out = [
+            f'<article class="salescore-review" lang="{lang}">',
+            f"<h1>{html.escape(self._title(lang))}</h1>",
+        ]
+        for title, texts, table, chart in self._blocks(lang):
+            out.append(f"<h2>{html.escape(title)}</h2>")
+            tag = "ol" if title == heading("actions", lang) else "ul"
+            out.append(
+                f"<{tag}>" + "".join(f"<li>{html.escape(t)}</li>" for t in texts) + f"</{tag}>"
+            )
+            if table:
+                head = "".join(f"<th>{html.escape(c)}</th>" for c in table[0])
+                body = "".join(
+                    "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                    for row in table[1:]
+                )
+                out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            if chart is not None and chart in drawn:
+                alt = html.escape(heading(f"chart_{chart}", lang))
+                out.append(f'<img alt="{alt}" src="data:image/png;base64,{drawn[chart]}">')
+        out.append("</article>")
+        return "\n".join(out)
+
+    def _charts(self, lang: Lang) -> dict[str, str]:
+        try:
+            from matplotlib.figure import Figure
+
+            from salescore.plot import funnel_chart, simulation_chart
+            from salescore.plot.review import pipeline_waterfall
+        except ImportError:  # pragma: no cover - exercised only without the plot extra
+            return {}
+        drawn: dict[str, str] = {}
+        jobs: list[tuple[str, Any]] = [
+            ("funnel", lambda ax: funnel_chart(self.funnel, ax=ax, lang=lang)),
+        ]
+        if self.simulation.n:
+            jobs.append(
+                ("simulation", lambda ax: simulation_chart(self.simulation, ax=ax, lang=lang))
+            )
+        if self.changes is not None:
+            changes = self.changes
+            jobs.append(("changes", lambda ax: pipeline_waterfall(changes, ax=ax, lang=lang)))
+        for key, draw in jobs:
+            figure = Figure(figsize=(7.0, 4.0), layout="constrained")
+            draw(figure.add_subplot())
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=80)
+            drawn[key] = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return drawn
+
+
+def _pct(value: Any, *, signed: bool = False) -> str:
+    number = float(value)
+    if math.isnan(number):
+        return "–"
+    return f"{number:+.1%}" if signed else f"{number:.1%}"
+
+
+# --------------------------------------------------------------------------- inputs
+def _frame(opportunities: Sequence[Opportunity] | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(opportunities, pd.DataFrame):
+        return opportunities
+    if isinstance(opportunities, Sequence):
+        return to_frame(list(opportunities), model=Opportunity)
+    raise InvalidInputError(
+        "opportunities must be an OPPORTUNITIES DataFrame or a sequence of Opportunity models, "
+        f"got {type(opportunities).__name__}"
+    )
+
+
+def _scope(
+    org: Organization | None, node: str | None, targets: Sequence[Target]
+) -> tuple[list[str], dict[str, str | None], dict[str, str | None]]:
+    """Rep ids in scope, each rep's team and name."""
+    if org is None:
+        owners = sorted({t.owner.id for t in targets if t.owner is not None and t.owner.id})
+        if node is not None:
+            if node not in owners:
+                raise InvalidInputError(
+                    f"node {node!r} is not a rep with a target; without an organisation the "
+                    f"node must be one of {owners}"
+                )
+            owners = [node]
+        return owners, dict.fromkeys(owners), dict.fromkeys(owners)
+    teams = {r.id: r.team_id for r in org.reps}
+    names: dict[str, str | None] = {r.id: r.name for r in org.reps}
+    if node is None:
+        reps = [r.id for r in org.reps]
+    elif node in org.teams_by_id:
+        reps = [r.id for r in org.reps_in(node)]
+    elif node in teams:
+        reps = [node]
+    else:
+        raise InvalidInputError(
+            f"node {node!r} is neither a team nor a rep of the organisation; teams: "
+            f"{sorted(org.teams_by_id)}"
+        )
+    return reps, {r: teams[r] for r in reps}, {r: names[r] for r in reps}
+
+
+def _rep_targets(
+    targets: Sequence[Target], reps: Sequence[str], period: Period
+) -> dict[str, Target]:
+    wanted = set(reps)
+    out: dict[str, Target] = {}
+    for t in targets:
+        owner = t.owner
+        if owner is None or owner.kind is not OwnerKind.REP or owner.id not in wanted:
+            continue
+        if t.period != period or t.kind != "money":
+            continue
+        if owner.id in out:
+            raise InvalidInputError(
+                f"rep {owner.id!r} has two money targets for {period.label} "
+                f"({out[owner.id].id!r} and {t.id!r}); give one per rep and period"
+            )
+        out[owner.id] = t
+    currencies = sorted({str(t.currency) for t in out.values()})
+    if len(currencies) > 1:
+        raise CurrencyMismatchError(
+            f"the reps' targets are in {', '.join(currencies)}; review one currency at a time"
+        )
+    return out
+
+
+def _bookings(
+    bookings: pd.DataFrame | None, deals: pd.DataFrame, pipeline: Pipeline
+) -> pd.DataFrame:
+    if bookings is not None:
+        missing = [c for c in ("owner_id", "date", "amount") if c not in bookings.columns]
+        if missing:
+            raise InvalidInputError(
+                f"bookings lacks the columns {missing}; give owner_id, date and amount"
+            )
+        return bookings
+    won = {s.name for s in pipeline if s.kind is StageKind.WON}
+    rows = deals[deals["stage"].isin(won) & deals["close_date"].notna()]
+    return pd.DataFrame(
+        {
+            "owner_id": rows["owner_id"].to_numpy(dtype=object),
+            "date": pd.to_datetime(rows["close_date"]).to_numpy(),
+            "amount": rows["amount"].to_numpy(dtype=np.float64),
+        }
+    )
+
+
+def _money(value: Money | Decimal) -> Money:
+    assert isinstance(value, Money)
+    return value
+
+
+def _amount(money: Money) -> str:
+    return str(money.amount)
+
+
+# --------------------------------------------------------------------------- review
+def review(
+    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    period: Period,
+    as_of: date,
+    targets: Sequence[Target] | pd.DataFrame,
+    organization: Organization | None = None,
+    node: str | None = None,
+    bookings: pd.DataFrame | None = None,
+    stage_changes: pd.DataFrame | None = None,
+    lost_stage_column: str | None = None,
+    previous: Sequence[Opportunity] | pd.DataFrame | None = None,
+    next_targets: Sequence[Target] | pd.DataFrame | None = None,
+    benchmark: FunnelReport | dict[str, float] | None = None,
+    grain: Grain = "month",
+    weights: TimeWeights = "even",
+    calendar: FiscalCalendar | None = None,
+    work_calendar: WorkCalendar | None = None,
+    level: float = 0.8,
+    runs: int = 2000,
+    seed: int = 0,
+    percentile: float = 0.9,
+    max_actions: int = 7,
+    rounding: str = ROUND_HALF_EVEN,
+) -> ReviewPack:
+    """Assemble the review of ``period`` for one node of the organisation.
+
+    Parameters
+    ----------
+    opportunities : pandas.DataFrame or sequence of Opportunity
+        The deals as they stand now (:data:`~salescore.frames.OPPORTUNITIES`
+        frame or models; models carry their stage histories).
+    pipeline : Pipeline
+        Stages, probabilities and categories.
+    period : Period
+        The period reviewed.
+    as_of : date
+        The first day not counted yet, within the period.
+    targets : sequence of Target or pandas.DataFrame
+        Targets; the reps' money targets of exactly ``period`` are used (one
+        per rep), the rest ignored. A frame follows the TARGETS contract.
+    organization : Organization, optional
+        The team tree; without it the node must be a rep with a target.
+    node : str, optional
+        A team (with every team below it) or a rep; the whole organisation
+        by default.
+    bookings : pandas.DataFrame, optional
+        Booked amounts: ``owner_id``, ``date``, ``amount`` [currency]. By
+        default the won deals of ``opportunities`` on their ``close_date``.
+    stage_changes : pandas.DataFrame, optional
+        The STAGE_CHANGES frame; with models it is read from their
+        histories. Needed for ageing deals and stage durations.
+    lost_stage_column : str, optional
+        Without histories, the column of ``opportunities`` naming the stage
+        each lost deal was lost at (see
+        :func:`~salescore.funnel.funnel_counts_frame`); the funnel's
+        conversions are then known.
+    previous : pandas.DataFrame or sequence of Opportunity, optional
+        Last review's snapshot of the deals, for what changed.
+    next_targets : sequence of Target or pandas.DataFrame, optional
+        Next period's targets, assessed for SMART.
+    benchmark : FunnelReport or mapping of stage to conversion, optional
+        What the node's funnel is compared with; by default the whole
+        organisation's funnel when ``node`` narrows it.
+    grain, weights, calendar, work_calendar
+        The goal curve of :func:`~salescore.goals.pace`.
+    level : float
+        Level of the forecast interval [fraction].
+    runs, seed : int
+        Monte Carlo runs and seed of :func:`~salescore.forecast.simulate`.
+    percentile : float
+        Of past stays, above which a deal is ageing [fraction].
+    max_actions : int
+        How many actions to keep.
+    rounding : str
+        Rounding mode of the forecast totals.
+
+    Returns
+    -------
+    ReviewPack
+
+    Raises
+    ------
+    InvalidInputError
+        ``as_of`` outside the period, an unknown node, two targets for a
+        rep, bookings without the needed columns.
+    CurrencyMismatchError
+        Targets in several currencies, or deals in another one.
+
+    Examples
+    --------
+    >>> pack = _example_pack()
+    >>> str(pack.goal), str(pack.actual), pack.teams.index.tolist()
+    ('7500000.00 CNY', '3317000.00 CNY', ['east'])
+    >>> [line.code for line in pack.actions][:2]
+    ['action.aging', 'action.team_pipeline']
+    >>> print(pack.actions[1].text("zh-CN"))
+    团队 east 落后进度 9%；按其 59% 的赢率，需在 2026-05-27 前在 Qualify 阶段增加 ... 的管道
+    """
+    if not isinstance(period, Period):
+        raise InvalidInputError(f"period {period!r} is not a Period")
+    if not isinstance(as_of, date) or not period.start <= as_of <= period.end:
+        raise InvalidInputError(
+            f"as_of {as_of!r} is outside the period [{period.start}, {period.end}]"
+        )
+    if isinstance(max_actions, bool) or not isinstance(max_actions, int) or max_actions < 0:
+        raise InvalidInputError(f"max_actions {max_actions!r} must be a whole number >= 0")
+    models = list(targets) if not isinstance(targets, pd.DataFrame) else from_frame(targets, Target)
+    deals = _frame(opportunities)
+    if stage_changes is None and not isinstance(opportunities, pd.DataFrame):
+        items = list(opportunities)
+        if any(o.history for o in items):
+            stage_changes = history_frame(items)
+    reps, team_of, name_of = _scope(organization, node, models)
+    by_rep = _rep_targets(models, reps, period)
+    lines: list[Line] = []
+    actions: list[Line] = []
+
+    # -- the deals of the node
+    narrowed = (organization is not None and node is not None) or organization is None
+    mine = deals["owner_id"].isin(reps).to_numpy() if narrowed else np.ones(len(deals), bool)
+    node_deals = deals[mine]
+    node_changes = None
+    if stage_changes is not None and not narrowed:
+        node_changes = stage_changes
+    elif stage_changes is not None:
+        ids = set(node_deals["id"].dropna().tolist())
+        node_changes = stage_changes[stage_changes["opportunity_id"].isin(ids).to_numpy()]
+
+    # -- forecast first: it fixes the currency of the deals
+    forecast = weighted(node_deals, pipeline, period=period, rounding=rounding)
+    currency = str(next(iter(by_rep.values())).currency) if by_rep else forecast.currency
+    if forecast.currency != currency and len(node_deals):
+        raise CurrencyMismatchError(
+            f"the deals forecast in {forecast.currency} but the targets are in {currency}"
+        )
+    places = CURRENCIES[currency]
+    simulation = simulate(node_deals, pipeline, seed=seed, n=runs, period=period)
+    low, high = simulation.interval(level)
+
+    # -- pace and attainment by rep
+    booked = _bookings(bookings, deals, pipeline)
+    per_owner = {str(k): g for k, g in booked.groupby("owner_id", sort=False)}
+    records: list[dict[str, Any]] = []
+    for rep in sorted(by_rep):
+        target = by_rep[rep]
+        rows = per_owner.get(rep)
+        series = (
+            pd.Series(
+                rows["amount"].to_numpy(dtype=np.float64),
+                index=pd.DatetimeIndex(pd.to_datetime(rows["date"])),
+            )
+            if rows is not None
+            else pd.Series([], dtype=np.float64, index=pd.DatetimeIndex([]))
+        )
+        p = pace(
+            target,
+            series,
+            as_of,
+            grain=grain,
+            weights=weights,
+            calendar=calendar,
+            work_calendar=work_calendar,
+        )
+        a = attainment(target, p.actual_to_date)
+        record: dict[str, Any] = {
+            "owner_id": rep,
+            "name": name_of.get(rep),
+            "team_id": team_of.get(rep),
+        }
+        for column, value in (
+            ("target", p.target),
+            ("expected", p.expected_to_date),
+            ("actual", p.actual_to_date),
+            ("variance", p.variance_to_date),
+            ("remaining", p.remaining),
+        ):
+            record[f"{column}_minor"] = _money(value).to_minor()
+        record["attainment"] = math.nan if a.attainment is None else float(a.attainment)
+        record["on_pace"] = p.on_pace
+        records.append(record)
+    owners = _table(records, "owner_id", places)
+    team_rows: list[dict[str, Any]] = []
+    if len(owners):
+        keys = owners["team_id"].fillna(_NO_TEAM)
+        sums = owners[[f"{c}_minor" for c in _MONEY_COLUMNS]].groupby(keys.to_numpy()).sum()
+        open_by_owner = forecast.by_owner["pipeline_minor"]
+        for team, row in sums.iterrows():
+            members = owners.index[keys.to_numpy() == team]
+            record = {"team_id": team, **{str(k): int(v) for k, v in row.items()}}
+            record["open_pipeline_minor"] = int(open_by_owner.reindex(members).fillna(0).sum())
+            record["on_pace"] = record["actual_minor"] >= record["expected_minor"]
+            record["attainment"] = (
+                record["actual_minor"] / record["target_minor"]
+                if record["target_minor"]
+                else math.nan
+            )
+            team_rows.append(record)
+    teams = _table(team_rows, "team_id", places, extra=("open_pipeline",))
+    total = {c: int(owners[f"{c}_minor"].sum()) if len(owners) else 0 for c in _MONEY_COLUMNS}
+    goal, expected, actual, remaining = (
+        Money.from_minor(total[c], currency) for c in ("target", "expected", "actual", "remaining")
+    )
+
+    # -- the funnel of the node, by team
+    frame = node_deals.assign(
+        team_id=node_deals["owner_id"].map(team_of).fillna(_NO_TEAM).to_numpy(dtype=object)
+    )
+    source: Literal["snapshot"] | None = (
+        None if node_changes is not None or lost_stage_column is not None else "snapshot"
+    )
+    report = funnel_frame(
+        frame,
+        pipeline,
+        stage_changes=node_changes,
+        source=source,
+        by=["team_id"],
+        lost_stage_column=lost_stage_column,
+    )
+
+    # -- summary
+    if by_rep:
+        share = float(actual.amount / goal.amount) if goal.amount else math.nan
+        lines.append(
+            Line(
+                code="summary.goal",
+                section="summary",
+                values={
+                    "goal": _amount(goal),
+                    "currency": currency,
+                    "actual": _amount(actual),
+                    "as_of": as_of.isoformat(),
+                    "attainment": share,
+                    "expected": _amount(expected),
+                },
+            )
+        )
+        lines.append(
+            Line(
+                code="summary.on_pace",
+                section="summary",
+                values={"on_pace": int(owners["on_pace"].sum()), "owners": len(owners)},
+            )
+        )
+    else:
+        lines.append(Line(code="notes.no_targets", section="notes"))
+
+    # -- pace lines
+    for team, row in teams.iterrows():
+        gap = _gap(row)
+        values: dict[str, Value] = {
+            "team": str(team),
+            "actual": str(row["actual"]),
+            "expected": str(row["expected"]),
+        }
+        if not math.isnan(gap) and gap < 0:
+            lines.append(
+                Line(code="pace.team_behind", section="pace", values={**values, "behind": -gap})
+            )
+        elif not math.isnan(gap):
+            lines.append(
+                Line(code="pace.team_ahead", section="pace", values={**values, "ahead": gap})
+            )
+    behind_reps = (
+        owners[owners["pace_gap"].to_numpy(dtype=np.float64) < 0] if len(owners) else owners
+    )
+    shortfall = (
+        (behind_reps["expected_minor"] - behind_reps["actual_minor"]) if len(owners) else None
+    )
+    if shortfall is not None and len(behind_reps):
+        order = shortfall.sort_values(ascending=False, kind="stable").index
+        for rep in order:
+            row = owners.loc[rep]
+            lines.append(
+                Line(
+                    code="pace.rep_behind",
+                    section="pace",
+                    values={
+                        "rep": str(row["name"] or rep),
+                        "behind": -float(row["pace_gap"]),
+                        "actual": str(row["actual"]),
+                        "expected": str(row["expected"]),
+                    },
+                )
+            )
+        for rep in order[:3]:
+            row = owners.loc[rep]
+            miss = int(row["expected_minor"] - row["actual_minor"])
+            actions.append(
+                Line(
+                    code="action.rep_behind",
+                    section="actions",
+                    values={
+                        "rep": str(row["name"] or rep),
+                        "shortfall": _amount(Money.from_minor(miss, currency)),
+                        "expected": str(row["expected"]),
+                    },
+                    impact=Money.from_minor(miss, currency).amount,
+                )
+            )
+
+    # -- gap to goal
+    coverage: Coverage | None = None
+    required: RequiredPipeline | None = None
+    win_rate = report.win_rate
+    if by_rep and remaining.amount <= 0:
+        lines.append(
+            Line(
+                code="gap.met",
+                section="gap",
+                values={"actual": _amount(actual), "goal": _amount(goal)},
+            )
+        )
+    elif by_rep:
+        open_money = Money(forecast.pipeline.amount, currency)
+        if not math.isnan(win_rate) and win_rate > 0:
+            coverage = pipeline_coverage(open_money, remaining, win_rate)
+            assert coverage.gap is not None  # the win rate is positive
+            needed = coverage.gap + open_money
+            lines.append(
+                Line(
+                    code="gap.remaining",
+                    section="gap",
+                    values={
+                        "remaining": _amount(remaining),
+                        "currency": currency,
+                        "win_rate": win_rate,
+                        "needed": _amount(needed),
+                        "open": _amount(open_money),
+                        "coverage": coverage.coverage,
+                        "ratio": coverage.needed,
+                    },
+                )
+            )
+        try:
+            required = required_pipeline(remaining, report, as_of=as_of, period=period)
+        except InvalidInputError as exc:
+            lines.append(Line(code="notes.no_funnel", section="notes", values={"reason": str(exc)}))
+        if required is not None:
+            for stage, row in required.table.iterrows():
+                late = bool(row["late"]) if not pd.isna(row["late"]) else False
+                values = {
+                    "stage": str(stage),
+                    "deals": int(row["deals"]),
+                    "amount": str(row["amount"]),
+                    "enter_by": "" if row["enter_by"] is None else str(row["enter_by"]),
+                    "period_end": period.last_day.isoformat(),
+                }
+                code = (
+                    "gap.stage_undated"
+                    if row["enter_by"] is None
+                    else "gap.stage_late"
+                    if late
+                    else "gap.stage"
+                )
+                lines.append(Line(code=code, section="gap", values=values))
+
+    # -- team actions (need the funnel's per-team win rates)
+    enter_stage, enter_by = _entry(required, pipeline)
+    for team, row in teams.iterrows():
+        gap = _gap(row)
+        if math.isnan(gap) or gap >= 0:
+            continue
+        team_remaining = Money.from_minor(int(row["remaining_minor"]), currency)
+        team_open = Money.from_minor(int(row["open_pipeline_minor"]), currency)
+        rate = _team_win_rate(report, str(team))
+        short = Money.from_minor(int(row["expected_minor"] - row["actual_minor"]), currency)
+        team_gap = None
+        if rate is not None and rate > 0 and team_remaining.amount > 0:
+            team_gap = pipeline_coverage(team_open, team_remaining, rate).gap
+        if team_gap is not None and team_gap.amount > 0 and enter_by is not None:
+            actions.append(
+                Line(
+                    code="action.team_pipeline",
+                    section="actions",
+                    values={
+                        "team": str(team),
+                        "behind": -gap,
+                        "win_rate": float(rate or 0.0),
+                        "gap": _amount(team_gap),
+                        "stage": enter_stage,
+                        "enter_by": enter_by,
+                    },
+                    impact=team_gap.amount,
+                )
+            )
+        else:
+            actions.append(
+                Line(
+                    code="action.team_behind",
+                    section="actions",
+                    values={"team": str(team), "behind": -gap, "shortfall": _amount(short)},
+                    impact=short.amount,
+                )
+            )
+
+    # -- bottlenecks
+    table: pd.DataFrame | None = None
+    compare = benchmark
+    if compare is None and organization is not None and node is not None:
+        everyone = deals.assign(team_id=_NO_TEAM)
+        compare = funnel_frame(
+            everyone,
+            pipeline,
+            stage_changes=stage_changes,
+            source=source,
+            lost_stage_column=lost_stage_column,
+        )
+    if compare is None:
+        lines.append(Line(code="notes.no_benchmark", section="notes"))
+    elif report.currency is not None:
+        try:
+            table = bottlenecks(report, _known(compare))
+        except InvalidInputError as exc:
+            lines.append(Line(code="notes.no_funnel", section="notes", values={"reason": str(exc)}))
+        if table is not None:
+            for _, row in table[table["gain"] > 0].iterrows():
+                values = {
+                    "stage": str(row["stage"]),
+                    "actual": float(row["actual"]),
+                    "benchmark": float(row["benchmark"]),
+                    "gain": str(row["gain"]),
+                }
+                lines.append(Line(code="funnel.bottleneck", section="funnel", values=values))
+            top = table[table["gain"] > 0].head(1)
+            for _, row in top.iterrows():
+                actions.append(
+                    Line(
+                        code="action.bottleneck",
+                        section="actions",
+                        values={
+                            "stage": str(row["stage"]),
+                            "actual": float(row["actual"]),
+                            "benchmark": float(row["benchmark"]),
+                            "gain": str(row["gain"]),
+                        },
+                        impact=Decimal(row["gain"]),
+                    )
+                )
+
+    # -- ageing deals
+    aging: pd.DataFrame | None = None
+    if node_changes is None or report.inference != "history":
+        lines.append(Line(code="notes.no_history", section="notes"))
+    else:
+        aged = aging_frame(
+            node_deals, node_changes, report, pipeline, as_of=as_of, percentile=percentile
+        )
+        overdue = aged[aged["overdue"].fillna(False).to_numpy(dtype=bool)]
+        joined = overdue.join(node_deals[["owner_id", "amount"]])
+        minor = np.rint(joined["amount"].to_numpy(dtype=np.float64) * 10**places).astype(np.int64)
+        joined = joined.assign(amount=_decimals(minor, places), amount_minor=minor)
+        aging = joined.sort_values(["days_in_stage", "id"], ascending=[False, True], kind="stable")
+        if len(aging):
+            amount = Money.from_minor(int(minor.sum()), currency)
+            lines.append(
+                Line(
+                    code="aging.summary",
+                    section="aging",
+                    values={
+                        "deals": len(aging),
+                        "amount": _amount(amount),
+                        "percentile": percentile,
+                    },
+                )
+            )
+            for _, row in aging.head(5).iterrows():
+                lines.append(
+                    Line(
+                        code="aging.deal",
+                        section="aging",
+                        values={
+                            "deal": str(row["id"]),
+                            "owner": str(row["owner_id"]),
+                            "stage": str(row["stage"]),
+                            "days": float(row["days_in_stage"]),
+                            "threshold": float(row["threshold_days"]),
+                            "amount": str(row["amount"]),
+                        },
+                    )
+                )
+            oldest = ", ".join(str(i) for i in aging["id"].head(3))
+            actions.append(
+                Line(
+                    code="action.aging",
+                    section="actions",
+                    values={"deals": len(aging), "amount": _amount(amount), "ids": oldest},
+                    impact=amount.amount,
+                )
+            )
+        else:
+            lines.append(
+                Line(code="aging.none", section="aging", values={"percentile": percentile})
+            )
+
+    # -- forecast
+    share = float(forecast.forecast.amount / goal.amount) if goal.amount else math.nan
+    lines.append(
+        Line(
+            code="forecast.weighted",
+            section="forecast",
+            values={
+                "forecast": _amount(forecast.forecast),
+                "currency": forecast.currency,
+                "won": _amount(forecast.won),
+                "weighted": _amount(forecast.weighted),
+                "pipeline": _amount(forecast.pipeline),
+                "share": share,
+            },
+        )
+    )
+    if simulation.n:
+        lines.append(
+            Line(
+                code="forecast.interval",
+                section="forecast",
+                values={
+                    "level": level,
+                    "low": low,
+                    "high": high,
+                    "median": simulation.quantile(0.5),
+                    "runs": simulation.n,
+                    "seed": seed,
+                },
+            )
+        )
+
+    # -- what changed
+    changes: PipelineChanges | None = None
+    if previous is None:
+        lines.append(Line(code="notes.no_previous", section="notes"))
+    else:
+        before = _frame(previous)
+        before = before[before["owner_id"].isin(reps).to_numpy()] if narrowed else before
+        changes = pipeline_changes(before, node_deals, pipeline, period=period, currency=currency)
+        lines.append(
+            Line(
+                code="changes.summary",
+                section="changes",
+                values={
+                    "opening": _amount(changes.opening),
+                    "closing": _amount(changes.closing),
+                    "opening_deals": changes.opening_deals,
+                    "closing_deals": changes.closing_deals,
+                },
+            )
+        )
+        for bucket, row in changes.buckets.iterrows():
+            if row["deals"]:
+                lines.append(
+                    Line(
+                        code=f"changes.{bucket}",
+                        section="changes",
+                        values={"deals": int(row["deals"]), "change": str(row["change"])},
+                    )
+                )
+        slipped = changes.buckets.loc["slipped"]
+        if slipped["deals"]:
+            actions.append(
+                Line(
+                    code="action.slipped",
+                    section="actions",
+                    values={"deals": int(slipped["deals"]), "amount": str(slipped["amount"])},
+                    impact=Decimal(str(slipped["amount"])),
+                )
+            )
+
+    # -- next period's targets
+    smart: TreeAssessment | None = None
+    if next_targets is None:
+        lines.append(Line(code="notes.no_next_targets", section="notes"))
+    else:
+        smart = assess_tree(next_targets, organization=organization, as_of=as_of)
+        summary = smart.summary
+        fail = summary.index[summary["verdict"].to_numpy() == "fail"].tolist()
+        warn = int((summary["verdict"] == "warn").sum())
+        lines.append(
+            Line(
+                code="smart.summary",
+                section="smart",
+                values={"fail": len(fail), "targets": len(summary), "warn": warn},
+            )
+        )
+        zh = assess_tree(next_targets, organization=organization, as_of=as_of, locale="zh-CN")
+        for (_, en_row), (_, zh_row) in zip(
+            smart.findings.iterrows(), zh.findings.iterrows(), strict=True
+        ):
+            if en_row["severity"] != "info":
+                lines.append(
+                    Line(
+                        code="smart.finding",
+                        section="smart",
+                        values={
+                            "target_id": str(en_row["target_id"]),
+                            "message_en": str(en_row["message"]),
+                            "message_zh": str(zh_row["message"]),
+                        },
+                    )
+                )
+        if fail:
+            actions.append(
+                Line(
+                    code="action.fix_targets",
+                    section="actions",
+                    values={"fail": len(fail), "ids": ", ".join(str(i) for i in fail[:5])},
+                )
+            )
+
+    ordered = sorted(
+        enumerate(actions),
+        key=lambda pair: (pair[1].impact is None, -(pair[1].impact or Decimal(0)), pair[0]),
+    )
+    kept = [a for _, a in ordered][:max_actions]
+    if not kept and by_rep and bool(owners["on_pace"].all()):
+        kept = [Line(code="action.none", section="actions")]
+    notes = [line for line in lines if line.section == "notes"]
+    body = [line for line in lines if line.section != "notes"]
+    return ReviewPack(
+        period=period,
+        as_of=as_of,
+        node=node,
+        currency=currency,
+        goal=goal,
+        expected=expected,
+        actual=actual,
+        remaining=remaining,
+        owners=owners,
+        teams=teams,
+        forecast=forecast,
+        simulation=simulation,
+        level=level,
+        funnel=report,
+        coverage=coverage,
+        required=required,
+        bottlenecks=table,
+        aging=aging,
+        changes=changes,
+        smart=smart,
+        lines=(*body, *kept, *notes),
+    )
+
+
+def _decimals(minor: Any, places: int) -> Any:
+    from salescore._numeric import minor_units_to_decimals
+
+    return minor_units_to_decimals(np.asarray(minor, dtype=np.int64), places)
+
+
+def _table(
+    records: list[dict[str, Any]], index: str, places: int, extra: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    money = (*_MONEY_COLUMNS, *extra)
+    labels = [r[index] for r in records]
+    frame = pd.DataFrame(index=pd.Index(labels, name=index, dtype=object))
+    for key in ("name", "team_id"):
+        if records and key in records[0] and key != index:
+            frame[key] = pd.Series([r[key] for r in records], index=frame.index, dtype=object)
+    for column in money:
+        minor = np.asarray([r[f"{column}_minor"] for r in records], dtype=np.int64)
+        frame[column] = _decimals(minor, places)
+    attained = np.asarray([r["attainment"] for r in records], dtype=np.float64)
+    expected = np.asarray([r["expected_minor"] for r in records], dtype=np.float64)
+    actual = np.asarray([r["actual_minor"] for r in records], dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["attainment"] = attained
+        frame["pace_gap"] = np.where(expected > 0, actual / expected - 1.0, np.nan)
+    frame["on_pace"] = np.asarray([bool(r["on_pace"]) for r in records], dtype=bool)
+    for column in money:
+        frame[f"{column}_minor"] = np.asarray(
+            [r[f"{column}_minor"] for r in records], dtype=np.int64
+        )
+    return frame
+
+
+def _gap(row: pd.Series[Any]) -> float:
+    return float(row["pace_gap"])
+
+
+def _team_win_rate(report: FunnelReport, team: str) -> float | None:
+    summary = report.summary
+    if team not in summary.index:
+        return None
+    rate = float(summary["win_rate"].to_numpy(dtype=np.float64)[summary.index.get_loc(team)])
+    return None if math.isnan(rate) else rate
+
+
+def _entry(required: RequiredPipeline | None, pipeline: Pipeline) -> tuple[str, str | None]:
+    """The first stage a deal can still enter in time, and by when."""
+    first = pipeline.open_stages[0].name
+    if required is None:
+        return first, None
+    for stage, row in required.table.iterrows():
+        late = row["late"]
+        if row["enter_by"] is not None and not (not pd.isna(late) and bool(late)):
+            return str(stage), str(row["enter_by"])
+    return first, None
+
+
+def _known(benchmark: FunnelReport | dict[str, float]) -> FunnelReport | dict[str, float]:
+    """A benchmark report's stages whose conversion is known (NaN ones cannot be compared)."""
+    if isinstance(benchmark, FunnelReport):
+        conv = benchmark.overall["conversion"].astype(float)
+        return {str(s): float(v) for s, v in conv.items() if not math.isnan(v)}
+    return benchmark
+
+
+def _example_pack() -> ReviewPack:
+    """The pack of the docstring examples: team East in Q2 2026 on the seeded data."""
+    from salescore import datasets
+    from salescore.models import Owner
+
+    pipeline = datasets.pipeline()
+    deals = datasets.opportunities(pipeline, n=120)
+    q2 = Period.quarter(2026, 2)
+    targets = [
+        Target(
+            id=f"{rep}-Q2",
+            metric="revenue",
+            value=value,
+            currency="CNY",
+            direction="at_least",
+            period=q2,
+            owner=Owner(kind="rep", id=rep),
+        )
+        for rep, value in (("R1", 4_000_000), ("R2", 3_500_000), ("R3", 900_000))
+    ]
+    return review(
+        deals,
+        pipeline,
+        period=q2,
+        as_of=date(2026, 5, 15),
+        targets=targets,
+        organization=datasets.organization(),
+        node="east",
+        runs=500,
+        seed=7,
+    )
