@@ -43,8 +43,8 @@ from salescore.plot.funnel import cohort_conversion_chart, funnel_chart, stage_d
 from salescore.plot.goals import pace_chart, plan_matrix_heatmap
 from salescore.plot.kpi import attainment_chart
 from salescore.plot.partners import channel_chart, partner_tiers_chart, rebate_chart
-from salescore.plot.scorecards import scorecard_chart, scorecard_ranking
 from salescore.plot.review import forecast_history_chart, pipeline_waterfall
+from salescore.plot.scorecards import scorecard_chart, scorecard_ranking
 
 __all__ = [
     "CJK_FAMILIES",
