@@ -25,6 +25,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from salescore.calendar import Period
 from salescore.commission import (
     AcceleratorBand,
     CommissionPlan,
@@ -33,7 +34,17 @@ from salescore.commission import (
     TieredComponent,
     split_credit,
 )
-from salescore.models import Opportunity, Organization, Pipeline, Rep, Stage, StageChange, Team
+from salescore.models import (
+    Opportunity,
+    Organization,
+    Owner,
+    Pipeline,
+    Rep,
+    Stage,
+    StageChange,
+    Target,
+    Team,
+)
 from salescore.money import Money
 
 __all__ = [
@@ -43,6 +54,7 @@ __all__ = [
     "opportunities",
     "organization",
     "pipeline",
+    "rep_targets",
 ]
 
 #: The default seeds, one per generator, so changing one data set leaves the others alone.
@@ -201,6 +213,36 @@ def commission_plan() -> CommissionPlan:
             )
         ],
     )
+
+
+#: Quarterly revenue targets of the three reps [CNY]: R1 and R2 sell in East, R3 in West.
+REP_TARGETS = {"R1": Decimal(4_000_000), "R2": Decimal(3_500_000), "R3": Decimal(900_000)}
+
+
+def rep_targets(period: Period | None = None) -> list[Target]:
+    """One revenue target per rep of :func:`organization` for ``period`` (default Q2 2026).
+
+    The values are :data:`REP_TARGETS`: ambitious for R1 and R2 against the
+    seeded deals, modest for R3, so a review of team East has something to say.
+
+    Examples
+    --------
+    >>> [(t.id, str(t.value)) for t in rep_targets()]
+    [('R1-2026-Q2', '4000000'), ('R2-2026-Q2', '3500000'), ('R3-2026-Q2', '900000')]
+    """
+    chosen = period if period is not None else Period.quarter(2026, 2)
+    return [
+        Target(
+            id=f"{rep}-{chosen}",
+            metric="revenue",
+            value=value,
+            currency="CNY",
+            direction="at_least",
+            period=chosen,
+            owner=Owner(kind="rep", id=rep),
+        )
+        for rep, value in REP_TARGETS.items()
+    ]
 
 
 def credits(seed: int = CREDITS_SEED) -> list[Credit]:

@@ -8,7 +8,6 @@ from typing import TextIO
 from salescore import datasets
 from salescore._tour._common import heading
 from salescore.calendar import Period
-from salescore.models import Owner, Target
 from salescore.review import ReviewPack, review
 
 TITLE = "The weekly review (例会), in Chinese"
@@ -20,18 +19,7 @@ def tour_review() -> ReviewPack:
     pipeline = datasets.pipeline()
     deals = datasets.opportunities(pipeline, n=120)
     q2 = Period.quarter(2026, 2)
-    targets = [
-        Target(
-            id=f"{rep}-Q2",
-            metric="revenue",
-            value=value,
-            currency="CNY",
-            direction="at_least",
-            period=q2,
-            owner=Owner(kind="rep", id=rep),
-        )
-        for rep, value in (("R1", 4_000_000), ("R2", 3_500_000), ("R3", 900_000))
-    ]
+    targets = datasets.rep_targets(q2)
     last_week = [
         d.model_copy(update={"amount": d.amount - 20_000})
         if d.owner_id == "R1" and d.stage == "Negotiation"

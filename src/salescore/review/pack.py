@@ -1174,23 +1174,11 @@ def _known(benchmark: FunnelReport | dict[str, float]) -> FunnelReport | dict[st
 def _example_pack() -> ReviewPack:
     """The pack of the docstring examples: team East in Q2 2026 on the seeded data."""
     from salescore import datasets
-    from salescore.models import Owner
 
     pipeline = datasets.pipeline()
     deals = datasets.opportunities(pipeline, n=120)
     q2 = Period.quarter(2026, 2)
-    targets = [
-        Target(
-            id=f"{rep}-Q2",
-            metric="revenue",
-            value=value,
-            currency="CNY",
-            direction="at_least",
-            period=q2,
-            owner=Owner(kind="rep", id=rep),
-        )
-        for rep, value in (("R1", 4_000_000), ("R2", 3_500_000), ("R3", 900_000))
-    ]
+    targets = datasets.rep_targets(q2)
     return review(
         deals,
         pipeline,
