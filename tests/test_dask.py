@@ -447,3 +447,63 @@ def test_variance_frame_equals_pandas(client: Any, how: str) -> None:
             expected.errors[key].sort_values(key).reset_index(drop=True),
         )
         assert len(expected.errors) > 0
+
+
+def test_every_function_gives_the_pandas_result_in_process_with_the_sync_scheduler() -> None:
+    # The same paths without a cluster: tasks run in this process (which is also where
+    # coverage can see them), including the merge of failures from two partitions.
+    from salescore.errors import FrameValidationError
+    from salescore.forecast import accuracy, attribute_counts
+    from salescore.goals import variance_frame
+    from salescore.kpi import customer_kpis, deal_kpis, quota_attainment_frame
+
+    sync = "sync"
+    same(
+        sdask.deal_kpis(partitions(OPPS, "3"), PIPELINE, PERIODS, scheduler=sync),
+        deal_kpis(OPPS, PIPELINE, PERIODS),
+    )
+    spans = customer_spans()
+    same(
+        sdask.customer_kpis(partitions(spans, "3"), PERIODS, by=["region"], scheduler=sync),
+        customer_kpis(spans, PERIODS, by=["region"]),
+    )
+    rows = attainment_rows()
+    same(
+        sdask.quota_attainment_frame(partitions(rows, "uneven"), by=["team"], scheduler=sync),
+        quota_attainment_frame(rows, by=["team"]),
+    )
+    closed = closed_deals()
+    got_counts = sdask.attribute_counts(partitions(closed, "3"), "owner_id", scheduler=sync)
+    assert (got_counts.won, got_counts.lost) == (
+        attribute_counts(closed, "owner_id").won,
+        attribute_counts(closed, "owner_id").lost,
+    )
+    points = scored_points()
+    assert (
+        sdask.accuracy(partitions(points, "3"), scheduler=sync).n
+        == accuracy(points["actual"], points["forecast"]).n
+    )
+    frame, quotas = team_credits(seed=9)
+    actuals = frame.rename(columns={"rep_id": "owner_id", "credited_on": "date"})
+    same(
+        sdask.variance_frame(rep_targets(), partitions(actuals, "3"), scheduler=sync).table,
+        variance_frame(rep_targets(), actuals).table,
+    )
+    plan = datasets.commission_plan()
+    same(
+        sdask.statements_frame(
+            plan, partitions(frame, "3"), period=JANUARY, quotas=quotas, scheduler=sync
+        ).totals,
+        statements_frame(plan, frame, period=JANUARY, quotas=quotas).totals,
+    )
+    broken = rows.copy()
+    broken.loc[[1, 149], "quota"] = -1.0
+    with pytest.raises(FrameValidationError, match="2 failure"):
+        sdask.quota_attainment_frame(partitions(broken, "7"), by=["team"], scheduler=sync)
+    bad_deals = OPPS.copy()
+    bad_deals.loc[bad_deals.index[[0, 239]], "amount"] = -1.0
+    with pytest.raises(FrameValidationError) as error:
+        sdask.deal_kpis(partitions(bad_deals, "7"), PIPELINE, PERIODS, scheduler=sync)
+    assert sorted(error.value.failures["row"].tolist()) == [0, 239]
+    with pytest.raises(InvalidInputError, match=r"by= names column\(s\) \['nope'\]"):
+        sdask.quota_attainment_frame(partitions(rows, "1"), by=["nope"], scheduler=sync)
