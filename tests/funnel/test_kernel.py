@@ -86,8 +86,9 @@ def int64_everywhere(arrays: Arrays) -> None:
 
 
 def test_stage_lookup_positions_open_stages_and_marks_closed_ones() -> None:
-    assert POS.tolist() == [0, 1, 2, -1, -1] and POS.dtype == np.int64
-    assert KIND.tolist() == [OPEN, OPEN, OPEN, WON, LOST] and KIND.dtype == np.int8
+    pos, kind = stage_lookup(PIPE)  # called here, not at import, so mutation runs see it
+    assert pos.tolist() == [0, 1, 2, -1, -1] and pos.dtype == np.int64
+    assert kind.tolist() == [OPEN, OPEN, OPEN, WON, LOST] and kind.dtype == np.int8
 
 
 def test_snapshot_counts_a_deal_lost_at_the_first_open_stage_as_known() -> None:
@@ -203,10 +204,17 @@ def test_a_pipeline_longer_than_int8_positions_counts_exactly() -> None:
 
 def test_stage_codes_and_check_stages_name_the_unknown_stage_and_column() -> None:
     assert stage_codes(pd.Series(["Won", "Lead"]), PIPE, what="stage").tolist() == [3, 0]
-    with pytest.raises(UnknownStageError, match="'Nope'"):
-        stage_codes(pd.Series(["Lead", "Nope"]), PIPE, what="stage")
-    with pytest.raises(UnknownStageError, match=r"^to_stage None is not in the pipeline; known"):
+    with pytest.raises(UnknownStageError, match="'Nope'") as unknown:
+        stage_codes(pd.Series(["Lead", "Nope"]), PIPE, what="from_stage")
+    assert "from_stage" in str(unknown.value)
+    with pytest.raises(
+        UnknownStageError,
+        match=r"^to_stage None is not in the pipeline; known stages: Lead, Qualify, Proposal, "
+        r"Won, Lost$",
+    ):
         stage_codes(pd.Series(["Lead", None], dtype=object), PIPE, what="to_stage")
+    with pytest.raises(UnknownStageError, match=r"^to_stage nan is not in the pipeline"):
+        stage_codes(pd.Series(["Lead", float("nan")], dtype=object), PIPE, what="to_stage")
     check_stages(pd.Series(["Lead", None], dtype=object), PIPE, "lost_stage")  # nulls allowed
     with pytest.raises(UnknownStageError, match="lost_stage") as error:
         check_stages(pd.Series(["Lead", "Nope"]), PIPE, "lost_stage")
