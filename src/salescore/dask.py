@@ -122,9 +122,11 @@ def _check_frame(frame: object, what: str) -> dd.DataFrame:
     return frame
 
 
-def _buckets_of(keys: pd.Series[Any], buckets: int) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """The bucket of each key: a stable hash of its text, so every frame agrees."""
-    text = keys.astype(object).where(keys.notna(), "").astype(str)
+def _buckets_of(
+    keys: pd.Series[Any] | pd.DataFrame, buckets: int
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The bucket of each key (a column, or the row of several): a stable hash of its text."""
+    text = keys.astype(object).where(keys.notna(), "").astype(str)  # type: ignore[arg-type]
     hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
     return (hashed % np.uint64(buckets)).astype(np.int64)
 
@@ -699,10 +701,7 @@ def _split_on(part: pd.DataFrame, keys: list[str], buckets: int) -> list[pd.Data
         raise InvalidInputError(f"by= names column(s) {absent} not in the frame")
     if not keys:
         return [part] + [part.iloc[:0]] * (buckets - 1)
-    text = part[keys].astype(object).where(part[keys].notna(), "").astype(str)
-    which = (pd.util.hash_pandas_object(text, index=False).to_numpy() % np.uint64(buckets)).astype(
-        np.int64
-    )
+    which = _buckets_of(part[keys], buckets)
     return [part.iloc[np.flatnonzero(which == b)] for b in range(buckets)]
 
 
