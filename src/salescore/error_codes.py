@@ -52,8 +52,11 @@ class Template(NamedTuple):
     zh: str
 
 
-#: Every error code and its message templates. The class codes take ``detail``.
-MESSAGES: Final[Mapping[str, Template]] = {
+# The catalogue is written in rooms, one per area of the library, so that the codes of one
+# area sit together; ``MESSAGES`` joins them and refuses a code defined twice.
+
+#: The class codes (they take ``detail``), the root-cause checks and the values layer.
+_CORE: Final[dict[str, Template]] = {
     # ----- class codes: the English message is the detail
     "salescore_error": Template("{detail}", "salescore 错误：{detail}"),
     "invalid_input": Template("{detail}", "输入无效：{detail}"),
@@ -302,6 +305,71 @@ MESSAGES: Final[Mapping[str, Template]] = {
         "销售代表 {rep!r} 的配额 {value} 为负数；配额必须 >= 0",
     ),
 }
+
+#: Statements, plans, clawbacks, draws, bonuses and the bulk statements.
+_COMMISSION: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+#: Crediting: rules, splits, overrides, invoices and payments.
+_CREDITING: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+#: Weighted pipeline, categories, probabilities, Markov, Monte Carlo, accuracy.
+_FORECAST: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+#: Time-series forecasts (Holt-Winters, ETS) and their intervals.
+_TIMESERIES: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+#: KPIs, SMART, activities, customers, partners, scorecards and CRM imports.
+_PROCESS: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+#: The review pack and the plots.
+_REVIEW: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+#: Frame contracts, id encoding and the funnel.
+_FRAMES: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+#: Goals, models and the Dask path.
+_GOALS: Final[dict[str, Template]] = {
+    # (codes of this area)
+}
+
+
+def _catalogue(*rooms: Mapping[str, Template]) -> dict[str, Template]:
+    """The rooms joined into one mapping; a code defined in two rooms is a bug."""
+    joined: dict[str, Template] = {}
+    for room in rooms:
+        twice = sorted(set(joined) & set(room))
+        if twice:  # pragma: no cover - guards the catalogue's own source
+            raise AssertionError(f"error codes defined twice: {twice}")
+        joined.update(room)
+    return joined
+
+
+#: Every error code and its message templates. The class codes take ``detail``.
+MESSAGES: Final[Mapping[str, Template]] = _catalogue(
+    _CORE,
+    _COMMISSION,
+    _CREDITING,
+    _FORECAST,
+    _TIMESERIES,
+    _PROCESS,
+    _REVIEW,
+    _FRAMES,
+    _GOALS,
+)
 
 
 def fields(template: str) -> frozenset[str]:
