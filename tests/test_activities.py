@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from salescore.activities import ActivityCounts, activity_counts
 from salescore.errors import FrameValidationError, InvalidInputError
-from salescore.models import Activity
+from salescore.models import Activity, Opportunity
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -672,3 +672,95 @@ def test_activity_outcomes_models_and_frame_agree():
         idle_open_deals(deals, pipe, frame, as_of=as_of),
         idle_open_deals(deals, pipe, acts, as_of=as_of),
     )
+
+
+def _idle_reference(deals, pipe, acts, as_of):
+    """Idle open deals computed deal by deal in plain Python (an independent reference)."""
+    open_names = {s.name for s in pipe.open_stages}
+    out = []
+    for d in deals:
+        if d.stage not in open_names:
+            continue
+        moves = [c.changed_at for c in d.history if c.changed_at <= as_of]
+        last_change = (
+            max(moves) if moves else datetime.combine(d.created_on, datetime.min.time(), UTC)
+        )
+        worked = [
+            a.occurred_at for a in acts if a.opportunity_id == d.id and a.occurred_at <= as_of
+        ]
+        if not worked or max(worked) < last_change:
+            out.append((last_change, d.id, (as_of - last_change).days))
+    return [(i, days) for _, i, days in sorted(out)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(0, 30),
+    picks=st.lists(st.tuples(st.integers(0, 29), st.integers(-400, 400)), max_size=40),
+    hours=st.integers(0, 24 * 400),
+)
+def test_idle_open_deals_models_frame_and_reference_agree(seed, n, picks, hours):
+    from salescore import datasets
+    from salescore.activities import idle_open_deals
+    from salescore.frames import history_frame, to_frame
+
+    pipe = datasets.pipeline()
+    deals = datasets.opportunities(n=n, seed=seed) if n else []
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    acts = [
+        Activity(
+            id=f"a{k}",
+            rep_id="R1",
+            kind="call",
+            occurred_at=start + timedelta(hours=abs(h) * 24 + k),
+            account_id="C1",
+            opportunity_id=deals[i % len(deals)].id if deals and h >= 0 else None,
+        )
+        for k, (i, h) in enumerate(picks)
+    ]
+    as_of = start + timedelta(hours=hours)
+    idle = idle_open_deals(deals, pipe, acts, as_of=as_of)
+    expected = _idle_reference(deals, pipe, acts, as_of)
+    assert list(zip(idle["opportunity_id"], idle["days_since_change"], strict=True)) == expected
+    frame_deals = to_frame(deals) if deals else to_frame(deals, model=Opportunity)
+    same = idle_open_deals(
+        frame_deals, pipe, _frame_of(acts), as_of=as_of, stage_changes=history_frame(deals)
+    )
+    pd.testing.assert_frame_equal(same, idle)
+
+
+def _frame_of(acts):
+    return pd.DataFrame(
+        {
+            "id": [a.id for a in acts],
+            "rep_id": [a.rep_id for a in acts],
+            "kind": [a.kind.value for a in acts],
+            "occurred_at": pd.to_datetime([a.occurred_at for a in acts], utc=True),
+            "account_id": [a.account_id for a in acts],
+            "opportunity_id": pd.Series([a.opportunity_id for a in acts], dtype=object),
+        }
+    )
+
+
+def test_idle_open_deals_refuses_what_it_cannot_read():
+    from salescore import datasets
+    from salescore.activities import idle_open_deals
+    from salescore.errors import UnknownStageError
+    from salescore.frames import history_frame, to_frame
+
+    pipe = datasets.pipeline()
+    deals = datasets.opportunities(n=6)
+    as_of = datetime(2026, 12, 31, tzinfo=UTC)
+    with pytest.raises(InvalidInputError, match="needs stage_changes="):
+        idle_open_deals(to_frame(deals), pipe, [], as_of=as_of)
+    with pytest.raises(InvalidInputError, match="models carry their histories"):
+        idle_open_deals(deals, pipe, [], as_of=as_of, stage_changes=history_frame(deals))
+    with pytest.raises(InvalidInputError, match="'2026-12-31' is not a datetime"):
+        idle_open_deals(deals, pipe, [], as_of="2026-12-31")  # type: ignore[arg-type]
+    bad = to_frame(deals).assign(stage="Demo")
+    with pytest.raises(UnknownStageError, match="'Demo'"):
+        idle_open_deals(bad, pipe, [], as_of=as_of, stage_changes=history_frame(deals))
+    twice = pd.concat([to_frame(deals), to_frame(deals).head(1)], ignore_index=True)
+    with pytest.raises(FrameValidationError, match="id"):
+        idle_open_deals(twice, pipe, [], as_of=as_of, stage_changes=history_frame(deals))

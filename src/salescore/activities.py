@@ -18,7 +18,16 @@ import pandas as pd
 
 from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
 from salescore.errors import InvalidInputError
-from salescore.frames import Column, FrameContract, history_frame, validate_frame
+from salescore.frames import (
+    OPPORTUNITIES,
+    STAGE_CHANGES,
+    Column,
+    FrameContract,
+    check_stage_column,
+    history_frame,
+    to_frame,
+    validate_frame,
+)
 from salescore.goals import AllocationMethod, OwnerLike, TimeWeights, decompose, plan_matrix
 from salescore.models import (
     Activity,
@@ -616,88 +625,168 @@ def activity_plan(
 
 
 def idle_open_deals(
-    opportunities: Sequence[Opportunity],
+    opportunities: Sequence[Opportunity] | pd.DataFrame,
     pipeline: Pipeline,
     activities: Sequence[Activity] | pd.DataFrame,
     *,
     as_of: datetime,
+    stage_changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Open deals with no activity since their last stage change, as of a time.
 
     A deal worked on but not moved is fine; a deal that moved and was then
     left alone is what a manager asks about. Activities count for a deal
-    through their ``opportunity_id``; activities after ``as_of`` have not
-    happened yet.
+    through their ``opportunity_id``; activities and stage changes after
+    ``as_of`` have not happened yet. Models and frames run on one vectorised
+    kernel (no per-deal Python), so the frame path suits a million deals.
 
     Parameters
     ----------
-    opportunities : sequence of Opportunity
-        The deals with their stage histories; deals without a history are
-        taken as changed on their ``created_on`` (midnight UTC).
+    opportunities : sequence of Opportunity or pandas.DataFrame
+        The deals: models with their stage histories, or an
+        :data:`~salescore.frames.OPPORTUNITIES` frame with ``stage_changes``.
+        A deal with no stage change by ``as_of`` is taken as changed on its
+        ``created_on`` (midnight UTC).
     pipeline : Pipeline
         To know which stages are open.
     activities : sequence of Activity or pandas.DataFrame
         Models, or a frame under :data:`ACTIVITIES`.
     as_of : datetime
         The moment of the check, timezone-aware.
+    stage_changes : pandas.DataFrame, optional
+        The :data:`~salescore.frames.STAGE_CHANGES` frame; required with a
+        frame of deals (a snapshot export does not say when a deal last
+        moved), not allowed with models (they carry their histories).
 
     Returns
     -------
     pandas.DataFrame
-        ``opportunity_id``, ``owner_id``, ``stage``, ``last_change_at``,
-        ``last_activity_at`` (NaT when never worked on) and
-        ``days_since_change`` (whole days, floored), longest idle first.
+        ``opportunity_id``, ``owner_id``, ``stage``, ``amount`` [currency]
+        (as given), ``last_change_at``, ``last_activity_at`` (NaT when never
+        worked on) and ``days_since_change`` (whole days, floored), longest
+        idle first (ties by id).
+
+    Raises
+    ------
+    InvalidInputError
+        A naive ``as_of``; a frame of deals without ``stage_changes``, or
+        models with it.
+    UnknownStageError
+        A deal's stage is not in the pipeline.
+    FrameValidationError
+        A frame breaks its contract (duplicate or blank ids, ...).
 
     Examples
     --------
     >>> from datetime import datetime, timezone
     >>> from salescore import datasets
+    >>> from salescore.frames import history_frame, to_frame
     >>> deals = datasets.opportunities(n=40)
     >>> pipeline = datasets.pipeline()
     >>> moved = [d for d in deals if d.history and pipeline[d.stage].kind.value == "open"]
     >>> late = moved[0].history[-1].changed_at
     >>> worked = [Activity(id="a1", rep_id=moved[0].owner_id, kind="call",
     ...                    occurred_at=late, account_id="C1", opportunity_id=moved[0].id)]
-    >>> idle = idle_open_deals(deals, pipeline, worked,
-    ...                        as_of=datetime(2026, 12, 31, tzinfo=timezone.utc))
+    >>> as_of = datetime(2026, 12, 31, tzinfo=timezone.utc)
+    >>> idle = idle_open_deals(deals, pipeline, worked, as_of=as_of)
     >>> len(moved), moved[0].id in set(idle["opportunity_id"]), len(idle)
     (17, False, 16)
+    >>> same = idle_open_deals(to_frame(deals), pipeline, worked, as_of=as_of,
+    ...                        stage_changes=history_frame(deals))
+    >>> same.equals(idle)
+    True
     """
+    if not isinstance(as_of, datetime):
+        raise InvalidInputError(
+            f"as_of {as_of!r} is not a datetime; a timezone-aware time is required"
+        )
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise InvalidInputError(
             f"as_of {as_of.isoformat()} is naive; a timezone-aware time is required"
         )
-    check_opportunities(opportunities, pipeline)
-    cutoff = pd.Timestamp(as_of).tz_convert("UTC")
-    open_names = {s.name for s in pipeline.open_stages}
-    deals = [d for d in opportunities if d.stage in open_names]
-    changed = []
-    for d in deals:
-        past = [c.changed_at for c in d.history if pd.Timestamp(c.changed_at) <= cutoff]
-        if past:
-            changed.append(pd.Timestamp(max(past)).tz_convert("UTC"))
-        else:
-            changed.append(pd.Timestamp(d.created_on).tz_localize("UTC"))
+    if isinstance(opportunities, pd.DataFrame):
+        if stage_changes is None:
+            raise InvalidInputError(
+                "a frame of opportunities needs stage_changes= (the STAGE_CHANGES frame): "
+                "a snapshot does not say when a deal last moved"
+            )
+        deals = validate_frame(opportunities, OPPORTUNITIES)
+        changes = validate_frame(stage_changes, STAGE_CHANGES)
+        check_stage_column(deals["stage"], pipeline)
+    else:
+        if stage_changes is not None:
+            raise InvalidInputError(
+                "stage_changes= is for a frame of opportunities; models carry their histories"
+            )
+        items = check_opportunities(list(opportunities), pipeline)
+        deals = validate_frame(to_frame(items, model=Opportunity), OPPORTUNITIES)
+        changes = validate_frame(history_frame(items), STAGE_CHANGES)
+    return _idle(deals, changes, pipeline, activities, pd.Timestamp(as_of).tz_convert("UTC"))
+
+
+_NAT: Final = np.iinfo(np.int64).min  # NaT's integer, so a missing time survives max()
+
+
+def _latest(
+    position: npt.NDArray[np.intp], when_us: npt.NDArray[np.int64], n: int
+) -> npt.NDArray[np.int64]:
+    """The latest time [µs since epoch] per deal position; NaT's integer where none."""
+    out = np.full(n, _NAT, dtype=np.int64)
+    known = position >= 0
+    np.maximum.at(out, position[known], when_us[known])
+    return out
+
+
+def _utc_us(values: Any) -> npt.NDArray[np.int64]:
+    """Times as µs since the epoch (UTC), NaT as NaT's integer."""
+    index = pd.DatetimeIndex(values)
+    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+    return np.asarray(index.as_unit("us").asi8, dtype=np.int64)
+
+
+def _idle(
+    deals: pd.DataFrame,
+    changes: pd.DataFrame,
+    pipeline: Pipeline,
+    activities: Sequence[Activity] | pd.DataFrame,
+    cutoff: pd.Timestamp,
+) -> pd.DataFrame:
+    """The kernel of :func:`idle_open_deals` on validated frames."""
+    limit = int(_utc_us([cutoff])[0])
+    open_names = [s.name for s in pipeline.open_stages]
+    deals = deals[deals["stage"].isin(open_names).to_numpy(dtype=bool)]
+    ids = pd.Index(deals["id"].astype(object).to_numpy(dtype=object))
+    changed_us = _utc_us(changes["changed_at"])
+    past = changed_us <= limit
+    last_change = _latest(
+        ids.get_indexer(changes["opportunity_id"].astype(object).to_numpy()[past]),
+        changed_us[past],
+        len(ids),
+    )
+    created = _utc_us(pd.to_datetime(deals["created_on"]))
+    last_change = np.where(last_change == _NAT, created, last_change)
     _, _, when, deal = _activity_arrays(activities)
-    keep = np.asarray(when <= cutoff) & np.array([x is not None for x in deal], dtype=bool)
-    last = pd.Series(when[keep], index=pd.Index(deal[keep], dtype=object)).groupby(level=0).max()
-    ids = [d.id for d in deals]
-    last_at = pd.DatetimeIndex([last.get(i, pd.NaT) for i in ids], dtype="datetime64[ns, UTC]")
-    change_at = pd.DatetimeIndex(changed, dtype="datetime64[ns, UTC]")
-    idle = np.asarray(last_at.isna() | (last_at < change_at), dtype=bool)
+    worked_us = _utc_us(when)
+    done = (worked_us <= limit) & pd.notna(deal)
+    last_activity = _latest(ids.get_indexer(deal[done]), worked_us[done], len(ids))
+    idle = (last_activity == _NAT) | (last_activity < last_change)
+    change_at = pd.DatetimeIndex(last_change.view("M8[us]")).tz_localize("UTC").as_unit("ns")
+    activity_at = pd.DatetimeIndex(last_activity.view("M8[us]")).tz_localize("UTC").as_unit("ns")
+    days = (limit - last_change) // (86_400 * 10**6)
     out = pd.DataFrame(
         {
-            "opportunity_id": pd.Series(ids, dtype=object),
-            "owner_id": pd.Series([d.owner_id for d in deals], dtype=object),
-            "stage": pd.Series([d.stage for d in deals], dtype=object),
+            "opportunity_id": pd.Series(ids.to_numpy(dtype=object), dtype=object),
+            "owner_id": pd.Series(deals["owner_id"].astype(object).to_numpy(), dtype=object),
+            "stage": pd.Series(deals["stage"].astype(object).to_numpy(), dtype=object),
+            "amount": deals["amount"].to_numpy(dtype=np.float64),
             "last_change_at": change_at,
-            "last_activity_at": last_at,
-            "days_since_change": (cutoff - change_at).days.to_numpy().astype(np.int64),
+            "last_activity_at": activity_at,
+            "days_since_change": days.astype(np.int64),
         }
     )[idle]
-    return out.sort_values(["last_change_at", "opportunity_id"], kind="stable").reset_index(
-        drop=True
-    )
+    order = np.lexsort((out["opportunity_id"].to_numpy(dtype=str), last_change[idle]))
+    idle_deals: pd.DataFrame = out.iloc[order].reset_index(drop=True)
+    return idle_deals
 
 
 OutcomeKey = Literal["kind", "rep_id", "team_id", "period"]

@@ -35,6 +35,7 @@ from salescore.commission import (
     split_credit,
 )
 from salescore.models import (
+    Activity,
     Opportunity,
     Organization,
     Owner,
@@ -48,6 +49,7 @@ from salescore.models import (
 from salescore.money import Money
 
 __all__ = [
+    "activities",
     "bookings",
     "commission_plan",
     "credits",
@@ -61,6 +63,7 @@ __all__ = [
 PIPELINE_SEED = 20260101
 BOOKINGS_SEED = 20260106
 CREDITS_SEED = 20260107
+ACTIVITIES_SEED = 20260108
 
 
 def pipeline() -> Pipeline:
@@ -168,6 +171,65 @@ def opportunities(
             )
         )
     return deals
+
+
+def activities(
+    opportunities_: list[Opportunity] | None = None, *, seed: int = ACTIVITIES_SEED
+) -> list[Activity]:
+    """The reps' calls, visits and demos on the sample deals, with some left alone.
+
+    Each deal gets 0 to 4 activities by its owner, one to 40 days after one
+    of its stage changes (so some deals are worked on after they last moved
+    and some are not), and every rep logs a few calls with no deal.
+
+    Parameters
+    ----------
+    opportunities_ : list of Opportunity, optional
+        The deals worked on; :func:`opportunities` by default.
+    seed : int
+        Seed of the generator.
+
+    Returns
+    -------
+    list of Activity
+        Ids ``A0000``, ``A0001``, ... in time order.
+
+    Examples
+    --------
+    >>> acts = activities()
+    >>> len(acts), acts[0].id, sorted({a.kind.value for a in acts})
+    (96, 'A0000', ['call', 'demo', 'follow_up_visit', 'visit'])
+    >>> activities() == acts
+    True
+    """
+    deals = opportunities_ if opportunities_ is not None else opportunities()
+    rng = np.random.default_rng(seed)
+    kinds = ("call", "visit", "follow_up_visit", "demo")
+    drawn: list[tuple[datetime, str, str, str | None]] = []
+    for deal in deals:
+        moves = [c.changed_at for c in deal.history] or [
+            datetime(deal.created_on.year, deal.created_on.month, deal.created_on.day, tzinfo=UTC)
+        ]
+        for _ in range(int(rng.integers(0, 5))):
+            after = moves[int(rng.integers(0, len(moves)))]
+            at = after + timedelta(days=int(rng.integers(1, 41)), hours=int(rng.integers(0, 9)))
+            drawn.append((at, deal.owner_id, str(rng.choice(kinds)), deal.id))
+    for rep in sorted({d.owner_id for d in deals}):
+        for _ in range(3):
+            at = datetime(2026, 1, 5, 10, tzinfo=UTC) + timedelta(days=int(rng.integers(0, 180)))
+            drawn.append((at, rep, "call", None))
+    drawn.sort(key=lambda item: (item[0], item[1], item[3] or ""))
+    return [
+        Activity(
+            id=f"A{i:04d}",
+            rep_id=rep,
+            kind=kind,
+            occurred_at=at,
+            account_id=f"C-{deal or rep}",
+            opportunity_id=deal,
+        )
+        for i, (at, rep, kind, deal) in enumerate(drawn)
+    ]
 
 
 def bookings(seed: int = BOOKINGS_SEED) -> pd.Series:

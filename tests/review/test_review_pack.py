@@ -295,3 +295,60 @@ def test_review_refuses_bad_arguments() -> None:
         review(deals, PIPE, **(kw | {"targets": usd}))
     with pytest.raises(InvalidInputError, match="not among the review codes"):
         Line(code="nope", section="notes").text()
+
+
+def test_review_activities_equal_the_calculators() -> None:
+    from datetime import UTC, datetime
+
+    from salescore.activities import activity_counts, idle_open_deals
+
+    deals = datasets.opportunities(PIPE, n=120)
+    acts = datasets.activities(deals)
+    pack = _example(activities=acts)
+    assert pack.activity is not None and pack.idle is not None
+    # counts: what R1 and R2 (team east) logged from the quarter's start to as_of
+    until = Period(start=Q2.start, end=date(2026, 5, 15))
+    counts = activity_counts(acts, period=until).counts
+    assert pack.activity.index.tolist() == ["R1", "R2"]
+    for (rep, kind), n in counts.items():
+        if rep in ("R1", "R2"):
+            assert pack.activity.loc[rep, kind] == n
+    east = {(r, k): n for (r, k), n in counts.items() if r in ("R1", "R2")}
+    assert int(pack.activity["total"].sum()) == sum(east.values())
+    # idle deals: the calculator's, on the node's deals at midnight UTC of as_of
+    mine = [d for d in deals if d.owner_id in ("R1", "R2")]
+    expected = idle_open_deals(mine, PIPE, acts, as_of=datetime(2026, 5, 15, tzinfo=UTC))
+    assert pack.idle["opportunity_id"].tolist() == expected["opportunity_id"].tolist()
+    assert len(pack.idle) > 0
+    total = sum((Decimal(str(a)) for a in expected["amount"]), Decimal(0))
+    assert sum(pack.idle["amount"], Decimal(0)) == total
+    assert int(pack.idle["amount_minor"].sum()) == int(total * 100)
+    codes = [line.code for line in pack.lines]
+    assert "activities.summary" in codes and "activities.idle" in codes
+    idle_action = next(a for a in pack.actions if a.code == "action.idle")
+    assert idle_action.values["deals"] == len(expected)
+    assert idle_action.impact == total
+    assert "idle" in pack.frames() and "activity" in pack.frames()
+    assert "## Activities" in pack.to_markdown() and "## 过程活动" in pack.to_markdown("zh-CN")
+    round_trip(pack)
+
+
+def test_review_activities_without_histories_or_before_the_period() -> None:
+    deals = datasets.opportunities(PIPE, n=60)
+    acts = datasets.activities(deals)
+    pack = review(
+        to_frame(deals),
+        PIPE,
+        period=Q2,
+        as_of=Q2.start,
+        targets=targets({"R1": 4_000_000, "R2": 3_500_000, "R3": 900_000}),
+        activities=acts,
+        runs=50,
+    )
+    assert pack.idle is None and "notes.no_idle" in [line.code for line in pack.lines]
+    assert pack.activity is not None
+    assert pack.activity["total"].tolist() == [0, 0, 0]  # nothing counted before as_of
+    silent = next(line for line in pack.lines if line.code == "activities.summary")
+    assert silent.values == {"activities": 0, "reps": 3, "silent": 3}
+    none = _example()
+    assert none.activity is None and "notes.no_activities" in [line.code for line in none.lines]

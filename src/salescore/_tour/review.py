@@ -35,6 +35,7 @@ def tour_review() -> ReviewPack:
         organization=datasets.organization(),
         node="east",
         previous=last_week,
+        activities=datasets.activities(deals),
         runs=1000,
         seed=7,
         max_actions=3,
@@ -46,8 +47,9 @@ def section(out: TextIO) -> None:
     heading(out, TITLE)
     pack = tour_review()
     out.write(
-        "salescore.review.review assembles pace, gap, funnel, ageing deals, forecast and what "
-        "changed from the calculators above; every sentence has a code and English and "
+        "salescore.review.review assembles pace, gap, funnel, ageing and idle deals, "
+        "forecast and what changed from the calculators above; every sentence has a code "
+        "and English and "
         "Chinese text. ReviewPack.to_markdown('zh-CN'):\n\n"
     )
     out.write(pack.to_markdown("zh-CN"))

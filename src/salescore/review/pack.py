@@ -13,6 +13,8 @@ pipeline needed        :func:`~salescore.funnel.required_pipeline`,
                        :func:`~salescore.funnel.pipeline_coverage`
 bottleneck stages      :func:`~salescore.funnel.bottlenecks`
 ageing deals           :func:`~salescore.funnel.aging_frame`
+activities             :func:`~salescore.activities.activity_counts`,
+                       :func:`~salescore.activities.idle_open_deals`
 forecast               :func:`~salescore.forecast.weighted`, :func:`~salescore.forecast.simulate`
 what changed           :func:`~salescore.review.pipeline_changes`
 next period's targets  :func:`~salescore.smart.assess_tree`
@@ -23,7 +25,8 @@ stable code, the numbers it states, and text in English and Chinese.
 
 Actions are ordered by the money at stake (``impact``, largest first: a
 team's pipeline gap or shortfall, a rep's shortfall, the amount of ageing
-deals, a bottleneck's gain, the amount that slipped), with fixing next
+deals, the amount of deals left alone since they moved, a bottleneck's
+gain, the amount that slipped), with fixing next
 period's targets last; at most ``max_actions`` are kept.
 """
 
@@ -35,13 +38,14 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
+from salescore.activities import activity_counts, idle_open_deals
 from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast import Simulation, WeightedForecast, simulate, weighted
@@ -58,7 +62,15 @@ from salescore.funnel import (
 )
 from salescore.goals import attainment, pace
 from salescore.goals.weights import TimeWeights
-from salescore.models import Opportunity, Organization, OwnerKind, Pipeline, StageKind, Target
+from salescore.models import (
+    Activity,
+    Opportunity,
+    Organization,
+    OwnerKind,
+    Pipeline,
+    StageKind,
+    Target,
+)
 from salescore.money import CURRENCIES, Money
 from salescore.review.changes import PipelineChanges, pipeline_changes
 from salescore.review.texts import Lang, Line, Value, heading, lang_index
@@ -69,6 +81,17 @@ __all__ = ["ReviewPack", "review"]
 
 _MONEY_COLUMNS: Final = ("target", "expected", "actual", "variance", "remaining")
 _NO_TEAM: Final = "(no team)"
+_SECTIONS: Final = (
+    "summary",
+    "pace",
+    "gap",
+    "funnel",
+    "aging",
+    "activities",
+    "forecast",
+    "changes",
+    "smart",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,6 +145,17 @@ class ReviewPack(Result):
     aging : pandas.DataFrame or None
         The overdue rows of :func:`~salescore.funnel.aging_frame`, longest in
         stage first, with ``owner_id`` and ``amount`` [currency] joined.
+    activity : pandas.DataFrame or None
+        With activities: one row per rep in scope (``owner_id`` index), one
+        column per activity kind and ``total``, counting what they logged in
+        the period before ``as_of``
+        (:func:`~salescore.activities.activity_counts`).
+    idle : pandas.DataFrame or None
+        With activities and stage histories: the node's open deals with no
+        activity since their last stage change
+        (:func:`~salescore.activities.idle_open_deals` at midnight UTC of
+        ``as_of``), longest idle first, ``amount`` as Decimal [currency]
+        with ``amount_minor``.
     changes : PipelineChanges or None
         :func:`~salescore.review.pipeline_changes` from the previous snapshot.
     smart : TreeAssessment or None
@@ -151,6 +185,8 @@ class ReviewPack(Result):
     changes: PipelineChanges | None
     smart: TreeAssessment | None
     lines: tuple[Line, ...]
+    activity: pd.DataFrame | None = None
+    idle: pd.DataFrame | None = None
 
     @property
     def actions(self) -> tuple[Line, ...]:
@@ -175,6 +211,10 @@ class ReviewPack(Result):
             out["bottlenecks"] = self.bottlenecks
         if self.aging is not None:
             out["aging"] = self.aging
+        if self.activity is not None:
+            out["activity"] = self.activity
+        if self.idle is not None:
+            out["idle"] = self.idle
         if self.changes is not None:
             out["changes"] = self.changes.buckets
         if self.smart is not None:
@@ -187,7 +227,7 @@ class ReviewPack(Result):
     ) -> list[tuple[str, list[str], list[list[str]] | None, str | None]]:
         """(heading, sentences, table rows with header first, chart key) per section."""
         blocks: list[tuple[str, list[str], list[list[str]] | None, str | None]] = []
-        for name in ("summary", "pace", "gap", "funnel", "aging", "forecast", "changes", "smart"):
+        for name in _SECTIONS:
             texts = [line.text(lang) for line in self.section(name)]
             table: list[list[str]] | None = None
             chart: str | None = None
@@ -479,6 +519,7 @@ def review(
     previous: Sequence[Opportunity] | pd.DataFrame | None = None,
     next_targets: Sequence[Target] | pd.DataFrame | None = None,
     benchmark: FunnelReport | dict[str, float] | None = None,
+    activities: Sequence[Activity] | pd.DataFrame | None = None,
     grain: Grain = "month",
     weights: TimeWeights = "even",
     calendar: FiscalCalendar | None = None,
@@ -529,6 +570,10 @@ def review(
     benchmark : FunnelReport or mapping of stage to conversion, optional
         What the node's funnel is compared with; by default the whole
         organisation's funnel when ``node`` narrows it.
+    activities : sequence of Activity or pandas.DataFrame, optional
+        The reps' activities (:data:`~salescore.activities.ACTIVITIES`
+        frame or models): counted per rep, and, with stage histories, read
+        for the open deals left alone since they last moved.
     grain, weights, calendar, work_calendar
         The goal curve of :func:`~salescore.goals.pace`.
     level : float
@@ -960,6 +1005,41 @@ def review(
                 Line(code="aging.none", section="aging", values={"percentile": percentile})
             )
 
+    # -- activities
+    activity: pd.DataFrame | None = None
+    idle: pd.DataFrame | None = None
+    if activities is None:
+        lines.append(Line(code="notes.no_activities", section="notes"))
+    else:
+        activity = _activity_table(activities, reps, narrowed, period, as_of)
+        lines.append(
+            Line(
+                code="activities.summary",
+                section="activities",
+                values={
+                    "activities": int(activity["total"].sum()),
+                    "reps": len(activity),
+                    "silent": int((activity["total"] == 0).sum()),
+                },
+            )
+        )
+        if node_changes is None:
+            lines.append(Line(code="notes.no_idle", section="notes"))
+        else:
+            idle = _idle_deals(node_deals, node_changes, pipeline, activities, as_of, places)
+            lines += _idle_lines(idle, currency)
+            if len(idle):
+                amount = Money.from_minor(int(idle["amount_minor"].sum()), currency)
+                oldest = ", ".join(str(i) for i in idle["opportunity_id"].head(3))
+                actions.append(
+                    Line(
+                        code="action.idle",
+                        section="actions",
+                        values={"deals": len(idle), "amount": _amount(amount), "ids": oldest},
+                        impact=amount.amount,
+                    )
+                )
+
     # -- forecast
     share = float(forecast.forecast.amount / goal.amount) if goal.amount else math.nan
     lines.append(
@@ -1104,7 +1184,90 @@ def review(
         changes=changes,
         smart=smart,
         lines=(*body, *kept, *notes),
+        activity=activity,
+        idle=idle,
     )
+
+
+def _activity_table(
+    activities: Sequence[Activity] | pd.DataFrame,
+    reps: Sequence[str],
+    narrowed: bool,
+    period: Period,
+    as_of: date,
+) -> pd.DataFrame:
+    """Activities per rep (rows) and kind (columns) in ``[period.start, as_of)``, with ``total``.
+
+    Every rep in scope has a row, zeros when it logged nothing; reviewing the
+    whole organisation, reps outside it who logged something keep theirs.
+    """
+    counts = (
+        activity_counts(activities, period=Period(start=period.start, end=as_of))
+        if as_of > period.start
+        else activity_counts([])
+    ).counts
+    logged = {rep for rep, _ in counts}
+    owners = sorted(set(reps) if narrowed else set(reps) | logged)
+    kinds = sorted({kind for _, kind in counts})
+    cells = np.zeros((len(owners), len(kinds)), dtype=np.int64)
+    row = pd.Index(owners).get_indexer(pd.Index([rep for rep, _ in counts], dtype=object))
+    column = pd.Index(kinds).get_indexer(pd.Index([kind for _, kind in counts], dtype=object))
+    inside = row >= 0
+    logged_counts = np.fromiter(counts.values(), np.int64, len(counts))
+    cells[row[inside], column[inside]] = logged_counts[inside]
+    index = pd.Index(owners, name="owner_id", dtype=object)
+    table = pd.DataFrame(cells, index=index, columns=pd.Index(kinds, dtype=object))
+    table["total"] = cells.sum(axis=1)
+    return table
+
+
+def _idle_deals(
+    deals: pd.DataFrame,
+    changes: pd.DataFrame,
+    pipeline: Pipeline,
+    activities: Sequence[Activity] | pd.DataFrame,
+    as_of: date,
+    places: int,
+) -> pd.DataFrame:
+    """:func:`idle_open_deals` of the node at midnight UTC of ``as_of``, amounts exact."""
+    idle = idle_open_deals(
+        deals,
+        pipeline,
+        activities,
+        as_of=datetime.combine(as_of, time(), UTC),
+        stage_changes=changes,
+    )
+    minor = np.rint(idle["amount"].to_numpy(dtype=np.float64) * 10**places).astype(np.int64)
+    return idle.assign(amount=_decimals(minor, places), amount_minor=minor)
+
+
+def _idle_lines(idle: pd.DataFrame, currency: str) -> list[Line]:
+    """The summary and the five longest idle deals, or the line that none is idle."""
+    if not len(idle):
+        return [Line(code="activities.none_idle", section="activities")]
+    amount = Money.from_minor(int(idle["amount_minor"].sum()), currency)
+    out = [
+        Line(
+            code="activities.idle",
+            section="activities",
+            values={"deals": len(idle), "amount": _amount(amount)},
+        )
+    ]
+    for _, row in idle.head(5).iterrows():
+        out.append(
+            Line(
+                code="activities.idle_deal",
+                section="activities",
+                values={
+                    "deal": str(row["opportunity_id"]),
+                    "owner": str(row["owner_id"]),
+                    "stage": str(row["stage"]),
+                    "days": int(row["days_since_change"]),
+                    "amount": str(row["amount"]),
+                },
+            )
+        )
+    return out
 
 
 def _decimals(minor: Any, places: int) -> Any:

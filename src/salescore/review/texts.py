@@ -23,7 +23,17 @@ __all__ = ["CODES", "HEADINGS", "Lang", "Line", "Section", "heading"]
 Lang = Literal["en", "zh-CN"]
 #: Where a line belongs in the pack.
 Section = Literal[
-    "summary", "pace", "gap", "funnel", "aging", "forecast", "changes", "smart", "actions", "notes"
+    "summary",
+    "pace",
+    "gap",
+    "funnel",
+    "aging",
+    "activities",
+    "forecast",
+    "changes",
+    "smart",
+    "actions",
+    "notes",
 ]
 
 _BUCKET_NAMES: Final = {
@@ -114,6 +124,22 @@ CODES: Final[Mapping[str, tuple[str, str]]] = {
         "stays",
         "没有在途商机在当前阶段停留超过历史停留时长的 {percentile:.0%} 分位",
     ),
+    "activities.summary": (
+        "{activities} activities logged by {reps} reps this period so far; {silent} logged none",
+        "本期至今 {reps} 名销售共记录 {activities} 次活动；{silent} 名没有记录",
+    ),
+    "activities.idle": (
+        "{deals} open deals worth {amount:,} have had no activity since their last stage change",
+        "{deals} 个在途商机（金额 {amount:,}）自上次阶段变化以来没有任何跟进活动",
+    ),
+    "activities.idle_deal": (
+        "{deal} ({owner}) in {stage}: no activity in the {days} days since it moved, {amount:,}",
+        "{deal}（{owner}）在 {stage}：阶段变化后 {days} 天没有跟进，金额 {amount:,}",
+    ),
+    "activities.none_idle": (
+        "every open deal has been worked on since its last stage change",
+        "每个在途商机自上次阶段变化以来都有跟进",
+    ),
     "forecast.weighted": (
         "weighted forecast {forecast:,} {currency}: {won:,} won plus {weighted:,} weighted of "
         "{pipeline:,} open pipeline ({share:.1%} of the goal)",
@@ -167,6 +193,11 @@ CODES: Final[Mapping[str, tuple[str, str]]] = {
         "review the {deals} ageing deals worth {amount:,}, longest first: {ids}",
         "逐一检查 {deals} 个停滞商机（金额 {amount:,}），从停留最久的开始：{ids}",
     ),
+    "action.idle": (
+        "follow up the {deals} open deals worth {amount:,} left alone since they moved, "
+        "longest first: {ids}",
+        "跟进 {deals} 个阶段变化后无人跟进的在途商机（金额 {amount:,}），从最久的开始：{ids}",
+    ),
     "action.bottleneck": (
         "coach the {stage} stage: raising conversion from {actual:.0%} to {benchmark:.0%} "
         "adds {gain:,} won",
@@ -191,6 +222,14 @@ CODES: Final[Mapping[str, tuple[str, str]]] = {
     "notes.no_history": (
         "no stage histories given; ageing deals not assessed",
         "未提供阶段历史；未评估停滞商机",
+    ),
+    "notes.no_activities": (
+        "no activities given; activities and idle deals not assessed",
+        "未提供活动记录；未评估活动和无人跟进的商机",
+    ),
+    "notes.no_idle": (
+        "no stage histories given; deals left alone since they moved not assessed",
+        "未提供阶段历史；未评估阶段变化后无人跟进的商机",
     ),
     "notes.no_benchmark": (
         "no benchmark funnel; bottlenecks not assessed (give benchmark=, or review a team "
@@ -221,6 +260,7 @@ HEADINGS: Final[Mapping[str, tuple[str, str]]] = {
     "gap": ("Gap to goal", "目标差距"),
     "funnel": ("Funnel bottlenecks", "漏斗瓶颈"),
     "aging": ("Ageing deals", "停滞商机"),
+    "activities": ("Activities", "过程活动"),
     "forecast": ("Forecast", "预测"),
     "changes": ("What changed", "管道变化"),
     "smart": ("Next period's targets", "下期目标"),
