@@ -38,8 +38,10 @@ JANUARY = Period.month(2026, 1)
 
 @pytest.fixture(scope="module")
 def client() -> Any:
+    # The scheduler's HTTP server starts even without a dashboard; ":0" gives it a free
+    # port, so two test processes (pytest -n) starting clusters at once do not collide.
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with distributed.Client(cluster) as running:
         yield running
@@ -117,6 +119,35 @@ def test_weighted_equals_pandas(client: Any, how: str) -> None:
     for name in ("by_stage", "by_owner", "by_channel"):
         same(getattr(got, name), getattr(expected, name))
     assert sorted(got.undated.tolist()) == sorted(expected.undated.tolist())
+
+
+@pytest.mark.parametrize("how", ["1", "3", "uneven", "single"])
+def test_forecast_categories_equals_pandas(client: Any, how: str) -> None:
+    from salescore.forecast import Adjustment, forecast_categories
+    from salescore.money import Money
+
+    period = Period.quarter(2026, 2)
+    org = datasets.organization()
+    rep = org.reps[0].id
+    adjustments = [Adjustment(node=rep, measure="commit_forecast", amount=Money(1234, "CNY"))]
+    # Two bad rows (a negative amount, an unknown stage) in different partitions: reported.
+    frame = OPPS.copy()
+    frame.loc[frame.index[0], "amount"] = -1.0
+    frame.loc[frame.index[200], "stage"] = "Demo"
+    expected = forecast_categories(frame, PIPELINE, period=period, org=org, adjustments=adjustments)
+    got = sdask.forecast_categories(
+        partitions(frame, how), PIPELINE, period=period, org=org, adjustments=adjustments
+    )
+    for name in ("by_owner", "tree"):
+        same(getattr(got, name), getattr(expected, name))
+    assert got.totals.equals(expected.totals)
+    assert (got.currency, got.fx_on) == (expected.currency, expected.fx_on)
+    assert sorted(got.undated.tolist()) == sorted(expected.undated.tolist())
+    key = ["row", "reason"]
+    assert sorted(map(tuple, got.failures[key].values.tolist())) == sorted(
+        map(tuple, expected.failures[key].values.tolist())
+    )
+    assert len(expected.failures) == 2
 
 
 def team_credits(n: int = 600, reps: int = 30, seed: int = 5) -> tuple[pd.DataFrame, pd.Series]:
@@ -488,6 +519,12 @@ def test_every_function_gives_the_pandas_result_in_process_with_the_sync_schedul
     same(
         sdask.variance_frame(rep_targets(), partitions(actuals, "3"), scheduler=sync).table,
         variance_frame(rep_targets(), actuals).table,
+    )
+    from salescore.forecast import forecast_categories
+
+    same(
+        sdask.forecast_categories(partitions(OPPS, "3"), PIPELINE, scheduler=sync).tree,
+        forecast_categories(OPPS, PIPELINE).tree,
     )
     plan = datasets.commission_plan()
     same(

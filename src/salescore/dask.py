@@ -60,12 +60,17 @@ from salescore.errors import CurrencyMismatchError, FrameValidationError, Invali
 from salescore.forecast import (
     Accuracy,
     AccuracyPartial,
+    Adjustment,
     AttributeCounts,
+    CategoryForecast,
+    CategoryPartial,
     MarkovModel,
     StageWinRates,
     WeightedForecast,
     WeightedPartial,
     accuracy_partial,
+    categories_from_partial,
+    category_partial,
     weighted_from_partial,
     weighted_partial,
     win_rate_counts,
@@ -82,7 +87,7 @@ from salescore.kpi import combine_customer_kpis, combine_deal_kpis
 from salescore.kpi import customer_kpis as _customer_kpis
 from salescore.kpi import deal_kpis as _deal_kpis
 from salescore.kpi import quota_attainment_frame as _quota_attainment_frame
-from salescore.models import Pipeline, Target
+from salescore.models import ForecastCategory, Organization, Pipeline, Target
 from salescore.money import FxRates
 
 try:
@@ -100,6 +105,7 @@ __all__ = [
     "attribute_counts",
     "customer_kpis",
     "deal_kpis",
+    "forecast_categories",
     "funnel_counts",
     "funnel_frame",
     "markov_fit",
@@ -460,6 +466,60 @@ def weighted(
     inputs = [(p,) for p in _partitions(frame)]
     total: WeightedPartial = _reduce(part_of, inputs, _add, scheduler, "opportunities")
     return weighted_from_partial(total, currency=currency, fx=fx, fx_on=fx_on, rounding=rounding)
+
+
+def forecast_categories(
+    opportunities: dd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    period: Period | None = None,
+    org: Organization | None = None,
+    adjustments: Sequence[Adjustment] = (),
+    categories: Mapping[str, ForecastCategory | str] | None = None,
+    currency: str | None = None,
+    fx: FxRates | None = None,
+    fx_on: date | None = None,
+    rounding: str = "ROUND_HALF_EVEN",
+    scheduler: str | None = None,
+) -> CategoryForecast:
+    """:func:`salescore.forecast.forecast_categories` on a Dask frame, rounded once.
+
+    Each partition's exact (owner, currency, category) sums
+    (:func:`salescore.forecast.category_partial`) are added in a tree and
+    turned into the forecast, rolled up ``org`` with the ``adjustments``, by
+    :func:`salescore.forecast.categories_from_partial`: every amount is the
+    one ``forecast_categories`` gives on the whole frame. A deal needs no
+    other row, so the partitions are used as they are (no exchange).
+    ``undated`` and ``failures`` list rows partition by partition.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from salescore import datasets
+    >>> from salescore.frames import to_frame
+    >>> from salescore.forecast import forecast_categories as pandas_categories
+    >>> pipeline, frame = datasets.pipeline(), to_frame(datasets.opportunities(n=60, seed=2))
+    >>> got = forecast_categories(dd.from_pandas(frame, npartitions=4), pipeline,
+    ...                           scheduler="sync")
+    >>> got.by_owner.equals(pandas_categories(frame, pipeline).by_owner)
+    True
+    """
+    frame = _check_frame(opportunities, "opportunities")
+
+    def part_of(part: pd.DataFrame) -> CategoryPartial:
+        return category_partial(part, pipeline, period=period, categories=categories)
+
+    inputs = [(p,) for p in _partitions(frame)]
+    total: CategoryPartial = _reduce(part_of, inputs, _add, scheduler, "opportunities")
+    return categories_from_partial(
+        total,
+        org=org,
+        adjustments=adjustments,
+        currency=currency,
+        fx=fx,
+        fx_on=fx_on,
+        rounding=rounding,
+    )
 
 
 # --------------------------------------------------------------------------- statements

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,9 @@ from salescore.forecast.categories import (
     MEASURES,
     Adjustment,
     CategoryForecast,
+    CategoryPartial,
+    categories_from_partial,
+    category_partial,
     forecast_categories,
     rollup,
 )
@@ -481,3 +485,84 @@ def test_forecast_categories_converts_each_owner_category_once(
         at = f.by_owner.index.get_loc(owner)
         assert int(f.by_owner[f"{column}_minor"].to_numpy()[at]) == expected
         assert f.by_owner[column].to_numpy()[at] == Money.from_minor(expected, reporting).amount
+
+
+# --------------------------------------------------------------------------- partials
+
+
+@settings(max_examples=30)  # pandas work per example: keep the suite fast
+@given(
+    pipelines(max_open=3).flatmap(
+        lambda pipe: st.tuples(
+            st.just(pipe),
+            opportunity_sets(pipe, max_size=15, with_history=False, currency=None),
+            st.none() | periods(2022, 2027, max_days=500),
+            st.lists(st.integers(0, 15), max_size=4),
+            st.booleans(),
+        )
+    )
+)
+def test_category_partials_of_any_cut_add_up_to_the_whole_forecast(
+    case: tuple[Pipeline, list[Opportunity], Any, list[int], bool],
+):
+    pipe, deals, period, cuts, as_frame = case
+    on = date(2026, 1, 1)
+    whole = forecast_categories(deals, pipe, period=period, fx=FX_ALL, fx_on=on, org=None)
+    bounds = sorted({0, len(deals), *(c for c in cuts if c <= len(deals))})
+    bounds = bounds if len(bounds) > 1 else [0, 0]  # no deals: one empty part
+    parts = []
+    for a, b in pairwise(bounds):
+        chunk = deals[a:b]
+        data = to_frame(chunk, model=Opportunity) if as_frame else chunk
+        parts.append(category_partial(data, pipe, period=period))
+    merged = categories_from_partial(sum(parts[1:], parts[0]), fx=FX_ALL, fx_on=on)
+    assert (merged.currency, merged.fx_on, merged.rounding) == (
+        whole.currency,
+        whole.fx_on,
+        whole.rounding,
+    )
+    pd.testing.assert_frame_equal(merged.by_owner, whole.by_owner)
+    pd.testing.assert_frame_equal(merged.tree, whole.tree)
+    assert merged.totals.equals(whole.totals)
+    # Every valid deal is in one cell, counted or not; the counted ones add up.
+    total = sum(parts[1:], parts[0])
+    counted = int(total.cells["deals"].sum())
+    assert counted == int(whole.by_owner["deals"].sum())
+    if not as_frame:
+        assert sorted(merged.undated.tolist()) == sorted(whole.undated.tolist())
+
+
+def test_category_partials_hand_case_and_refusals():
+    deals = book()
+    first = category_partial(deals[:2], pipeline(), period=Q1)
+    rest = category_partial(deals[2:], pipeline(), period=Q1)
+    cells = (first + rest).cells.set_index(["owner_id", "category"])
+    # By hand from book(): minor units of USD of the deals that count in Q1.
+    expected = {
+        ("R1", "Closed"): 10000,
+        ("R1", "Commit"): 20000,
+        ("R1", "Best Case"): 30000,
+        ("R2", "Pipeline"): 40000,
+        ("R2", "Commit"): 5000,
+        ("R3", "Omitted"): 60000,
+        ("R3", "Commit"): 0,  # expected after Q1: a cell, not counted
+        ("R3", "Best Case"): 0,  # undated
+        ("M1", "Best Case"): 8000,
+    }
+    assert {k: int(v) for k, v in cells["minor"].items()} == expected
+    assert int(cells["deals"].sum()) == 7
+    assert (first + rest).undated.tolist() == ["D8"]
+    assert all(isinstance(v, int) for v in (first + rest).cells["minor"])
+    assert sum([first]) is first
+    assert first.__add__(1) is NotImplemented
+    other = category_partial(deals, pipeline(), period=Period.quarter(2026, 2))
+    with pytest.raises(InvalidInputError, match="do not add up"):
+        first + other
+    with pytest.raises(InvalidInputError, match="not a CategoryPartial"):
+        categories_from_partial("x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="not a Period"):
+        category_partial(deals, pipeline(), period="Q1")  # type: ignore[arg-type]
+    assert isinstance(first, CategoryPartial)
+    assert CategoryPartial.from_dict(first.to_dict()).cells["minor"].tolist() == [
+        int(v) for v in first.cells["minor"]
+    ]

@@ -20,7 +20,15 @@ from salescore.forecast.accuracy import (
     backtest,
     interval_coverage,
 )
-from salescore.forecast.categories import Adjustment, CategoryForecast, forecast_categories, rollup
+from salescore.forecast.categories import (
+    Adjustment,
+    CategoryForecast,
+    CategoryPartial,
+    categories_from_partial,
+    category_partial,
+    forecast_categories,
+    rollup,
+)
 from salescore.forecast.markov import MarkovModel, TransitionCounts, transition_counts
 from salescore.forecast.montecarlo import Simulation, simulate
 from salescore.forecast.probabilities import (
@@ -58,6 +66,7 @@ __all__ = [
     "AttributeCounts",
     "Backtest",
     "CategoryForecast",
+    "CategoryPartial",
     "HoltWintersFrame",
     "HoltWintersParams",
     "IntervalCoverage",
@@ -75,6 +84,8 @@ __all__ = [
     "auto_ets",
     "auto_ets_frame",
     "backtest",
+    "categories_from_partial",
+    "category_partial",
     "closed_outcomes",
     "forecast_categories",
     "holt_winters",

@@ -57,7 +57,7 @@ from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast.weighted import (
     _check_pipeline,
     _codes,
-    _converter,
+    _converter_for,
     _group_sum,
     _load,
     _round_minor,
@@ -76,11 +76,15 @@ from salescore.serialization import Result
 
 __all__ = [
     "CATEGORIES",
+    "CATEGORY_CELL_KEYS",
     "CATEGORY_COLUMNS",
     "MEASURES",
     "Adjustment",
     "CategoryForecast",
+    "CategoryPartial",
     "Measure",
+    "categories_from_partial",
+    "category_partial",
     "forecast_categories",
     "rollup",
 ]
@@ -610,7 +614,107 @@ def forecast_categories(
     ...           "best_case_forecast", "open_pipeline"]].tolist()
     [Decimal('300.00'), Decimal('250.00'), Decimal('600.00'), Decimal('900.00')]
     """
-    check_rounding(rounding)
+    partial = category_partial(opportunities, pipeline, period=period, categories=categories)
+    return categories_from_partial(
+        partial,
+        org=org,
+        adjustments=adjustments,
+        currency=currency,
+        fx=fx,
+        fx_on=fx_on,
+        rounding=rounding,
+    )
+
+
+# --------------------------------------------------------------------------- partials
+#: Key columns of :attr:`CategoryPartial.cells`.
+CATEGORY_CELL_KEYS: Final = ("owner_id", "currency", "category")
+
+
+@dataclass(frozen=True, eq=False)
+class CategoryPartial(Result):
+    """Exact, unrounded category sums of a forecast over one part of the deals.
+
+    Partials of disjoint sets of deals add up (``a + b``, or ``sum(parts)``)
+    to the partial of their union, and :func:`categories_from_partial`
+    turns a partial into the :class:`CategoryForecast` that
+    :func:`forecast_categories` gives on the same deals (it is how
+    :func:`forecast_categories` itself works): conversion and rounding
+    happen once, at the end, so a partitioned forecast is exact to the cent.
+
+    Attributes
+    ----------
+    period : Period or None
+        The period the deals were counted in.
+    cells : pandas.DataFrame
+        One row per (``owner_id``, ``currency``, ``category``) of the valid
+        deals, counted or not (so every owner and currency appears):
+        ``deals`` [count] and ``minor`` [minor units of ``currency``, exact
+        Python integers] of the deals that count. ``category`` is the
+        :class:`~salescore.models.ForecastCategory` value.
+    undated : pandas.Index
+        As :attr:`CategoryForecast.undated`, in the order the parts were added.
+    failures : pandas.DataFrame
+        As :attr:`CategoryForecast.failures`, the parts' rows together.
+    """
+
+    period: Period | None
+    cells: pd.DataFrame
+    undated: pd.Index[Any]
+    failures: pd.DataFrame
+
+    def __add__(self, other: object) -> CategoryPartial:
+        if not isinstance(other, CategoryPartial):
+            return NotImplemented
+        if other.period != self.period:
+            raise InvalidInputError(
+                "category partials of different periods do not add up: "
+                f"{self.period} and {other.period}"
+            )
+        joined = pd.concat([self.cells, other.cells], ignore_index=True)
+        cells = (
+            joined.groupby(list(CATEGORY_CELL_KEYS), sort=False)[["deals", "minor"]]
+            .sum()
+            .reset_index()
+        )
+        cells["minor"] = cells["minor"].map(int).astype(object)  # keep them Python integers
+        return CategoryPartial(
+            period=self.period,
+            cells=cells,
+            undated=self.undated.append(other.undated),
+            failures=pd.concat([self.failures, other.failures], ignore_index=True),
+        )
+
+    def __radd__(self, other: object) -> CategoryPartial:
+        if other == 0:  # sum() starts from 0
+            return self
+        return NotImplemented
+
+
+def category_partial(
+    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    pipeline: Pipeline,
+    *,
+    period: Period | None = None,
+    categories: Mapping[str, ForecastCategory | str] | None = None,
+) -> CategoryPartial:
+    """The exact sums of :func:`forecast_categories` over one part of the deals.
+
+    Parameters are those of :func:`forecast_categories` that decide what
+    counts and in which category; the organisation, adjustments, reporting
+    currency, rates and rounding are given to :func:`categories_from_partial`.
+
+    Examples
+    --------
+    >>> from salescore import datasets
+    >>> pipeline, deals = datasets.pipeline(), datasets.opportunities(n=60, seed=4)
+    >>> q = Period.quarter(2026, 2)
+    >>> parts = [category_partial(deals[:25], pipeline, period=q),
+    ...          category_partial(deals[25:], pipeline, period=q)]
+    >>> whole = forecast_categories(deals, pipeline, period=q)
+    >>> categories_from_partial(sum(parts)).by_owner.equals(whole.by_owner)
+    True
+    """
     if period is not None and not isinstance(period, Period):
         raise InvalidInputError(f"period {period!r} is not a Period")
     table = _category_table(_check_pipeline(pipeline), categories)
@@ -634,12 +738,69 @@ def forecast_categories(
         close_dated, close_in = _within(frame["close_date"], period)
         counted = np.where(closed, close_in, exp_in)
         undated = frame.index[np.where(closed, ~close_dated, ~exp_dated)]
-    conv = _converter(deals, counted, currency=currency, fx=fx, fx_on=fx_on, period=period)
-    owner, owners = _codes(frame["owner_id"])
+    owner, owners = pd.factorize(frame["owner_id"].to_numpy(dtype=object))
+    n_currencies = max(len(deals.currencies), 1)
+    # One integer per cell: owner, currency, category.
+    key = (owner * n_currencies + deals.currency) * len(CATEGORIES) + category
+    unique, cell = np.unique(key, return_inverse=True)
+    cell = cell.reshape(-1).astype(np.int64)
+    k = len(unique)
+    labels = np.asarray([c.value for c in CATEGORIES], dtype=object)
+    cells = pd.DataFrame(
+        {
+            "owner_id": np.asarray(owners, dtype=object)[
+                unique // (n_currencies * len(CATEGORIES))
+            ],
+            "currency": np.asarray(deals.currencies, dtype=object)[
+                unique // len(CATEGORIES) % n_currencies
+            ],
+            "category": labels[unique % len(CATEGORIES)],
+            "deals": np.bincount(cell[counted], minlength=k).astype(np.int64),
+            "minor": pd.Series(_group_sum(deals.minor[counted], cell[counted], k), dtype=object),
+        }
+    )
+    return CategoryPartial(period=period, cells=cells, undated=undated, failures=deals.failures)
+
+
+@exact_decimals
+def categories_from_partial(
+    partial: CategoryPartial,
+    *,
+    org: Organization | None = None,
+    adjustments: Iterable[Adjustment] = (),
+    currency: str | None = None,
+    fx: FxRates | None = None,
+    fx_on: date | None = None,
+    rounding: str = ROUND_HALF_EVEN,
+) -> CategoryForecast:
+    """The :class:`CategoryForecast` of a (summed) :class:`CategoryPartial`.
+
+    Equal to :func:`forecast_categories` on the same deals, to the cent,
+    except that ``undated`` and ``failures`` list the parts' rows in the
+    order the parts were added. The parameters are those of
+    :func:`forecast_categories`.
+    """
+    if not isinstance(partial, CategoryPartial):
+        raise InvalidInputError(f"partial {partial!r} is not a CategoryPartial")
+    check_rounding(rounding)
+    cells = partial.cells
+    currencies = sorted(set(cells["currency"].tolist()))
+    code = {c: i for i, c in enumerate(currencies)}
+    counts = cells["deals"].to_numpy(dtype=np.int64)
+    used = sorted(set(cells.loc[counts > 0, "currency"].tolist()))
+    conv = _converter_for(
+        currencies, used, currency=currency, fx=fx, fx_on=fx_on, period=partial.period
+    )
+    owner, owners = _codes(cells["owner_id"].astype(object))
+    of_category = {c.value: j for j, c in enumerate(CATEGORIES)}
+    category = np.asarray([of_category[c] for c in cells["category"]], dtype=np.int64)
+    currency_code = np.asarray([code[c] for c in cells["currency"]], dtype=np.int64)
     k = len(owners) * len(CATEGORIES)
-    cell = deals.currency[counted] * k + owner[counted] * len(CATEGORIES) + category[counted]
-    sums = _group_sum(deals.minor[counted], cell, len(deals.currencies) * k)
-    live = [c for c in range(len(deals.currencies)) if any(sums[c * k : (c + 1) * k])]
+    sums = [0] * (len(currencies) * k)
+    place = currency_code * k + owner * len(CATEGORIES) + category
+    for at, value in zip(place.tolist(), cells["minor"].tolist(), strict=True):
+        sums[at] += int(value)
+    live = [c for c in range(len(currencies)) if any(sums[c * k : (c + 1) * k])]
     mu = CURRENCIES[conv.currency]
     if len(live) <= 1 and all(conv.factors[c] == 1 and conv.places[c] == mu for c in live):
         minor = np.asarray(sums[live[0] * k : (live[0] + 1) * k] if live else [0] * k)
@@ -656,15 +817,17 @@ def forecast_categories(
     by_owner = _with_decimals(
         owner_minor, conv.currency, pd.Index(owners, name="owner_id", dtype=object)
     )
-    by_owner.insert(0, "deals", np.bincount(owner[counted], minlength=len(owners)).astype(np.int64))
+    deals = np.zeros(len(owners), dtype=np.int64)
+    np.add.at(deals, owner, counts)
+    by_owner.insert(0, "deals", deals)
     tree = rollup(by_owner, currency=conv.currency, org=org, adjustments=adjustments)
     return CategoryForecast(
         currency=conv.currency,
         by_owner=by_owner,
         tree=tree,
         totals=_totals(tree, conv.currency),
-        undated=undated,
-        failures=deals.failures,
+        undated=partial.undated,
+        failures=partial.failures,
         rounding=rounding,
         fx_on=conv.on,
     )
