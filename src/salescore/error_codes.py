@@ -477,6 +477,13 @@ class FailureReason(StrEnum):
     DRAFT = "draft"
     CANCELLED = "cancelled"
     NO_SALES_TEAM = "no_sales_team"
+    UNKNOWN_PARENT = "unknown_parent"
+    UNKNOWN_TEAM = "unknown_team"
+    UNKNOWN_MANAGER = "unknown_manager"
+    UNKNOWN_FISCAL_YEAR = "unknown_fiscal_year"
+    NO_AMOUNT = "no_amount"
+    UNKNOWN_DISTRIBUTION = "unknown_distribution"
+    BAD_DISTRIBUTION = "bad_distribution"
 
     @property
     def en(self) -> str:
@@ -569,4 +576,26 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.DRAFT: ("the document is a draft", "该单据是草稿"),
     _R.CANCELLED: ("the document is cancelled", "该单据已取消"),
     _R.NO_SALES_TEAM: ("the document names no sales team", "该单据没有销售团队"),
+    _R.UNKNOWN_PARENT: (
+        "the parent team is not among the teams imported",
+        "上级团队不在已导入的团队中",
+    ),
+    _R.UNKNOWN_TEAM: ("the team is not among the teams imported", "该团队不在已导入的团队中"),
+    _R.UNKNOWN_MANAGER: (
+        "the manager is not among the reps imported",
+        "该经理不在已导入的销售代表中",
+    ),
+    _R.UNKNOWN_FISCAL_YEAR: (
+        "the fiscal year is not among the fiscal years given",
+        "该财年不在给定的财年中",
+    ),
+    _R.NO_AMOUNT: ("the target has no amount", "该目标没有金额"),
+    _R.UNKNOWN_DISTRIBUTION: (
+        "the monthly distribution is not among the distributions given",
+        "该月度分配不在给定的分配中",
+    ),
+    _R.BAD_DISTRIBUTION: (
+        "the monthly distribution does not give every month a share >= 0 with a total > 0",
+        "该月度分配未给每个月 >= 0 的份额或总和不大于 0",
+    ),
 }
