@@ -484,6 +484,11 @@ class FailureReason(StrEnum):
     NO_AMOUNT = "no_amount"
     UNKNOWN_DISTRIBUTION = "unknown_distribution"
     BAD_DISTRIBUTION = "bad_distribution"
+    # partners (salescore.partners)
+    NO_BASELINE = "no_baseline"
+    MISSING_CLOSE_DATE = "missing_close_date"
+    ONE_CLAIMANT_REQUIRED = "one_claimant_required"
+    REGISTRATION_NEEDS_CHANNEL = "registration_needs_channel"
 
     @property
     def en(self) -> str:
@@ -597,5 +602,18 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.BAD_DISTRIBUTION: (
         "the monthly distribution does not give every month a share >= 0 with a total > 0",
         "该月度分配未给每个月 >= 0 的份额或总和不大于 0",
+    ),
+    _R.NO_BASELINE: (
+        "the back-end rebate program has no baseline for the partner",
+        "该后返利计划没有此合作伙伴的基线",
+    ),
+    _R.MISSING_CLOSE_DATE: ("a won deal needs a close date", "赢单的交易必须有成交日期"),
+    _R.ONE_CLAIMANT_REQUIRED: (
+        "a claim names exactly one of a channel and a rep",
+        "一条认领必须且只能指定渠道或销售代表之一",
+    ),
+    _R.REGISTRATION_NEEDS_CHANNEL: (
+        "a deal registration is claimed by a channel, not a rep",
+        "交易报备只能由渠道认领，不能由销售代表认领",
     ),
 }
