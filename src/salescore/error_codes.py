@@ -489,6 +489,8 @@ class FailureReason(StrEnum):
     MISSING_CLOSE_DATE = "missing_close_date"
     ONE_CLAIMANT_REQUIRED = "one_claimant_required"
     REGISTRATION_NEEDS_CHANNEL = "registration_needs_channel"
+    # the review pack (salescore.review)
+    OTHER_SNAPSHOT = "other_snapshot"
 
     @property
     def en(self) -> str:
@@ -615,5 +617,9 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.REGISTRATION_NEEDS_CHANNEL: (
         "a deal registration is claimed by a channel, not a rep",
         "交易报备只能由渠道认领，不能由销售代表认领",
+    ),
+    _R.OTHER_SNAPSHOT: (
+        "the deal's row failed in the other snapshot, so it is compared in neither",
+        "该交易在另一快照中的行未通过校验，因此两边都不比较",
     ),
 }
