@@ -461,6 +461,7 @@ class FailureReason(StrEnum):
     NOT_NULL_DATE = "not_null_date"
     DUPLICATE_PERIOD = "duplicate_period"
     INVALID_INVOICE = "invalid_invoice"
+    SPLIT_NOT_100 = "split_not_100"
     # CRM imports (salescore.crm)
     NOT_A_NUMBER = "not_a_number"
     NOT_A_DATE = "not_a_date"
@@ -562,6 +563,10 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.NOT_NULL_DATE: ("a date is required", "必须有日期"),
     _R.DUPLICATE_PERIOD: ("the period is given more than once", "该期间出现多次"),
     _R.INVALID_INVOICE: ("the invoice breaks its rules", "该发票不符合规则"),
+    _R.SPLIT_NOT_100: (
+        "the deal's split shares do not add up to 100 %",
+        "该交易的分成比例合计不等于 100%",
+    ),
     _R.NOT_A_NUMBER: ("the field is not a number", "该字段不是数字"),
     _R.NOT_A_DATE: ("the field is not a date", "该字段不是日期"),
     _R.NOT_A_DATETIME: ("the field is not a timestamp", "该字段不是时间戳"),
