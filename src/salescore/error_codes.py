@@ -490,6 +490,21 @@ class FailureReason(StrEnum):
     MISSING_CLOSE_DATE = "missing_close_date"
     ONE_CLAIMANT_REQUIRED = "one_claimant_required"
     REGISTRATION_NEEDS_CHANNEL = "registration_needs_channel"
+    # commission bulk statements and clawbacks (salescore.commission)
+    OUTSIDE_PERIOD = "outside_period"
+    NOT_WHOLE_UNITS = "not_whole_units"
+    DUPLICATE_CREDIT = "duplicate_credit"
+    MISSING_QUOTA = "missing_quota"
+    ZERO_QUOTA = "zero_quota"
+    AMBIGUOUS_DEAL = "ambiguous_deal"
+    SPIFF_ONLY = "spiff_only"
+    CREDIT_TOO_LARGE = "credit_too_large"
+    NOT_POSITIVE = "not_positive"
+    REFUND_EXCEEDS_CREDIT = "refund_exceeds_credit"
+    BEFORE_CREDIT = "before_credit"
+    MISSING_CURRENT = "missing_current"
+    DUPLICATE_REFUND = "duplicate_refund"
+    REFUNDS_EXCEED_CREDIT = "refunds_exceed_credit"
     # the review pack (salescore.review)
     OTHER_SNAPSHOT = "other_snapshot"
 
@@ -622,6 +637,47 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.REGISTRATION_NEEDS_CHANNEL: (
         "a deal registration is claimed by a channel, not a rep",
         "交易报备只能由渠道认领，不能由销售代表认领",
+    ),
+    _R.OUTSIDE_PERIOD: ("the date is outside the period", "日期不在该期间内"),
+    _R.NOT_WHOLE_UNITS: ("units must be a whole number", "数量必须是整数"),
+    _R.DUPLICATE_CREDIT: (
+        "the rep is credited for the deal more than once",
+        "该销售代表在此交易上被多次计入业绩",
+    ),
+    _R.MISSING_QUOTA: ("the rep has no quota for the period", "该销售代表在此期间没有配额"),
+    _R.ZERO_QUOTA: (
+        "the rep's prorated quota for the period is 0",
+        "该销售代表在此期间按比例折算的配额为 0",
+    ),
+    _R.AMBIGUOUS_DEAL: (
+        "the rep's deal is credited on more than one date",
+        "该销售代表的此交易在多个日期计入业绩",
+    ),
+    _R.SPIFF_ONLY: (
+        "the deal earned only SPIFFs, which are not clawed back",
+        "该交易只获得了 SPIFF 奖励，不予追回",
+    ),
+    _R.CREDIT_TOO_LARGE: (
+        "the credit is beyond what a float line base holds exactly",
+        "该业绩金额超出浮点基数可精确表示的范围",
+    ),
+    _R.NOT_POSITIVE: ("the amount must be > 0", "金额必须 > 0"),
+    _R.REFUND_EXCEEDS_CREDIT: (
+        "the refund is larger than the credit",
+        "退款金额大于计入的业绩",
+    ),
+    _R.BEFORE_CREDIT: ("the refund is dated before the credit", "退款日期早于业绩计入日期"),
+    _R.MISSING_CURRENT: (
+        "the rep has no row in the current statements",
+        "该销售代表在当期结算单中没有记录",
+    ),
+    _R.DUPLICATE_REFUND: (
+        "the same refund is given more than once",
+        "同一笔退款出现多次",
+    ),
+    _R.REFUNDS_EXCEED_CREDIT: (
+        "the rep's refunds of the deal add up to more than its credit",
+        "该销售代表此交易的退款合计超过计入的业绩",
     ),
     _R.OTHER_SNAPSHOT: (
         "the deal's row failed in the other snapshot, so it is compared in neither",
