@@ -96,6 +96,7 @@ class Failures:
         self.frame = frame
         self.columns = tuple(columns)
         self.parts: list[pd.DataFrame] = []
+        self.positions: list[npt.NDArray[np.intp]] = []
         self.bad: npt.NDArray[np.bool_] = np.zeros(len(frame), dtype=np.bool_)
 
     def add(
@@ -131,21 +132,31 @@ class Failures:
             data[name] = arr[m] if arr.ndim and len(arr) == len(m) else value
         part = pd.DataFrame(data)
         self.parts.append(part.reindex(columns=list(self.columns)).astype(object))
+        self.positions.append(np.flatnonzero(m))
 
     def add_frame(self, column: str, reason: FailureReason | str) -> None:
         """Record a frame-level failure (``row`` and ``value`` None), such as a missing column."""
         row = dict.fromkeys(self.columns)
         row.update(column=column, reason=FailureReason(reason).value)
         self.parts.append(pd.DataFrame([row], columns=list(self.columns)).astype(object))
+        self.positions.append(np.full(1, -1, dtype=np.intp))
 
     def __len__(self) -> int:
         return sum(len(p) for p in self.parts)
 
-    def table(self) -> pd.DataFrame:
-        """The failure table, in the order the failures were added."""
+    def table(self, *, by_row: bool = False) -> pd.DataFrame:
+        """The failure table, in the order the failures were added.
+
+        ``by_row=True`` orders it by input row instead (frame-level failures
+        first; a row's failures in the order they were added).
+        """
         if not self.parts:
             return empty_table(self.columns)
-        return pd.concat(self.parts, ignore_index=True)
+        table = pd.concat(self.parts, ignore_index=True)
+        if by_row:
+            order = np.argsort(np.concatenate(self.positions), kind="stable")
+            table = table.take(order).reset_index(drop=True)
+        return table
 
     def summary(self) -> str:
         """One phrase per failing column and reason, naming the first row and value."""

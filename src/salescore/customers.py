@@ -45,6 +45,7 @@ import pandas as pd
 from pydantic import BeforeValidator, Field, model_validator
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures, empty_table
 from salescore._numeric import (
     exact_decimals,
     floats_to_minor_units,
@@ -53,9 +54,9 @@ from salescore._numeric import (
     to_minor_units,
 )
 from salescore.calendar import Period
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
 from salescore.frames import (
-    FAILURE_COLUMNS,
     Column,
     FrameContract,
     MagnitudeCheck,
@@ -258,18 +259,14 @@ def _codes(values: npt.NDArray[Any]) -> tuple[IntArray, ObjArray]:
 
 
 def _empty_errors() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FAILURE_COLUMNS})
+    return empty_table()
 
 
-def _late_errors(rows: Any, values: Any) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "row": np.asarray(rows, dtype=object),
-            "column": "ordered_on",
-            "value": np.asarray(values, dtype=object),
-            "reason": "after_as_of",
-        }
-    )
+def _late_errors(frame: pd.DataFrame, late: npt.NDArray[np.bool_], values: Any) -> pd.DataFrame:
+    """The lines of ``frame`` dated after ``as_of``, as failures of ``ordered_on``."""
+    failures = Failures(frame)
+    failures.add("ordered_on", FailureReason.AFTER_AS_OF, late, values=values)
+    return failures.table()
 
 
 def _day_of(d: date, what: str) -> int:
@@ -319,8 +316,11 @@ def _from_models(lines: Sequence[OrderLine], as_of: date | None) -> _Lines:
     if as_of is not None:
         late = day > _day_of(as_of, "as_of")
         if late.any():
-            where = np.flatnonzero(late)
-            errors = _late_errors(where, [lines[i].ordered_on for i in where.tolist()])
+            errors = _late_errors(
+                pd.DataFrame(index=pd.RangeIndex(len(lines))),
+                late,
+                [line.ordered_on for line in lines],
+            )
             keep = ~late
     used = [line for line, k in zip(lines, keep.tolist(), strict=True) if k]
     if not used:
@@ -348,7 +348,7 @@ def _from_frame(df: pd.DataFrame, as_of: date | None) -> _Lines:
     if as_of is not None:
         late = day > _day_of(as_of, "as_of")
         if late.any():
-            extra = _late_errors(valid.index[late], valid["ordered_on"][late].dt.date)
+            extra = _late_errors(valid, late, valid["ordered_on"].dt.date)
             errors = pd.concat([errors, extra], ignore_index=True) if len(errors) else extra
             valid = valid[~late]
             day = day[~late]

@@ -461,6 +461,7 @@ class FailureReason(StrEnum):
     NOT_NULL_DATE = "not_null_date"
     DUPLICATE_PERIOD = "duplicate_period"
     INVALID_INVOICE = "invalid_invoice"
+    SPLIT_NOT_100 = "split_not_100"
     # CRM imports (salescore.crm)
     NOT_A_NUMBER = "not_a_number"
     NOT_A_DATE = "not_a_date"
@@ -477,6 +478,35 @@ class FailureReason(StrEnum):
     DRAFT = "draft"
     CANCELLED = "cancelled"
     NO_SALES_TEAM = "no_sales_team"
+    UNKNOWN_PARENT = "unknown_parent"
+    UNKNOWN_TEAM = "unknown_team"
+    UNKNOWN_MANAGER = "unknown_manager"
+    UNKNOWN_FISCAL_YEAR = "unknown_fiscal_year"
+    NO_AMOUNT = "no_amount"
+    UNKNOWN_DISTRIBUTION = "unknown_distribution"
+    BAD_DISTRIBUTION = "bad_distribution"
+    # partners (salescore.partners)
+    NO_BASELINE = "no_baseline"
+    MISSING_CLOSE_DATE = "missing_close_date"
+    ONE_CLAIMANT_REQUIRED = "one_claimant_required"
+    REGISTRATION_NEEDS_CHANNEL = "registration_needs_channel"
+    # commission bulk statements and clawbacks (salescore.commission)
+    OUTSIDE_PERIOD = "outside_period"
+    NOT_WHOLE_UNITS = "not_whole_units"
+    DUPLICATE_CREDIT = "duplicate_credit"
+    MISSING_QUOTA = "missing_quota"
+    ZERO_QUOTA = "zero_quota"
+    AMBIGUOUS_DEAL = "ambiguous_deal"
+    SPIFF_ONLY = "spiff_only"
+    CREDIT_TOO_LARGE = "credit_too_large"
+    NOT_POSITIVE = "not_positive"
+    REFUND_EXCEEDS_CREDIT = "refund_exceeds_credit"
+    BEFORE_CREDIT = "before_credit"
+    MISSING_CURRENT = "missing_current"
+    DUPLICATE_REFUND = "duplicate_refund"
+    REFUNDS_EXCEED_CREDIT = "refunds_exceed_credit"
+    # the review pack (salescore.review)
+    OTHER_SNAPSHOT = "other_snapshot"
 
     @property
     def en(self) -> str:
@@ -548,6 +578,10 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.NOT_NULL_DATE: ("a date is required", "必须有日期"),
     _R.DUPLICATE_PERIOD: ("the period is given more than once", "该期间出现多次"),
     _R.INVALID_INVOICE: ("the invoice breaks its rules", "该发票不符合规则"),
+    _R.SPLIT_NOT_100: (
+        "the deal's split shares do not add up to 100 %",
+        "该交易的分成比例合计不等于 100%",
+    ),
     _R.NOT_A_NUMBER: ("the field is not a number", "该字段不是数字"),
     _R.NOT_A_DATE: ("the field is not a date", "该字段不是日期"),
     _R.NOT_A_DATETIME: ("the field is not a timestamp", "该字段不是时间戳"),
@@ -569,4 +603,84 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.DRAFT: ("the document is a draft", "该单据是草稿"),
     _R.CANCELLED: ("the document is cancelled", "该单据已取消"),
     _R.NO_SALES_TEAM: ("the document names no sales team", "该单据没有销售团队"),
+    _R.UNKNOWN_PARENT: (
+        "the parent team is not among the teams imported",
+        "上级团队不在已导入的团队中",
+    ),
+    _R.UNKNOWN_TEAM: ("the team is not among the teams imported", "该团队不在已导入的团队中"),
+    _R.UNKNOWN_MANAGER: (
+        "the manager is not among the reps imported",
+        "该经理不在已导入的销售代表中",
+    ),
+    _R.UNKNOWN_FISCAL_YEAR: (
+        "the fiscal year is not among the fiscal years given",
+        "该财年不在给定的财年中",
+    ),
+    _R.NO_AMOUNT: ("the target has no amount", "该目标没有金额"),
+    _R.UNKNOWN_DISTRIBUTION: (
+        "the monthly distribution is not among the distributions given",
+        "该月度分配不在给定的分配中",
+    ),
+    _R.BAD_DISTRIBUTION: (
+        "the monthly distribution does not give every month a share >= 0 with a total > 0",
+        "该月度分配未给每个月 >= 0 的份额或总和不大于 0",
+    ),
+    _R.NO_BASELINE: (
+        "the back-end rebate program has no baseline for the partner",
+        "该后返利计划没有此合作伙伴的基线",
+    ),
+    _R.MISSING_CLOSE_DATE: ("a won deal needs a close date", "赢单的交易必须有成交日期"),
+    _R.ONE_CLAIMANT_REQUIRED: (
+        "a claim names exactly one of a channel and a rep",
+        "一条认领必须且只能指定渠道或销售代表之一",
+    ),
+    _R.REGISTRATION_NEEDS_CHANNEL: (
+        "a deal registration is claimed by a channel, not a rep",
+        "交易报备只能由渠道认领，不能由销售代表认领",
+    ),
+    _R.OUTSIDE_PERIOD: ("the date is outside the period", "日期不在该期间内"),
+    _R.NOT_WHOLE_UNITS: ("units must be a whole number", "数量必须是整数"),
+    _R.DUPLICATE_CREDIT: (
+        "the rep is credited for the deal more than once",
+        "该销售代表在此交易上被多次计入业绩",
+    ),
+    _R.MISSING_QUOTA: ("the rep has no quota for the period", "该销售代表在此期间没有配额"),
+    _R.ZERO_QUOTA: (
+        "the rep's prorated quota for the period is 0",
+        "该销售代表在此期间按比例折算的配额为 0",
+    ),
+    _R.AMBIGUOUS_DEAL: (
+        "the rep's deal is credited on more than one date",
+        "该销售代表的此交易在多个日期计入业绩",
+    ),
+    _R.SPIFF_ONLY: (
+        "the deal earned only SPIFFs, which are not clawed back",
+        "该交易只获得了 SPIFF 奖励，不予追回",
+    ),
+    _R.CREDIT_TOO_LARGE: (
+        "the credit is beyond what a float line base holds exactly",
+        "该业绩金额超出浮点基数可精确表示的范围",
+    ),
+    _R.NOT_POSITIVE: ("the amount must be > 0", "金额必须 > 0"),
+    _R.REFUND_EXCEEDS_CREDIT: (
+        "the refund is larger than the credit",
+        "退款金额大于计入的业绩",
+    ),
+    _R.BEFORE_CREDIT: ("the refund is dated before the credit", "退款日期早于业绩计入日期"),
+    _R.MISSING_CURRENT: (
+        "the rep has no row in the current statements",
+        "该销售代表在当期结算单中没有记录",
+    ),
+    _R.DUPLICATE_REFUND: (
+        "the same refund is given more than once",
+        "同一笔退款出现多次",
+    ),
+    _R.REFUNDS_EXCEED_CREDIT: (
+        "the rep's refunds of the deal add up to more than its credit",
+        "该销售代表此交易的退款合计超过计入的业绩",
+    ),
+    _R.OTHER_SNAPSHOT: (
+        "the deal's row failed in the other snapshot, so it is compared in neither",
+        "该交易在另一快照中的行未通过校验，因此两边都不比较",
+    ),
 }

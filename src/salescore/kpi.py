@@ -44,6 +44,7 @@ from salescore._numeric import (
     to_minor_units,
 )
 from salescore.calendar import Period
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
 from salescore.frames import OPPORTUNITIES, check_stage_column, validate_frame
 from salescore.models import Opportunity, Pipeline, StageKind
@@ -720,11 +721,11 @@ def _failures(
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        failures = pd.DataFrame(
-            {"row": None, "column": missing, "value": None, "reason": "missing_column"}
-        )
+        failures = Failures(df)
+        for column in missing:
+            failures.add_frame(column, FailureReason.MISSING_COLUMN)
         raise FrameValidationError(
-            f"{what} frame lacks column(s) {missing}; required: {list(columns)}", failures
+            f"{what} frame lacks column(s) {missing}; required: {list(columns)}", failures.table()
         )
 
 
@@ -772,10 +773,15 @@ def customer_kpis(
     _failures(
         df,
         [
-            (df["customer_id"].isna(), "customer_id", df["customer_id"], "not_null"),
-            (since_t.isna(), "since", df["since"], "not_null_date"),
-            (until_t.isna() & until_raw.notna(), "until", until_raw, "wrong_type"),
-            (until_t.notna() & (until_t <= since_t), "until", until_raw, "not_after_since"),
+            (df["customer_id"].isna(), "customer_id", df["customer_id"], FailureReason.NOT_NULL),
+            (since_t.isna(), "since", df["since"], FailureReason.NOT_NULL_DATE),
+            (until_t.isna() & until_raw.notna(), "until", until_raw, FailureReason.WRONG_TYPE),
+            (
+                until_t.notna() & (until_t <= since_t),
+                "until",
+                until_raw,
+                FailureReason.NOT_AFTER_SINCE,
+            ),
         ],
         "customer",
     )
@@ -1108,8 +1114,8 @@ def survey_kpis(
     _failures(
         df,
         [
-            (when.isna(), "answered_on", df["answered_on"], "not_null_date"),
-            (bad_score, "score", df["score"], "out_of_range"),
+            (when.isna(), "answered_on", df["answered_on"], FailureReason.NOT_NULL_DATE),
+            (bad_score, "score", df["score"], FailureReason.OUT_OF_RANGE),
         ],
         "survey",
         rule=f"scores must be whole numbers in [{lo}, {hi}] and dates present",
@@ -1275,9 +1281,9 @@ def quota_attainment_frame(df: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.Da
     _failures(
         df,
         [
-            (~np.isfinite(achieved), "achieved", df["achieved"], "not_finite"),
-            (~np.isfinite(quota), "quota", df["quota"], "not_finite"),
-            (quota < 0, "quota", df["quota"], "negative"),
+            (~np.isfinite(achieved), "achieved", df["achieved"], FailureReason.NOT_FINITE),
+            (~np.isfinite(quota), "quota", df["quota"], FailureReason.NOT_FINITE),
+            (quota < 0, "quota", df["quota"], FailureReason.NEGATIVE),
         ],
         "attainment",
     )

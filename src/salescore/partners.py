@@ -31,6 +31,7 @@ import pandas as pd
 from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
@@ -44,6 +45,7 @@ from salescore._numeric import (
     to_minor_units,
 )
 from salescore.calendar import Period
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import (
     OPPORTUNITIES,
@@ -849,17 +851,14 @@ def rebate_frame(
     currency = program.currency
     mu = minor_unit(currency)
     valid, failures = partition_frame(sales, PARTNER_SALES)
-    problems: list[tuple[object, str, object, str]] = []
+    problems = Failures(valid)
     sold = _day_numbers(valid["sold_on"])
     start, end = (period.start - _EPOCH).days, (period.end - _EPOCH).days
     inside = (sold >= start) & (sold < end)
     partner = valid["partner_id"].astype(str).to_numpy(dtype=object)
     if isinstance(program, BackEndRebate):
         unknown = np.array([p not in program.baselines for p in partner], dtype=bool)
-        for label, value in zip(
-            valid.index[unknown & inside], partner[unknown & inside], strict=True
-        ):
-            problems.append((label, "partner_id", value, "no_baseline"))
+        problems.add("partner_id", FailureReason.NO_BASELINE, unknown & inside, values=partner)
         inside &= ~unknown
     minor = floats_to_minor_units(valid["amount"].to_numpy(dtype=np.float64), mu)
     codes, names = pd.factorize(partner[inside], sort=True)
@@ -932,7 +931,9 @@ def rebate_frame(
         for col in ints:
             table[col] = table[col].astype(np.int64)
     totals["threshold"] = totals["threshold"].astype(object)
-    errors = pd.concat([failures, _failures(problems)], ignore_index=True) if problems else failures
+    errors = (
+        pd.concat([failures, problems.table()], ignore_index=True) if len(problems) else failures
+    )
     return RebateFrames(
         program=program.name,
         period=period,
@@ -1925,15 +1926,6 @@ def _day_numbers(values: pd.Series[Any]) -> npt.NDArray[np.int64]:
     return out
 
 
-def _failures(rows: list[tuple[object, str, object, str]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            name: pd.Series([r[i] for r in rows], dtype=object)
-            for i, name in enumerate(("row", "column", "value", "reason"))
-        }
-    )
-
-
 def _group_sum(codes: npt.NDArray[np.int64], values: npt.NDArray[np.int64], n: int) -> list[int]:
     """Exact integer sums per code (pandas sums int64 without going through float)."""
     if not len(codes):
@@ -2017,19 +2009,18 @@ def channel_performance(
         raise InvalidInputError(
             f"period {period!r} and previous {previous!r} must be Period values"
         )
-    problems: list[tuple[object, str, object, str]] = []
     if isinstance(opportunities, pd.DataFrame):
         valid, failures = partition_frame(opportunities, OPPORTUNITIES)
+        problems = Failures(valid)
         stage = valid["stage"].to_numpy(dtype=object)
         known = set(pipeline.names)
         stage_codes, stage_values = pd.factorize(stage)
         unknown = np.array([v not in known for v in stage_values], dtype=bool)[stage_codes]
-        for label, value in zip(valid.index[unknown], stage[unknown], strict=True):
-            problems.append((label, "stage", value, "unknown_stage"))
+        problems.add("stage", FailureReason.UNKNOWN_STAGE, unknown, values=stage)
+        kept = np.flatnonzero(~unknown)
         valid = valid[~unknown]
         stage = stage[~unknown]
         currencies = sorted(set(valid["currency"].dropna().astype(str).tolist()))
-        labels = valid.index.to_numpy(dtype=object)
         channel = (
             valid["channel_id"].astype(object).where(valid["channel_id"].notna(), None)
             if "channel_id" in valid
@@ -2046,11 +2037,12 @@ def channel_performance(
     else:
         failures = empty_failures()
         opps = list(opportunities)
+        problems = Failures(pd.DataFrame(index=pd.RangeIndex(len(opps))))
+        kept = np.arange(len(opps))
         for o in opps:
             pipeline.check_stage(o.stage, what=f"opportunity {o.id!r} stage")
         stage = np.array([o.stage for o in opps], dtype=object)
         currencies = sorted({o.currency for o in opps})
-        labels = np.arange(len(opps)).astype(object)
         channel = np.array([o.channel_id for o in opps], dtype=object)
         created = np.array([(o.created_on - _EPOCH).days for o in opps], dtype=np.int64)
         closed = np.array(
@@ -2070,9 +2062,10 @@ def channel_performance(
     stage_codes, stage_names = pd.factorize(stage)
     won = np.array([kind[s] is StageKind.WON for s in stage_names], dtype=bool)[stage_codes]
     lost = np.array([kind[s] is StageKind.LOST for s in stage_names], dtype=bool)[stage_codes]
-    undated = won & (closed == _NEVER)
-    for label in labels[undated]:
-        problems.append((label, "close_date", None, "missing_close_date"))
+    undated = np.zeros(len(problems.frame), dtype=bool)
+    undated[kept[won & (closed == _NEVER)]] = True
+    nothing = np.full(len(undated), None, dtype=object)
+    problems.add("close_date", FailureReason.MISSING_CLOSE_DATE, undated, values=nothing)
     minor = (
         floats_to_minor_units(amounts_float, mu)
         if amounts_float is not None
@@ -2143,7 +2136,9 @@ def channel_performance(
         },
         columns=list(_PERFORMANCE_COLUMNS),
     )
-    errors = pd.concat([failures, _failures(problems)], ignore_index=True) if problems else failures
+    errors = (
+        pd.concat([failures, problems.table()], ignore_index=True) if len(problems) else failures
+    )
     return ChannelPerformance(
         period=period,
         previous=previous,
@@ -2307,13 +2302,15 @@ def _claims_frame(
         )
         both = channel.notna().to_numpy() == rep.notna().to_numpy()
         rep_registered = registered.to_numpy() & channel.isna().to_numpy()
-        problems: list[tuple[object, str, object, str]] = [
-            (label, "channel_id", None, "one_claimant_required") for label in valid.index[both]
-        ]
-        problems += [
-            (label, "deal_registration", True, "registration_needs_channel")
-            for label in valid.index[rep_registered & ~both]
-        ]
+        problems = Failures(valid)
+        nothing = np.full(len(valid), None, dtype=object)
+        problems.add("channel_id", FailureReason.ONE_CLAIMANT_REQUIRED, both, values=nothing)
+        problems.add(
+            "deal_registration",
+            FailureReason.REGISTRATION_NEEDS_CHANNEL,
+            rep_registered & ~both,
+            values=np.full(len(valid), True, dtype=object),
+        )
         keep = ~(both | rep_registered)
         frame = pd.DataFrame(
             {
@@ -2325,8 +2322,8 @@ def _claims_frame(
                 "registered": registered.to_numpy(dtype=bool)[keep],
             }
         )
-        if problems:
-            failures = pd.concat([failures, _failures(problems)], ignore_index=True)
+        if len(problems):
+            failures = pd.concat([failures, problems.table()], ignore_index=True)
         return frame, failures
     for c in claims:
         if not isinstance(c, ChannelClaim):

@@ -59,6 +59,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
@@ -68,6 +69,7 @@ from salescore._numeric import (
     round_fraction,
     to_decimal,
 )
+from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.models._fields import Identifier, Number
 from salescore.serialization import Result
@@ -1042,7 +1044,7 @@ def _read(series: pd.Series[Any], places: int) -> tuple[IntArray, npt.NDArray[np
     reason = np.full(n, None, dtype=object)
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
-        reason[:] = "not_number"
+        reason[:] = FailureReason.NOT_NUMBER
         return np.zeros(n, np.int64), reason
     if pd.api.types.is_float_dtype(dtype) or (
         pd.api.types.is_integer_dtype(dtype) and series.hasnans
@@ -1052,35 +1054,35 @@ def _read(series: pd.Series[Any], places: int) -> tuple[IntArray, npt.NDArray[np
         with np.errstate(invalid="ignore"):
             big = finite & (np.abs(arr) * 10.0**places >= 2.0**53)
             negative = finite & ~big & (arr < 0)
-        reason[np.isnan(arr)] = "missing_value"
-        reason[~finite & ~np.isnan(arr)] = "not_finite"
-        reason[big] = "too_large"
-        reason[negative] = "negative"
+        reason[np.isnan(arr)] = FailureReason.MISSING_VALUE
+        reason[~finite & ~np.isnan(arr)] = FailureReason.NOT_FINITE
+        reason[big] = FailureReason.TOO_LARGE
+        reason[negative] = FailureReason.NEGATIVE
         good = finite & ~big
         units = floats_to_minor_units(np.where(good, arr, 0.0), places)
         return np.where(reason == None, units, 0), reason  # noqa: E711 (elementwise)
     if pd.api.types.is_integer_dtype(dtype):
         ints = series.to_numpy(dtype=np.int64)
-        reason[ints < 0] = "negative"
+        reason[ints < 0] = FailureReason.NEGATIVE
         scale = 10**places
         too_big = np.abs(ints) > (_LIMIT // scale)
-        reason[too_big] = "too_large"
+        reason[too_big] = FailureReason.TOO_LARGE
         return np.where(reason == None, ints * scale, 0).astype(np.int64), reason  # noqa: E711
     values = series.to_numpy(dtype=object)
     units_list: list[int] = []
     for i, v in enumerate(values.tolist()):
         units_list.append(0)
         if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
-            reason[i] = "missing_value"
+            reason[i] = FailureReason.MISSING_VALUE
             continue
         try:
             d = to_decimal(v)
         except InvalidInputError:
             finite_text = isinstance(v, Decimal | float | str) and _nonfinite(v)
-            reason[i] = "not_finite" if finite_text else "not_number"
+            reason[i] = FailureReason.NOT_FINITE if finite_text else FailureReason.NOT_NUMBER
             continue
         if d < 0:
-            reason[i] = "negative"
+            reason[i] = FailureReason.NEGATIVE
             continue
         units_list[-1] = _units_of(d, places, "value")
     units_obj = np.array(units_list, dtype=object)
@@ -1181,32 +1183,15 @@ def _kernel(card: Scorecard, kpi: ScorecardKpi, value: IntArray, target: IntArra
     return _Scored(points_arr, outcome, band, permille, infinite, attainment)
 
 
-def _errors(
-    parts: list[tuple[npt.NDArray[np.int64], str, npt.NDArray[Any], str]],
-    frame: pd.DataFrame,
-    rep: npt.NDArray[np.object_],
-) -> pd.DataFrame:
-    """The errors table, in input row order (a row's problems in the order found)."""
-    chosen = [p for p in parts if len(p[0])]
-    if not chosen:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in ERROR_COLUMNS})
-    positions = np.concatenate([p[0] for p in chosen])
-    given = np.concatenate([p[2][p[0]] for p in chosen])
-    order = np.argsort(positions, kind="stable")
-    positions = positions[order]
-    return pd.DataFrame(
-        {
-            "row": frame.index[positions].to_numpy(dtype=object),
-            "rep_id": rep[positions],
-            "column": np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in chosen])[
-                order
-            ],
-            "value": np.array([None if _blank(v) else str(v) for v in given[order]], dtype=object),
-            "reason": np.concatenate([np.full(len(p[0]), p[3], dtype=object) for p in chosen])[
-                order
-            ],
-        }
-    )
+def _errors(failures: Failures) -> pd.DataFrame:
+    """The errors table in input row order, each value as given written as text (None if blank).
+
+    Built from object arrays, so that columns of text infer the string dtype.
+    """
+    table = failures.table(by_row=True)
+    cells = {name: table[name].to_numpy(dtype=object) for name in ERROR_COLUMNS}
+    cells["value"] = np.array([None if _blank(v) else str(v) for v in cells["value"]], dtype=object)
+    return pd.DataFrame(cells)
 
 
 def _blank(value: object) -> bool:
@@ -1296,15 +1281,15 @@ def scores_frame(
     blank = missing_rep | (as_text.str.strip() == "").to_numpy()
     rep = as_text.to_numpy(dtype=object, copy=True)
     rep[blank] = None
-    parts: list[tuple[npt.NDArray[np.int64], str, npt.NDArray[Any], str]] = []
-    parts.append((np.flatnonzero(blank), rep_column, rep_given, "blank_rep"))
+    failures = Failures(frame, ERROR_COLUMNS)
+    failures.add(rep_column, FailureReason.BLANK_REP, blank, values=rep_given, rep_id=rep)
     keyed = pd.Series(rep)
     duplicate = ~blank & keyed.duplicated(keep=False).to_numpy()
-    parts.append((np.flatnonzero(duplicate), rep_column, rep_given, "duplicate_rep"))
+    failures.add(rep_column, FailureReason.DUPLICATE_REP, duplicate, values=rep_given, rep_id=rep)
     if reps is not None:
         known = {str(r) for r in reps}
         unknown = ~blank & ~keyed.isin(known).to_numpy()
-        parts.append((np.flatnonzero(unknown), rep_column, rep_given, "unknown_rep"))
+        failures.add(rep_column, FailureReason.UNKNOWN_REP, unknown, values=rep_given, rep_id=rep)
     values: list[IntArray] = []
     targets: list[IntArray] = []
     for kpi in card.kpis:
@@ -1316,24 +1301,26 @@ def scores_frame(
             and isinstance(kpi.curve, LinearCurve)
             and kpi.curve.cap is None
         ):
-            reason = np.where((reason == None) & (units == 0), "zero_value", reason)  # noqa: E711
+            reason = np.where((reason == None) & (units == 0), FailureReason.ZERO_VALUE, reason)  # noqa: E711
         for code in sorted({r for r in reason.tolist() if r is not None}):
-            parts.append((np.flatnonzero(reason == code), kpi.name, given, code))
+            failures.add(kpi.name, code, reason == code, values=given, rep_id=rep)
         values.append(units)
         name = f"{kpi.name}_target"
         if name in frame.columns:
             t_units, t_reason = _read(frame[name], kpi.places)
             bad = (t_reason != None) | (t_units <= 0)  # noqa: E711
-            parts.append(
-                (np.flatnonzero(bad), name, frame[name].to_numpy(dtype=object), "bad_target")
+            failures.add(
+                name,
+                FailureReason.BAD_TARGET,
+                bad,
+                values=frame[name].to_numpy(dtype=object),
+                rep_id=rep,
             )
             t_units = np.where(bad, 1, t_units)
         else:
             t_units = np.full(n, _units_of(kpi.target, kpi.places, "target"), dtype=np.int64)
         targets.append(t_units)
-    failed_rows = np.zeros(n, dtype=bool)
-    for positions, *_ in parts:
-        failed_rows[positions] = True
+    failed_rows = failures.bad
     good = np.flatnonzero(~failed_rows)
     m, k = len(good), len(card.kpis)
     pl = card.points_places
@@ -1455,7 +1442,7 @@ def scores_frame(
     if explain:
         lines["reason_en"] = stack([t[0] for t in texts])
         lines["reason_zh"] = stack([t[1] for t in texts])
-    return ScoresFrames(lines=lines, totals=totals, errors=_errors(parts, frame, rep))
+    return ScoresFrames(lines=lines, totals=totals, errors=_errors(failures))
 
 
 @exact_decimals

@@ -32,6 +32,7 @@ from salescore._base import FrozenModel
 from salescore._failures import Failures
 from salescore._numeric import DECIMAL_CONTEXT, check_fraction, exact_decimals, to_decimal
 from salescore.calendar import Period
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
 from salescore.frames import from_frame
 from salescore.models import (
@@ -715,10 +716,14 @@ def _check_history_frame(history: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
         index=history.index,
     )
     problems = [
-        (out["value"].isna() | ~np.isfinite(out["value"]), "value", "not_finite"),
-        (out["end"] <= out["start"], "end", "end_not_after_start"),
-        (~out["target_id"].isin(ids), "target_id", "unknown_target"),
-        (out.duplicated(["target_id", "start"], keep=False), "start", "duplicate_period"),
+        (out["value"].isna() | ~np.isfinite(out["value"]), "value", FailureReason.NOT_FINITE),
+        (out["end"] <= out["start"], "end", FailureReason.END_NOT_AFTER_START),
+        (~out["target_id"].isin(ids), "target_id", FailureReason.UNKNOWN_TARGET),
+        (
+            out.duplicated(["target_id", "start"], keep=False),
+            "start",
+            FailureReason.DUPLICATE_PERIOD,
+        ),
     ]
     failures = Failures(history)
     for mask, column, reason in problems:

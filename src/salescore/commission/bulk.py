@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._failures import Failures
 from salescore._names import as_names
 from salescore._numeric import (
     DECIMAL_CONTEXT,
@@ -51,6 +52,7 @@ from salescore.commission.conversion import convert_minor_frame
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorate_minor, proration_units
 from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
+from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, partition_frame, validate_frame
 from salescore.models import Rep
@@ -252,19 +254,30 @@ def statements_frame(
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     rep = valid["rep_id"].astype(object).to_numpy()
     checks: list[tuple[str, str, np.ndarray]] = [
-        *(("currency", r, rejected[r]) for r in ("currency_mismatch", "missing_rate")),
-        ("credited_on", "outside_period", ((when < start) | (when >= end)).to_numpy()),
-        ("amount", "not_minor_unit", rejected["not_minor_unit"]),
-        ("units", "not_whole_units", (units_f != np.floor(units_f)) | (units_f > 2.0**53)),
+        *(
+            ("currency", r, rejected[r])
+            for r in (FailureReason.CURRENCY_MISMATCH, FailureReason.MISSING_RATE)
+        ),
+        ("credited_on", FailureReason.OUTSIDE_PERIOD, ((when < start) | (when >= end)).to_numpy()),
+        ("amount", FailureReason.NOT_MINOR_UNIT, rejected[FailureReason.NOT_MINOR_UNIT]),
+        (
+            "units",
+            FailureReason.NOT_WHOLE_UNITS,
+            (units_f != np.floor(units_f)) | (units_f > 2.0**53),
+        ),
         (
             "deal_id",
-            "duplicate_credit",
+            FailureReason.DUPLICATE_CREDIT,
             valid.duplicated(subset=["rep_id", "deal_id"], keep=False).to_numpy(),
         ),
     ]
     if plan.needs_quota:
-        checks.append(("rep_id", "missing_quota", pd.Index(q_minor.index).get_indexer(rep) < 0))
-        checks.append(("rep_id", "zero_quota", pd.Index(zero_quota).get_indexer(rep) >= 0))
+        checks.append(
+            ("rep_id", FailureReason.MISSING_QUOTA, pd.Index(q_minor.index).get_indexer(rep) < 0)
+        )
+        checks.append(
+            ("rep_id", FailureReason.ZERO_QUOTA, pd.Index(zero_quota).get_indexer(rep) >= 0)
+        )
         bad_quota = full_quota[full_quota <= 0]
         if len(bad_quota):
             raise InvalidInputError(
@@ -272,22 +285,12 @@ def statements_frame(
                 "an attainment plan needs a positive quota"
             )
     reject = np.zeros(len(valid), dtype=bool)
-    extra = []
+    rejects = Failures(valid)
     for column, reason, mask in checks:
         mask = np.asarray(mask, dtype=bool)
         reject |= mask
-        if mask.any():
-            extra.append(
-                pd.DataFrame(
-                    {
-                        "row": valid.index[mask].astype(object),
-                        "column": column,
-                        "value": valid[column][mask].astype(object).to_numpy(),
-                        "reason": reason,
-                    }
-                )
-            )
-    errors = pd.concat([failures, *extra], ignore_index=True) if extra else failures
+        rejects.add(column, reason, mask)
+    errors = pd.concat([failures, rejects.table()], ignore_index=True) if len(rejects) else failures
     used = valid[~reject]
     minor = minor[~reject]
     # Converted rows: positions among the rows used, and among all valid rows.

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._failures import Failures
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
@@ -43,6 +44,7 @@ from salescore.commission._texts import (
     clawback_late,
     pct,
 )
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import empty_failures, partition_frame
 from salescore.money import FxRates, minor_unit
@@ -495,22 +497,22 @@ def refund_clawbacks(
         )
         r_minor[convert] = converted
     r_day = valid["refunded_on"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    checks: list[tuple[str, str, npt.NDArray[np.bool_]]] = [
-        ("deal_id", "unknown_deal", ~deals.known[g]),
-        ("deal_id", "ambiguous_deal", deals.ambiguous[g]),
-        ("currency", "currency_mismatch", foreign & (fx is None)),
-        ("currency", "missing_rate", no_rate),
-        ("deal_id", "spiff_only", ~deals.has_credit[g]),
-        ("deal_id", "credit_too_large", deals.too_large[g]),
-        ("amount", "not_minor_unit", off),
-        ("amount", "not_positive", r_minor <= 0),
-        ("amount", "refund_exceeds_credit", huge | (r_minor > credited)),
-        ("refunded_on", "before_credit", r_day < deals.day[g]),
+    checks: list[tuple[str, FailureReason, npt.NDArray[np.bool_]]] = [
+        ("deal_id", FailureReason.UNKNOWN_DEAL, ~deals.known[g]),
+        ("deal_id", FailureReason.AMBIGUOUS_DEAL, deals.ambiguous[g]),
+        ("currency", FailureReason.CURRENCY_MISMATCH, foreign & (fx is None)),
+        ("currency", FailureReason.MISSING_RATE, no_rate),
+        ("deal_id", FailureReason.SPIFF_ONLY, ~deals.has_credit[g]),
+        ("deal_id", FailureReason.CREDIT_TOO_LARGE, deals.too_large[g]),
+        ("amount", FailureReason.NOT_MINOR_UNIT, off),
+        ("amount", FailureReason.NOT_POSITIVE, r_minor <= 0),
+        ("amount", FailureReason.REFUND_EXCEEDS_CREDIT, huge | (r_minor > credited)),
+        ("refunded_on", FailureReason.BEFORE_CREDIT, r_day < deals.day[g]),
     ]
     cur_pos = np.zeros(n, dtype=np.int64)
     if current is not None and rate == "current":
         cur_pos = current.totals.index.get_indexer(pd.Index(r_rep)).astype(np.int64)
-        checks.append(("rep_id", "missing_current", cur_pos < 0))
+        checks.append(("rep_id", FailureReason.MISSING_CURRENT, cur_pos < 0))
     code = np.full(n, -1, dtype=np.int64)
     for i, (_, _, mask) in enumerate(checks):
         code[(code < 0) & np.asarray(mask, dtype=bool)] = i
@@ -519,13 +521,13 @@ def refund_clawbacks(
     keys = pd.DataFrame({"g": g[ok], "day": r_day[ok], "minor": r_minor[ok]})
     dup = np.zeros(n, dtype=bool)
     dup[np.flatnonzero(ok)] = keys.duplicated(keep=False).to_numpy(dtype=bool)
-    checks.append(("deal_id", "duplicate_refund", dup))
+    checks.append(("deal_id", FailureReason.DUPLICATE_REFUND, dup))
     code[ok & dup] = len(checks) - 1
     ok = code < 0
     total = _group_sum(r_minor[ok], g[ok], len(pairs))
     over = np.zeros(n, dtype=bool)
     over[ok] = np.asarray(total[g[ok]] > credited[ok], dtype=bool)
-    checks.append(("amount", "refunds_exceed_credit", over))
+    checks.append(("amount", FailureReason.REFUNDS_EXCEED_CREDIT, over))
     code[ok & over] = len(checks) - 1
     errors = _errors(valid, failures, code, checks)
     take = np.flatnonzero(code < 0)
@@ -839,26 +841,15 @@ def _errors(
     valid: pd.DataFrame,
     failures: pd.DataFrame,
     code: npt.NDArray[np.int64],
-    checks: list[tuple[str, str, npt.NDArray[np.bool_]]],
+    checks: list[tuple[str, FailureReason, npt.NDArray[np.bool_]]],
 ) -> pd.DataFrame:
     """Contract failures, then each rejected valid row once, with its first reason."""
-    bad = np.flatnonzero(code >= 0)
-    if not len(bad):
+    rejects = Failures(valid)
+    for i, (column, reason, _) in enumerate(checks):
+        rejects.add(column, reason, code == i)
+    if not len(rejects):
         return failures.reset_index(drop=True) if len(failures) else empty_failures()
-    columns = np.asarray([c for c, _, _ in checks], dtype=object)[code[bad]]
-    reasons = np.asarray([r for _, r, _ in checks], dtype=object)[code[bad]]
-    values = np.empty(len(bad), dtype=object)
-    for column in set(columns.tolist()):
-        on = columns == column
-        values[on] = valid[column].astype(object).to_numpy()[bad[on]]
-    rejected = pd.DataFrame(
-        {
-            "row": valid.index.to_numpy(dtype=object)[bad],
-            "column": columns,
-            "value": values,
-            "reason": reasons,
-        }
-    )
+    rejected = rejects.table(by_row=True)
     if not len(failures):
         return rejected
     return pd.concat([failures, rejected], ignore_index=True)

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from salescore._numeric import DECIMAL_CONTEXT
 from salescore.commission._records import Conversion, Credit
 from salescore.commission._texts import conversion_reasons
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError
 from salescore.money import FxRates, floats_to_minor_units_by_currency
 
@@ -97,10 +98,12 @@ def convert_minor_frame(
     minor = np.zeros(len(amount), dtype=np.int64)
     not_minor = np.zeros(len(amount), dtype=bool)
     minor[read], not_minor[read] = floats_to_minor_units_by_currency(amount[read], currency[read])
-    reasons = {
-        "not_minor_unit": not_minor,
-        "currency_mismatch": foreign if fx is None else np.zeros(len(amount), dtype=bool),
-        "missing_rate": np.zeros(len(amount), dtype=bool),
+    reasons: dict[str, npt.NDArray[np.bool_]] = {
+        FailureReason.NOT_MINOR_UNIT: not_minor,
+        FailureReason.CURRENCY_MISMATCH: foreign
+        if fx is None
+        else np.zeros(len(amount), dtype=bool),
+        FailureReason.MISSING_RATE: np.zeros(len(amount), dtype=bool),
     }
     if fx is None or not foreign.any():
         return minor, reasons, rate
@@ -110,7 +113,7 @@ def convert_minor_frame(
         minor[where], codes.astype(str), days[where], to, rounding=rounding
     )
     minor[where] = converted
-    reasons["missing_rate"][where] = missing
+    reasons[FailureReason.MISSING_RATE][where] = missing
     ok = where[~missing]
     if len(ok):
         rate[ok] = fx.factors(currency[ok], days[ok], to)

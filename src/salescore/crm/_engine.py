@@ -22,6 +22,8 @@ import pandas as pd
 from pydantic import Field as ModelField
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures, empty_table
+from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, partition_frame
 from salescore.models import Opportunity, Organization, Pipeline
@@ -311,14 +313,14 @@ def _reference(
 
 
 _REASONS: Final = {
-    "number": "not_a_number",
-    "percent": "not_a_number",
-    "date": "not_a_date",
-    "datetime": "not_a_datetime",
-    "epoch_ms": "not_a_datetime",
-    "bool": "not_a_bool",
-    "reference_id": "not_a_reference",
-    "reference_name": "not_a_reference",
+    "number": FailureReason.NOT_A_NUMBER,
+    "percent": FailureReason.NOT_A_NUMBER,
+    "date": FailureReason.NOT_A_DATE,
+    "datetime": FailureReason.NOT_A_DATETIME,
+    "epoch_ms": FailureReason.NOT_A_DATETIME,
+    "bool": FailureReason.NOT_A_BOOL,
+    "reference_id": FailureReason.NOT_A_REFERENCE,
+    "reference_name": FailureReason.NOT_A_REFERENCE,
 }
 
 
@@ -367,9 +369,8 @@ def _error_rows(
     column: str,
     field: str | None,
     values: Any,
-    reason: str,
+    reason: FailureReason,
 ) -> pd.DataFrame:
-    at = np.flatnonzero(mask)
     if isinstance(values, np.ndarray):
         cells = values.astype(object)
     else:  # a list of values that may be lists themselves (an empty child table)
@@ -377,16 +378,9 @@ def _error_rows(
         cells = np.empty(len(listed), dtype=object)
         for i, value in enumerate(listed):
             cells[i] = value
-    return pd.DataFrame(
-        {
-            "input": pd.Series([input] * len(at), dtype=object),
-            "row": pd.Series(index.to_numpy()[at], dtype=object),
-            "column": pd.Series([column] * len(at), dtype=object),
-            "field": pd.Series([field] * len(at), dtype=object),
-            "value": pd.Series(cells[at], dtype=object),
-            "reason": pd.Series([reason] * len(at), dtype=object),
-        }
-    )
+    failures = Failures(pd.DataFrame(index=index), ERROR_COLUMNS)
+    failures.add(column, reason, mask, values=cells, input=input, field=field)
+    return failures.table()
 
 
 def contract_errors(
@@ -410,7 +404,7 @@ def contract_errors(
 
 def empty_errors() -> pd.DataFrame:
     """An empty CRM errors table (columns :data:`ERROR_COLUMNS`)."""
-    return pd.DataFrame({name: pd.Series([], dtype=object) for name in ERROR_COLUMNS})
+    return empty_table(ERROR_COLUMNS)
 
 
 def read_fields(
@@ -637,7 +631,7 @@ def _stage_errors(
                     column=column,
                     field=fields.get(column),
                     values=values.to_numpy(),
-                    reason="unknown_stage",
+                    reason=FailureReason.UNKNOWN_STAGE,
                 )
             )
             bad |= unknown
@@ -721,7 +715,7 @@ def finish(
                 column="stage",
                 field=deal_fields.get("stage"),
                 values=valid["stage"].to_numpy(),
-                reason="history_ends_elsewhere",
+                reason=FailureReason.HISTORY_ENDS_ELSEWHERE,
             )
         )
     broken = (
@@ -738,7 +732,7 @@ def finish(
                 column="id",
                 field=deal_fields.get("id"),
                 values=valid["id"].to_numpy(),
-                reason="history_not_imported",
+                reason=FailureReason.HISTORY_NOT_IMPORTED,
             )
         )
     if (mismatch | broken).any():
@@ -756,7 +750,7 @@ def finish(
                 column="opportunity_id",
                 field=None,
                 values=good_changes["opportunity_id"].to_numpy(),
-                reason="deal_not_imported",
+                reason=FailureReason.DEAL_NOT_IMPORTED,
             )
         )
     good_changes = good_changes[~(orphan | bad_stage)].sort_values(
@@ -818,7 +812,7 @@ def deals_from(
                     column="id",
                     field=field_map.fields["is_deleted"].source,
                     values=out["id"].to_numpy(),
-                    reason="deleted",
+                    reason=FailureReason.DELETED,
                 )
             )
     if "closes_on" in out.columns:
@@ -872,7 +866,7 @@ def _refuse_unknown(
     frame: pd.DataFrame,
     column: str,
     input: str,
-    reason: str,
+    reason: FailureReason,
     errors: list[pd.DataFrame],
     *,
     known: pd.Series[Any] | None = None,
@@ -937,7 +931,7 @@ def organization_from(
                         column="id",
                         field=None,
                         values=frame["id"].to_numpy(),
-                        reason="inactive",
+                        reason=FailureReason.INACTIVE,
                     )
                 )
             frame = frame[~mask]
@@ -949,12 +943,16 @@ def organization_from(
     team_frame = contract_rows(teams, team_errors, TEAMS, "teams")
     # A team whose parent is missing is refused, and then its children; the same for
     # managers. A rep whose team was refused is refused.
-    team_frame = _refuse_unknown(team_frame, "parent_id", "teams", "unknown_parent", errors)
+    team_frame = _refuse_unknown(
+        team_frame, "parent_id", "teams", FailureReason.UNKNOWN_PARENT, errors
+    )
     rep_frame = contract_rows(reps, rep_errors, REPS, "reps")
     rep_frame = _refuse_unknown(
-        rep_frame, "team_id", "reps", "unknown_team", errors, known=team_frame["id"]
+        rep_frame, "team_id", "reps", FailureReason.UNKNOWN_TEAM, errors, known=team_frame["id"]
     )
-    rep_frame = _refuse_unknown(rep_frame, "manager_id", "reps", "unknown_manager", errors)
+    rep_frame = _refuse_unknown(
+        rep_frame, "manager_id", "reps", FailureReason.UNKNOWN_MANAGER, errors
+    )
     organization = Organization(
         teams=tuple(from_frame(team_frame, Team)), reps=tuple(from_frame(rep_frame, Rep))
     )

@@ -52,6 +52,7 @@ from salescore.crm._engine import (
     pipeline_from,
     read_fields,
 )
+from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.models import Owner, Pipeline, Target
 from salescore.serialization import Result
@@ -267,10 +268,12 @@ def credits(
             raise InvalidInputError(f"sales order {i} is {type(order).__name__}, not a record")
         label = order.get("name", i)
         state = order.get("docstatus")
-        reason = None if state == 1 else "cancelled" if state == 2 else "draft"
+        reason = (
+            None if state == 1 else FailureReason.CANCELLED if state == 2 else FailureReason.DRAFT
+        )
         team: Any = order.get("sales_team")
         if reason is None and not (isinstance(team, Sequence) and team):
-            reason = "no_sales_team"
+            reason = FailureReason.NO_SALES_TEAM
         if reason is not None:
             errors.append(
                 _error_rows(
@@ -278,8 +281,8 @@ def credits(
                     np.ones(1, dtype=bool),
                     input="orders",
                     column="deal_id",
-                    field="docstatus" if reason != "no_sales_team" else "sales_team",
-                    values=[state if reason != "no_sales_team" else team],
+                    field="docstatus" if reason != FailureReason.NO_SALES_TEAM else "sales_team",
+                    values=[state if reason != FailureReason.NO_SALES_TEAM else team],
                     reason=reason,
                 )
             )
@@ -430,7 +433,7 @@ def targets(
     out: list[Target] = []
     errors: list[pd.DataFrame] = [empty_errors()]
 
-    def refuse(label: str, field: str, value: Any, reason: str) -> None:
+    def refuse(label: str, field: str, value: Any, reason: FailureReason) -> None:
         errors.append(
             _error_rows(
                 pd.Index([label], dtype=object),
@@ -450,21 +453,23 @@ def targets(
             label = f"{who}/{j}"
             year = _fiscal_year(str(row.get("fiscal_year")), years)
             if year is None:
-                refuse(label, "fiscal_year", row.get("fiscal_year"), "unknown_fiscal_year")
+                refuse(
+                    label, "fiscal_year", row.get("fiscal_year"), FailureReason.UNKNOWN_FISCAL_YEAR
+                )
                 continue
             amount = row.get("target_amount")
             if not amount:
-                refuse(label, "target_amount", amount, "no_amount")
+                refuse(label, "target_amount", amount, FailureReason.NO_AMOUNT)
                 continue
             dist_name = row.get("distribution_id")
             weights: Any = "even"
             if dist_name:
                 if str(dist_name) not in shares:
-                    refuse(label, "distribution_id", dist_name, "unknown_distribution")
+                    refuse(label, "distribution_id", dist_name, FailureReason.UNKNOWN_DISTRIBUTION)
                     continue
                 share = shares[str(dist_name)]
                 if share is None:
-                    refuse(label, "distribution_id", dist_name, "bad_distribution")
+                    refuse(label, "distribution_id", dist_name, FailureReason.BAD_DISTRIBUTION)
                     continue
                 months = year.split("month")
                 # ERPNext's own distributions add up to 99.96 and the like: normalise.

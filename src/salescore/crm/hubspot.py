@@ -46,6 +46,7 @@ from salescore.crm._engine import (
     pipeline_from,
     read_fields,
 )
+from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.models import Pipeline
 
@@ -288,7 +289,7 @@ def load(
                     column="stage",
                     field=active.fields["pipeline_id"].source,
                     values=mapped["pipeline_id"].to_numpy(),
-                    reason="other_pipeline",
+                    reason=FailureReason.OTHER_PIPELINE,
                 )
             )
     frame, errors = deals_from(mapped, pd.concat(extra, ignore_index=True), the_pipeline, active)

@@ -44,6 +44,7 @@ from salescore.crm._engine import (
     pipeline_from,
     read_fields,
 )
+from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.models import Pipeline
 
@@ -307,7 +308,7 @@ def load(
                     column="id",
                     field=lead_map.fields["type"].source,
                     values=mapped["type"].to_numpy(),
-                    reason="not_an_opportunity",
+                    reason=FailureReason.NOT_AN_OPPORTUNITY,
                 )
             )
     archived = ~mapped["active"].fillna(True).astype(bool).to_numpy()
@@ -322,7 +323,7 @@ def load(
                 column="id",
                 field=lead_map.fields["active"].source,
                 values=mapped["id"].to_numpy(),
-                reason="deleted",
+                reason=FailureReason.DELETED,
             )
         )
     mapped = mapped.assign(

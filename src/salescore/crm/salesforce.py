@@ -43,6 +43,7 @@ from salescore.crm._engine import (
     pipeline_from,
     read_fields,
 )
+from salescore.error_codes import FailureReason
 from salescore.models import Pipeline
 
 __all__ = [
@@ -178,7 +179,7 @@ def _read_history(
                     column="opportunity_id",
                     field=history_map.fields["is_deleted"].source,
                     values=frame["opportunity_id"].to_numpy(),
-                    reason="deleted",
+                    reason=FailureReason.DELETED,
                 )
             )
             bad |= deleted

@@ -49,6 +49,7 @@ from salescore._numeric import (
     to_decimal,
 )
 from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.frames import TARGETS, to_frame, validate_frame
 from salescore.goals._series import series_days, series_values
@@ -656,16 +657,16 @@ def _read_numbers(
     null = source.isna().to_numpy()
     if pd.api.types.is_bool_dtype(source.dtype):
         values = np.full(len(source), np.nan)
-        findings.add(column, "wrong_type", ~null)
+        findings.add(column, FailureReason.WRONG_TYPE, ~null)
     else:
         values = pd.to_numeric(source, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        findings.add(column, "wrong_type", np.isnan(values) & ~null)
-    findings.add(column, "not_null", null)
-    findings.add(column, "not_finite", np.isinf(values))
+        findings.add(column, FailureReason.WRONG_TYPE, np.isnan(values) & ~null)
+    findings.add(column, FailureReason.NOT_NULL, null)
+    findings.add(column, FailureReason.NOT_FINITE, np.isinf(values))
     if bounds is not None:
         finite = np.isfinite(values)
         outside = finite & ((values < bounds[0]) | (values > bounds[1]))
-        findings.add(column, "out_of_range", outside)
+        findings.add(column, FailureReason.OUT_OF_RANGE, outside)
     return values
 
 
@@ -682,8 +683,8 @@ def _read_days(findings: _Findings, column: str) -> IntArray:
             parsed = parsed.dt.tz_localize(None)
     days = parsed.to_numpy(dtype="datetime64[D]")
     unparsed = np.isnat(days)
-    findings.add(column, "wrong_type", unparsed & ~null)
-    findings.add(column, "not_null", null)
+    findings.add(column, FailureReason.WRONG_TYPE, unparsed & ~null)
+    findings.add(column, FailureReason.NOT_NULL, null)
     as_int: IntArray = days.astype(np.int64)
     return as_int
 
@@ -695,7 +696,7 @@ def _read_owners(findings: _Findings, column: str) -> tuple[IntArray, pd.Index]:
     null = codes < 0
     if blank.any():
         null = null | (blank[np.maximum(codes, 0)] & (codes >= 0))
-    findings.add(column, "not_null", null)
+    findings.add(column, FailureReason.NOT_NULL, null)
     return codes.astype(np.int64), labels
 
 
@@ -890,9 +891,11 @@ def variance_frame(
     shares = _read_numbers(findings, share, (0.0, 1.0)) if share is not None else None
     if target_currency is not None and currency in actuals.columns:
         given = actuals[currency]
-        findings.add(currency, "not_null", given.isna().to_numpy())
+        findings.add(currency, FailureReason.NOT_NULL, given.isna().to_numpy())
         findings.add(
-            currency, "currency_mismatch", (given.notna() & (given != target_currency)).to_numpy()
+            currency,
+            FailureReason.CURRENCY_MISMATCH,
+            (given.notna() & (given != target_currency)).to_numpy(),
         )
     errors = findings.table()
     keep = np.flatnonzero(~findings.bad)
@@ -954,7 +957,11 @@ def variance_frame(
             "owner": np.asarray(labels[row_codes[missed]], dtype=object),
             "date": row_days[missed].astype("datetime64[D]").astype("datetime64[us]"),
             "amount": units[missed] / 10.0**scale,
-            "reason": np.where(has_target[row_codes[missed]], "outside_periods", "no_target"),
+            "reason": np.where(
+                has_target[row_codes[missed]],
+                FailureReason.OUTSIDE_PERIODS,
+                FailureReason.NO_TARGET,
+            ),
         }
     )
     if by is not None:

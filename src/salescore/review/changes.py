@@ -61,8 +61,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._failures import Failures
 from salescore._numeric import minor_units_to_decimals
 from salescore.calendar import Period
+from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast import forecast_categories, weighted
 from salescore.forecast.categories import CATEGORY_COLUMNS, MEASURES
@@ -177,15 +179,12 @@ class _Snapshot:
     kind: npt.NDArray[np.int8]
 
 
-def _failure_rows(frame: pd.DataFrame, mask: BoolArray, column: str, reason: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "row": np.asarray(frame.index[mask], dtype=object),
-            "column": column,
-            "value": frame[column].to_numpy(dtype=object)[mask],
-            "reason": reason,
-        }
-    )
+def _failure_rows(
+    frame: pd.DataFrame, mask: BoolArray, column: str, reason: FailureReason
+) -> pd.DataFrame:
+    failures = Failures(frame)
+    failures.add(column, reason, mask)
+    return failures.table()
 
 
 def _as_frame(snapshot: object, pipeline: Pipeline, what: str) -> pd.DataFrame:
@@ -220,8 +219,8 @@ def _read(snapshot: object, pipeline: Pipeline, what: str) -> _Snapshot:
         failures = pd.concat(
             [
                 failures,
-                _failure_rows(valid, unknown, "stage", "not_allowed"),
-                _failure_rows(valid, off & ~unknown, "amount", "not_minor_unit"),
+                _failure_rows(valid, unknown, "stage", FailureReason.NOT_ALLOWED),
+                _failure_rows(valid, off & ~unknown, "amount", FailureReason.NOT_MINOR_UNIT),
             ],
             ignore_index=True,
         )
@@ -252,7 +251,7 @@ def _drop_ids(snap: _Snapshot, ids: pd.Index[Any]) -> tuple[_Snapshot, pd.DataFr
     hit = np.asarray(snap.frame.index.isin(ids), dtype=bool)
     if not hit.any():
         return snap, empty_failures()
-    report = _failure_rows(snap.frame, hit, "id", "other_snapshot")
+    report = _failure_rows(snap.frame, hit, "id", FailureReason.OTHER_SNAPSHOT)
     keep = ~hit
     return (
         _Snapshot(
