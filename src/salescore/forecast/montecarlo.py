@@ -41,7 +41,7 @@ from salescore._numeric import check_fraction, exact_decimals
 from salescore._simulation import Simulation
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.forecast.markov import _opportunities_frame, _stage_codes
+from salescore.forecast._deals import opportunities_frame, stage_codes
 from salescore.models import Opportunity, Pipeline, StageKind
 
 __all__ = ["Simulation", "simulate"]
@@ -216,8 +216,8 @@ def simulate(
     sigma = _spread_days(close_date_spread)
     if close_date_spread is not None and period is None:
         raise InvalidInputError("close_date_spread needs a period to slip out of")
-    frame = _opportunities_frame(opportunities, pipeline)
-    stage = _stage_codes(frame["stage"], pipeline, "stage")
+    frame = opportunities_frame(opportunities, pipeline)
+    stage = stage_codes(frame["stage"], pipeline, "stage")
     kinds = np.array([s.kind for s in pipeline.stages], dtype=object)
     kind = kinds[stage]
     override = frame["probability"].to_numpy(dtype=np.float64, na_value=np.nan)
