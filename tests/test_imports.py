@@ -299,6 +299,7 @@ def test_layers_imports_point_down():
     - no module imports a module of a higher layer;
     - no calculator package imports another calculator package, no composite another
       composite (values, edges and the shell may import their own layer, without a circle);
+      an edge such as ``crm`` or ``review`` calls calculators, as DESIGN.md says edges do;
     - no module imports a private name (``_x``, or anything in a ``_x`` module) from outside
       the package or module that holds it: a package's modules share its private modules
       (``commission/_kernel``, ``forecast/_deals``), everyone shares ``salescore._numeric``,
@@ -308,6 +309,21 @@ def test_layers_imports_point_down():
     found = _breaks(_module_graph())
     assert sorted(found - set(PENDING)) == []
     assert sorted(set(PENDING) - found) == []
+
+
+def test_layers_models_import_no_numpy_or_pandas():
+    # DESIGN.md: models are data plus invariants; arrays and frames start at the frames layer.
+    found = []
+    for path in sorted((SRC / "models").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"numpy", "pandas"}]
+    assert found == []
 
 
 def test_layers_no_import_circle():
