@@ -44,11 +44,11 @@ __all__ = [
     "ACTIVITIES",
     "ActivityCounts",
     "ActivityPlan",
+    "OutcomeKey",
     "activity_counts",
     "activity_kpis",
-    "activity_plan",
-    "OutcomeKey",
     "activity_outcomes",
+    "activity_plan",
     "idle_open_deals",
     "stale_accounts",
 ]

@@ -35,7 +35,7 @@ from salescore.testing import opportunity_sets, periods, pipelines
 
 Q1 = Period.quarter(2026, 1)
 # The module, not the function of the same name that salescore.forecast may export.
-weighted_module = importlib.import_module("salescore.forecast.weighted")
+sums_module = importlib.import_module("salescore.forecast._sums")
 
 
 def deal(
@@ -263,10 +263,10 @@ def test_weighted_frame_is_not_mutated():
 
 
 def test_weighted_group_sums_are_exact_across_chunks(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(weighted_module, "_CHUNK", 3)
+    monkeypatch.setattr(sums_module, "_CHUNK", 3)
     values = np.array([2**57 - 1, 2**57 - 3, 5, 7, 2**40, 1, 2], dtype=np.int64)
     group = np.array([0, 0, 1, 0, 1, 1, 0], dtype=np.int64)
-    assert weighted_module._group_sum(values, group, 2) == [
+    assert sums_module.group_sum(values, group, 2) == [
         2**57 - 1 + 2**57 - 3 + 7 + 2,
         5 + 2**40 + 1,
     ]

@@ -21,10 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from salescore._numeric import DECIMAL_CONTEXT, check_fraction, check_rounding, exact_decimals
+from salescore._simulation import Simulation
 from salescore.commission import _kernel
 from salescore.commission.plan import CommissionPlan
 from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.forecast.montecarlo import Simulation
 from salescore.money import Money, minor_unit
 from salescore.serialization import Result
 

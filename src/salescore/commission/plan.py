@@ -22,7 +22,6 @@ from salescore.money import CurrencyCode, minor_unit
 __all__ = [
     "AcceleratorBand",
     "AttributeMultiplier",
-    "RateKind",
     "Basis",
     "Boundary",
     "CommissionPlan",
@@ -30,6 +29,7 @@ __all__ = [
     "Measure",
     "Mode",
     "PoolShare",
+    "RateKind",
     "Spiff",
     "TargetBonus",
     "Tier",

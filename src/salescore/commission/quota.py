@@ -27,9 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from salescore._numeric import check_rounding, exact_decimals, round_div
-from salescore.calendar import Period, WorkCalendar
+from salescore.calendar import Period, WorkCalendar, working_time_units
 from salescore.errors import InvalidInputError
-from salescore.goals.allocate import working_time_units
 from salescore.models import Rep
 from salescore.money import Money
 

@@ -96,9 +96,9 @@ __all__ = [
     "seasonal_naive",
     "simulate",
     "stage_win_rates",
-    "win_rate_counts",
     "transition_counts",
     "weighted",
     "weighted_from_partial",
     "weighted_partial",
+    "win_rate_counts",
 ]

@@ -39,7 +39,8 @@ import pandas as pd
 
 from salescore._base import FrozenModel
 from salescore.errors import InvalidInputError
-from salescore.forecast.timeseries import HoltWintersFrame, TimeSeriesForecast, _regularise
+from salescore.forecast._grid import regularise
+from salescore.forecast.timeseries import HoltWintersFrame, TimeSeriesForecast
 from salescore.serialization import Result
 
 __all__ = [
@@ -460,7 +461,7 @@ def backtest(
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InvalidInputError(f"{name} {value!r} must be an integer >= {low}")
     source = series if isinstance(series, pd.Series) else pd.Series(np.asarray(series, float))
-    grid = _regularise(source, freq, gaps)
+    grid = regularise(source, freq, gaps)
     full = pd.Series(grid.y, index=grid.index)
     n = len(full)
     first_cut = n - horizon - (folds - 1) * step
@@ -644,7 +645,7 @@ def interval_coverage(
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise InvalidInputError(f"{name} {value!r} must be an integer >= {least}")
     if isinstance(series, pd.DataFrame):
-        grid = _regularise(series, freq, gaps)
+        grid = regularise(series, freq, gaps)
         full = pd.DataFrame(
             np.asarray(grid.y, dtype=np.float64).reshape(len(grid.index), -1),
             index=grid.index,
@@ -652,7 +653,7 @@ def interval_coverage(
         )
     else:
         source = series if isinstance(series, pd.Series) else pd.Series(np.asarray(series, float))
-        grid = _regularise(source, freq, gaps)
+        grid = regularise(source, freq, gaps)
         full = pd.DataFrame({"series": grid.y}, index=grid.index)
     n = len(full)
     first_cut = n - horizon - (folds - 1) * step

@@ -54,15 +54,8 @@ from salescore._numeric import (
 )
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.forecast.weighted import (
-    _check_pipeline,
-    _codes,
-    _converter_for,
-    _group_sum,
-    _load,
-    _round_minor,
-    _within,
-)
+from salescore.forecast._deals import check_pipeline, group_codes, in_period, load_deals
+from salescore.forecast._sums import converter_for, group_sum, round_minor
 from salescore.models import (
     ForecastCategory,
     Opportunity,
@@ -717,8 +710,8 @@ def category_partial(
     """
     if period is not None and not isinstance(period, Period):
         raise InvalidInputError(f"period {period!r} is not a Period")
-    table = _category_table(_check_pipeline(pipeline), categories)
-    deals = _load(opportunities, pipeline)
+    table = _category_table(check_pipeline(pipeline), categories)
+    deals = load_deals(opportunities, pipeline)
     frame = deals.frame
     category = table[deals.stage]
     given = frame["forecast_category"]
@@ -734,8 +727,8 @@ def category_partial(
         undated = frame.index[:0]
     else:
         closed = np.array([s.kind is not StageKind.OPEN for s in pipeline.stages])[deals.stage]
-        exp_dated, exp_in = _within(frame["expected_close_date"], period)
-        close_dated, close_in = _within(frame["close_date"], period)
+        exp_dated, exp_in = in_period(frame["expected_close_date"], period)
+        close_dated, close_in = in_period(frame["close_date"], period)
         counted = np.where(closed, close_in, exp_in)
         undated = frame.index[np.where(closed, ~close_dated, ~exp_dated)]
     owner, owners = pd.factorize(frame["owner_id"].to_numpy(dtype=object))
@@ -756,7 +749,7 @@ def category_partial(
             ],
             "category": labels[unique % len(CATEGORIES)],
             "deals": np.bincount(cell[counted], minlength=k).astype(np.int64),
-            "minor": pd.Series(_group_sum(deals.minor[counted], cell[counted], k), dtype=object),
+            "minor": pd.Series(group_sum(deals.minor[counted], cell[counted], k), dtype=object),
         }
     )
     return CategoryPartial(period=period, cells=cells, undated=undated, failures=deals.failures)
@@ -788,10 +781,10 @@ def categories_from_partial(
     code = {c: i for i, c in enumerate(currencies)}
     counts = cells["deals"].to_numpy(dtype=np.int64)
     used = sorted(set(cells.loc[counts > 0, "currency"].tolist()))
-    conv = _converter_for(
+    conv = converter_for(
         currencies, used, currency=currency, fx=fx, fx_on=fx_on, period=partial.period
     )
-    owner, owners = _codes(cells["owner_id"].astype(object))
+    owner, owners = group_codes(cells["owner_id"].astype(object))
     of_category = {c.value: j for j, c in enumerate(CATEGORIES)}
     category = np.asarray([of_category[c] for c in cells["category"]], dtype=np.int64)
     currency_code = np.asarray([code[c] for c in cells["currency"]], dtype=np.int64)
@@ -806,7 +799,7 @@ def categories_from_partial(
         minor = np.asarray(sums[live[0] * k : (live[0] + 1) * k] if live else [0] * k)
     else:
         minor = np.asarray(
-            [_round_minor(conv.value(sums[j::k]), conv.currency, rounding) for j in range(k)]
+            [round_minor(conv.value(sums[j::k]), conv.currency, rounding) for j in range(k)]
         )
     amounts = minor.astype(np.int64).reshape(len(owners), len(CATEGORIES))
     owner_minor: dict[str, IntArray] = {

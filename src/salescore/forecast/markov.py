@@ -30,7 +30,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -39,15 +39,14 @@ import pandas as pd
 from salescore._names import as_names
 from salescore.calendar import Period
 from salescore.errors import InvalidInputError, MissingHistoryError
+from salescore.forecast._deals import opportunities_frame, stage_codes
 from salescore.frames import (
-    OPPORTUNITIES,
     STAGE_CHANGES,
-    check_stage_column,
     history_frame,
     to_frame,
     validate_frame,
 )
-from salescore.models import Opportunity, Pipeline, StageChange, StageKind, check_opportunities
+from salescore.models import Opportunity, Pipeline, StageChange, StageKind
 from salescore.serialization import Result
 
 __all__ = ["STEPS", "MarkovModel", "TransitionCounts", "step_length", "transition_counts"]
@@ -214,16 +213,6 @@ def _changes_frame(
     )
 
 
-def _stage_codes(values: pd.Series[Any], pipeline: Pipeline, column: str) -> IntArray:
-    """Pipeline position of each stage name in ``values`` (factorized once)."""
-    codes, uniques = pd.factorize(values)
-    names = [str(u) for u in uniques]
-    if any(name not in pipeline for name in names):
-        check_stage_column(values, pipeline, column)  # raises, with the failure table
-    lookup = np.array([pipeline.index(name) for name in names] + [-1], dtype=np.int64)
-    return lookup[codes]
-
-
 def _sorted_within(deal: IntArray, at_us: IntArray) -> bool:
     """Whether ``at_us`` is non-decreasing within each run of equal ``deal``."""
     back = at_us[1:] < at_us[:-1]
@@ -372,7 +361,7 @@ def transition_counts(
     """
     length = step_length(step)
     frame = _changes_frame(stage_changes)
-    stage = _stage_codes(frame["to_stage"], pipeline, "to_stage")
+    stage = stage_codes(frame["to_stage"], pipeline, "to_stage")
     # Factorizing the object ndarray skips pandas' string-array wrapper (~1.7x faster).
     deal = pd.factorize(frame["opportunity_id"].to_numpy(dtype=object))[0].astype(np.int64)
     at_us = np.asarray(frame["changed_at"].array.asi8, dtype=np.int64)
@@ -682,8 +671,8 @@ class MarkovModel(Result):
             raise InvalidInputError(f"period {period!r} is not a Period")
         if not isinstance(as_of, date) or isinstance(as_of, datetime):
             raise InvalidInputError(f"as_of {as_of!r} is not a date")
-        frame = _opportunities_frame(opportunities, self.pipeline)
-        stage = _stage_codes(frame["stage"], self.pipeline, "stage")
+        frame = opportunities_frame(opportunities, self.pipeline)
+        stage = stage_codes(frame["stage"], self.pipeline, "stage")
         kinds = np.array([s.kind.value for s in self.pipeline.stages], dtype=object)
         kind = kinds[stage]
         step_us = _step_us(self.step)
@@ -712,25 +701,3 @@ def _check_horizon(horizon: object) -> int:
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 0:
         raise InvalidInputError(f"horizon {horizon!r} must be a whole number of steps >= 0")
     return int(horizon)
-
-
-def _opportunities_frame(
-    opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pipeline
-) -> pd.DataFrame:
-    """An OPPORTUNITIES frame of ``opportunities`` (models indexed by id), stages checked."""
-    if isinstance(opportunities, pd.DataFrame):
-        frame = validate_frame(opportunities, OPPORTUNITIES)
-        check_stage_column(frame["stage"], pipeline, "stage")
-        return frame
-    if not isinstance(opportunities, Sequence):
-        raise InvalidInputError(
-            "opportunities must be an OPPORTUNITIES DataFrame or a sequence of Opportunity "
-            f"models, got {type(opportunities).__name__}"
-        )
-    items = list(opportunities)
-    strays = sorted({type(i).__name__ for i in items if not isinstance(i, Opportunity)})
-    if strays:
-        raise InvalidInputError(f"opportunities holds {', '.join(strays)}; give Opportunity models")
-    check_opportunities(items, pipeline)
-    frame = to_frame(items, model=Opportunity)
-    return frame.set_index(pd.Index(frame["id"].to_numpy(dtype=object), name="id"))

@@ -59,6 +59,7 @@ from salescore.forecast._ets import (
     candidate_specs,
     fit,
 )
+from salescore.forecast._grid import Grid, regularise
 from salescore.serialization import Result
 
 __all__ = [
@@ -275,70 +276,7 @@ class HoltWintersFrame(Result):
 # --------------------------------------------------------------------------- grid
 
 
-@dataclass(frozen=True)
-class _Grid:
-    y: FloatArray  # (n,) or (n, k); NaN = not observed
-    index: pd.Index  # PeriodIndex or RangeIndex-like integer index
-
-    def future(self, horizon: int) -> pd.Index:
-        last = self.index[-1]
-        if isinstance(self.index, pd.PeriodIndex):
-            return pd.period_range(last + 1, periods=horizon, freq=self.index.freq)
-        return pd.RangeIndex(int(last) + 1, int(last) + 1 + horizon)
-
-
-def _infer_freq(index: pd.DatetimeIndex) -> str:
-    if bool(index.is_month_start.all()) or bool(index.is_month_end.all()):
-        return "M"
-    day_numbers = index.to_numpy().astype("datetime64[D]").astype(np.int64)
-    days: npt.NDArray[np.int64] = np.diff(day_numbers)
-    first = index.min()
-    if len(index) > 1 and bool(np.all(days % 7 == 0)):
-        # A week starting on the first date's weekday ends the day before it.
-        end = (first - pd.Timedelta(days=1)).day_name()[:3].upper()
-        return f"W-{end}"
-    raise InvalidInputError(
-        f"cannot infer a monthly or weekly frequency from dates starting {first.date()}; "
-        "pass freq, e.g. 'M' or 'W-SUN'"
-    )
-
-
-def _period_index(index: pd.Index, freq: str | None) -> pd.Index:
-    if isinstance(index, pd.PeriodIndex):
-        return index if freq is None else index.asfreq(freq)
-    if isinstance(index, pd.DatetimeIndex):
-        if index.hasnans:
-            raise InvalidInputError("the series index has missing dates (NaT)")
-        if index.tz is not None:  # periods are wall-clock; keep the local calendar date
-            index = index.tz_localize(None)
-        alias = freq or _infer_freq(index)
-        try:
-            return index.to_period(alias)
-        except (ValueError, TypeError) as exc:
-            raise InvalidInputError(f"freq {alias!r} is not a pandas period alias") from exc
-    if pd.api.types.is_integer_dtype(index.dtype):
-        return index
-    raise InvalidInputError(
-        f"series index of dtype {index.dtype} is not dates, periods or integer positions"
-    )
-
-
-def _not_numbers(frame: pd.DataFrame) -> InvalidInputError:
-    """The error naming the first value of ``frame`` that is not a number, and its position."""
-    for j, column in enumerate(frame.columns):
-        numbers = pd.to_numeric(frame.iloc[:, j], errors="coerce")
-        bad = np.flatnonzero(numbers.isna().to_numpy() & frame.iloc[:, j].notna().to_numpy())
-        if len(bad):
-            i = int(bad[0])
-            label = "series" if frame.shape[1] == 1 else f"series {column!r}"
-            where = f"{label} at position {i} (index {frame.index[i]!r})"
-            return InvalidInputError.of("series_not_number", name=where, value=frame.iloc[i, j])
-    return InvalidInputError.of(  # pragma: no cover - numpy refused a column pandas reads
-        "series_not_number", name="series of dtype", value=str(frame.dtypes.iloc[0])
-    )
-
-
-def _check_positive(grid: _Grid, spec: Any) -> None:
+def _check_positive(grid: Grid, spec: Any) -> None:
     """Refuse a value <= 0 under a multiplicative season or error, naming it and its position."""
     if spec.seasonal != "mul" and spec.error != "mul":
         return
@@ -354,39 +292,6 @@ def _check_positive(grid: _Grid, spec: Any) -> None:
                 "multiplicative seasonality" if spec.seasonal == "mul" else "a multiplicative error"
             ),
         )
-
-
-def _regularise(data: pd.Series | pd.DataFrame, freq: str | None, gaps: str) -> _Grid:
-    if gaps not in ("missing", "zero"):
-        raise InvalidInputError(f"gaps {gaps!r} is not one of 'missing', 'zero'")
-    if len(data) == 0:
-        raise InvalidInputError("the series is empty")
-    frame = data.to_frame() if isinstance(data, pd.Series) else data
-    try:
-        values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (ValueError, TypeError) as exc:
-        raise _not_numbers(frame) from exc
-    if np.isinf(values).any():
-        raise InvalidInputError("series values must be finite (got inf)")
-    index = _period_index(frame.index, freq)
-    if index.has_duplicates:
-        dup = index[index.duplicated()][0]
-        raise InvalidInputError(f"period {dup} occurs more than once in the series")
-    order = np.argsort(index.to_numpy() if not isinstance(index, pd.PeriodIndex) else index.asi8)
-    index, values = index[order], values[order]
-    if isinstance(index, pd.PeriodIndex):
-        full: pd.Index = pd.period_range(index[0], index[-1], freq=index.freq)
-        pos = index.asi8 - index[0].ordinal  # ordinals count periods of the frequency
-    else:
-        start = int(index[0])
-        full = pd.Index(np.arange(start, int(index[-1]) + 1), dtype=np.int64)
-        pos = index.to_numpy().astype(np.int64) - start
-    grid = np.full((len(full), values.shape[1]), np.nan)
-    grid[pos] = values
-    if gaps == "zero":
-        grid = np.nan_to_num(grid, nan=0.0)
-    out = grid[:, 0] if isinstance(data, pd.Series) else grid
-    return _Grid(y=out, index=full)
 
 
 def _as_series(series: Any) -> pd.Series:
@@ -414,7 +319,7 @@ def _z(level: float) -> float:
 
 def _forecast(
     method: str,
-    grid: _Grid,
+    grid: Grid,
     point: FloatArray,
     std: FloatArray,
     fitted: FloatArray,
@@ -497,7 +402,7 @@ def seasonal_naive(
     m = _check_int(season_length, "season_length", 1)
     h = _check_int(horizon, "horizon", 1)
     _z(level)
-    grid = _regularise(_as_series(series), freq, gaps)
+    grid = regularise(_as_series(series), freq, gaps)
     y = grid.y
     n = len(y)
     fitted = np.full(n, np.nan)
@@ -582,7 +487,7 @@ def run_rate(
     h = _check_int(horizon, "horizon", 1)
     w = _check_int(window, "window", 1)
     _z(level)
-    grid = _regularise(_as_series(series), freq, gaps)
+    grid = regularise(_as_series(series), freq, gaps)
     y = grid.y
     n = len(y)
     observed = ~np.isnan(y)
@@ -693,7 +598,7 @@ def _run(
 
 
 def _single(
-    grid: _Grid,
+    grid: Grid,
     fit_: dict[str, Any],
     spec: Spec,
     level: float,
@@ -866,7 +771,7 @@ def holt_winters(
     )
     _z(level)
     estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
-    grid = _regularise(_as_series(series), freq, gaps)
+    grid = regularise(_as_series(series), freq, gaps)
     _check_positive(grid, spec)
     fit_ = _run(grid.y[None, :], spec, fixed, horizon, estimated, level, s, sims, uncertainty)
     if len(fit_["good"]) == 0:
@@ -962,7 +867,7 @@ def auto_ets(
     _check_int(horizon, "horizon", 1)
     _z(level)
     estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
-    grid = _regularise(_as_series(series), freq, gaps)
+    grid = regularise(_as_series(series), freq, gaps)
     specs, fits, choice, best = _select(
         grid.y[None, :], m, horizon, estimated, level, s, sims, uncertainty
     )
@@ -1016,7 +921,7 @@ def _params(fit_: dict[str, Any], i: int, spec: Spec, n: int, initial: str) -> H
 
 def _frame_result(
     frame: pd.DataFrame,
-    grid: _Grid,
+    grid: Grid,
     specs: list[Spec],
     fits: list[dict[str, Any]],
     choice: npt.NDArray[np.intp],
@@ -1142,7 +1047,7 @@ def holt_winters_frame(
     spec, _ = _spec(season_length, horizon, error, trend, seasonal, damped, {})
     _z(level)
     estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
-    grid = _regularise(frame, freq, gaps)
+    grid = regularise(frame, freq, gaps)
     fit_ = _run(grid.y.T.copy(), spec, {}, horizon, estimated, level, s, sims, uncertainty)
     choice = np.zeros(len(frame.columns), dtype=np.intp)
     return _frame_result(frame, grid, [spec], [fit_], choice, horizon, level)
@@ -1201,7 +1106,7 @@ def auto_ets_frame(
     _check_int(horizon, "horizon", 1)
     _z(level)
     estimated, s, sims = _options(initial, seed, n_sims, uncertainty)
-    grid = _regularise(frame, freq, gaps)
+    grid = regularise(frame, freq, gaps)
     specs, fits, choice, best = _select(
         grid.y.T.copy(), m, horizon, estimated, level, s, sims, uncertainty
     )

@@ -43,7 +43,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._failures import Failures
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_fraction,
@@ -53,11 +52,19 @@ from salescore._numeric import (
     minor_units_to_decimals,
 )
 from salescore.calendar import Period
-from salescore.error_codes import FailureReason
-from salescore.errors import CurrencyMismatchError, InvalidInputError
-from salescore.frames import OPPORTUNITIES, empty_failures, partition_frame, to_frame
-from salescore.models import Opportunity, Pipeline, StageKind, check_opportunities
-from salescore.money import CURRENCIES, FxRates, Money, check_currency
+from salescore.errors import InvalidInputError
+from salescore.forecast._deals import Deals, check_pipeline, group_codes, in_period, load_deals
+from salescore.forecast._sums import (
+    Converter,
+    converter,
+    converter_for,
+    group_sum,
+    plain,
+    product_sum,
+    round_minor,
+)
+from salescore.models import Opportunity, Pipeline, StageKind
+from salescore.money import CURRENCIES, FxRates, Money
 from salescore.serialization import Result
 
 __all__ = [
@@ -75,8 +82,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Decimal places win probabilities are read to (half-even) [fraction].
 PROBABILITY_PLACES: Final = 9
-_LIMB: Final = 29  # bits per limb: a limb sum over 2**23 rows stays below 2**53
-_CHUNK: Final = 2**23
 _MONEY_COLUMNS: Final = ("pipeline", "weighted", "won", "forecast")
 _BREAKDOWN_COLUMNS: Final = (
     "open_deals",
@@ -86,285 +91,8 @@ _BREAKDOWN_COLUMNS: Final = (
 )
 
 
-# --------------------------------------------------------------------------- shared loading
-@dataclass(frozen=True)
-class _Deals:
-    """Valid deals as arrays, shared by the weighted and category forecasts."""
-
-    frame: pd.DataFrame  # valid rows, coerced, index kept
-    failures: pd.DataFrame  # row, column, value, reason
-    stage: IntArray  # pipeline position of each valid row
-    currency: IntArray  # code into ``currencies``
-    currencies: tuple[str, ...]
-    minor: IntArray  # amount in minor units of the row's own currency
-
-
-def _load(opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pipeline) -> _Deals:
-    """Validate the deals and read stage codes and exact minor-unit amounts.
-
-    A frame's bad rows go to the failure table (contract failures, stages not
-    in the pipeline as ``not_allowed``, amounts that are not whole minor units
-    as ``not_minor_unit``); models are checked with
-    :func:`~salescore.models.check_opportunities`, which raises.
-    """
-    if isinstance(opportunities, pd.DataFrame):
-        valid, failures = partition_frame(opportunities, OPPORTUNITIES)
-    elif isinstance(opportunities, Sequence):
-        items = list(opportunities)
-        strays = sorted({type(i).__name__ for i in items if not isinstance(i, Opportunity)})
-        if strays:
-            raise InvalidInputError(
-                f"opportunities holds {', '.join(strays)}; give Opportunity models"
-            )
-        check_opportunities(items, pipeline)
-        valid = to_frame(items, model=Opportunity)
-        valid = valid.set_index(pd.Index(valid["id"].to_numpy(dtype=object), name="id"))
-        failures = empty_failures()
-    else:
-        raise InvalidInputError(
-            "opportunities must be an OPPORTUNITIES DataFrame or a sequence of Opportunity "
-            f"models, got {type(opportunities).__name__}"
-        )
-    stage_codes, stage_names = pd.factorize(valid["stage"].to_numpy(dtype=object))
-    lookup = np.array(
-        [pipeline.index(str(n)) if str(n) in pipeline else -1 for n in stage_names] + [-1],
-        dtype=np.int64,
-    )
-    stage = lookup[stage_codes]
-    cur_values = valid["currency"].to_numpy(dtype=object)
-    if len(cur_values) and bool((cur_values == cur_values[0]).all()):
-        # One currency (the common case): no hashing needed.
-        cur_codes = np.zeros(len(cur_values), dtype=np.intp)
-        currencies: tuple[str, ...] = (str(cur_values[0]),)
-    else:
-        cur_codes, cur_names = pd.factorize(cur_values)
-        currencies = tuple(str(c) for c in cur_names)
-    amount = valid["amount"].to_numpy(dtype=np.float64)
-    scale = 10.0 ** np.array([CURRENCIES[c] for c in currencies] + [0])[cur_codes]
-    # An amount in whole minor units comes back exactly from its rounded scaled value;
-    # anything else (sub-minor digits, or too large for float64 to hold to the unit)
-    # is reported, never rounded away.
-    whole = np.rint(amount * scale)
-    off = (whole / scale != amount) | (np.abs(whole) >= 2.0**53)
-    minor = np.where(off, 0.0, whole).astype(np.int64)
-    unknown = stage < 0
-    if unknown.any() or off.any():
-        more = Failures(valid)
-        more.add("stage", FailureReason.NOT_ALLOWED, unknown)
-        more.add("amount", FailureReason.NOT_MINOR_UNIT, off)
-        failures = pd.concat([failures, more.table()], ignore_index=True)
-        keep = ~(unknown | off)
-        valid, stage, minor = valid[keep], stage[keep], minor[keep]
-        cur_codes = cur_codes[keep]
-    return _Deals(
-        frame=valid,
-        failures=failures.reset_index(drop=True),
-        stage=stage,
-        currency=np.asarray(cur_codes, dtype=np.int64),
-        currencies=currencies,
-        minor=minor,
-    )
-
-
-def _check_pipeline(pipeline: object) -> Pipeline:
-    if not isinstance(pipeline, Pipeline):
-        raise InvalidInputError(f"pipeline {pipeline!r} is not a Pipeline")
-    return pipeline
-
-
-def _within(values: pd.Series[Any], period: Period) -> tuple[BoolArray, BoolArray]:
-    """(dated, in period) masks of a date column."""
-    days = values.to_numpy(dtype="datetime64[D]")
-    dated = ~np.isnat(days)
-    with np.errstate(invalid="ignore"):
-        inside = (
-            dated
-            & (days >= np.datetime64(period.start, "D"))
-            & (days < np.datetime64(period.end, "D"))
-        )
-    return dated, inside
-
-
-def _codes(values: pd.Series[Any]) -> tuple[IntArray, list[Any]]:
-    """Group codes of a text column with its labels sorted (missing values last, as None)."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    labels = [str(u) for u in uniques]
-    order = sorted(range(len(labels)), key=lambda i: labels[i])
-    rank = np.empty(len(labels) + 1, dtype=np.int64)
-    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(labels))
-    rank[-1] = len(labels)  # code -1 (missing) goes last
-    out = rank[codes]
-    names: list[Any] = [labels[i] for i in order]
-    if (codes < 0).any():
-        names.append(None)
-    return out, names
-
-
-def _group_sum(values: IntArray, group: IntArray, k: int) -> list[int]:
-    """Exact sums of non-negative int64 ``values`` (< 2**58) per group, as Python ints.
-
-    Each value is split into two 29-bit limbs; limb sums over chunks of 2**23
-    rows stay below 2**53, so ``numpy.bincount`` adds them exactly in float64.
-
-    Examples
-    --------
-    >>> _group_sum(np.array([2**57, 2**57, 5]), np.array([0, 0, 1]), 2)
-    [288230376151711744, 5]
-    """
-    totals = [0] * k
-    mask = (1 << _LIMB) - 1
-    for begin in range(0, len(values), _CHUNK):
-        v = values[begin : begin + _CHUNK]
-        g = group[begin : begin + _CHUNK]
-        lo = np.bincount(g, weights=(v & mask).astype(np.float64), minlength=k)
-        hi = np.bincount(g, weights=(v >> _LIMB).astype(np.float64), minlength=k)
-        for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist(), strict=True)):
-            if a or b:
-                totals[i] += (int(b) << _LIMB) + int(a)
-    return totals
-
-
-def _product_sum(minor: IntArray, scaled_p: IntArray, group: IntArray, k: int) -> list[int]:
-    """Exact ``sum(minor * scaled_p)`` per group (``minor < 2**53``, ``scaled_p <= 10**9``).
-
-    ``minor`` is split at bit 26 so both partial products stay below 2**58.
-
-    Examples
-    --------
-    >>> _product_sum(np.array([2**52, 3]), np.array([10**9, 5]), np.array([0, 0]), 1)
-    [4503599627370496000000015]
-    """
-    low_bits = 26
-    lo = _group_sum((minor & ((1 << low_bits) - 1)) * scaled_p, group, k)
-    hi = _group_sum((minor >> low_bits) * scaled_p, group, k)
-    return [(h << low_bits) + low for h, low in zip(hi, lo, strict=True)]
-
-
-@dataclass(frozen=True)
-class _Converter:
-    """Exact conversion of per-currency integer sums into the reporting currency."""
-
-    currency: str
-    factors: tuple[Decimal, ...]  # per source currency: reporting units per source unit
-    places: tuple[int, ...]  # minor unit of each source currency
-    on: date | None
-
-    def value(self, per_currency: Sequence[int], extra_places: int = 0) -> Decimal:
-        """Sum of integers (one per source currency, in 10**-(minor + extra) units) [currency]."""
-        total = Decimal(0)
-        for units, factor, mu in zip(per_currency, self.factors, self.places, strict=True):
-            if units:
-                amount = Decimal(units).scaleb(-(mu + extra_places), context=DECIMAL_CONTEXT)
-                total = DECIMAL_CONTEXT.add(total, DECIMAL_CONTEXT.multiply(amount, factor))
-        return total
-
-
-def _converter(
-    deals: _Deals,
-    counted: BoolArray,
-    *,
-    currency: str | None,
-    fx: FxRates | None,
-    fx_on: date | None,
-    period: Period | None,
-) -> _Converter:
-    """Choose the reporting currency and the conversion factor of every source currency."""
-    used = sorted({deals.currencies[c] for c in np.unique(deals.currency[counted]).tolist()})
-    return _converter_for(
-        list(deals.currencies), used, currency=currency, fx=fx, fx_on=fx_on, period=period
-    )
-
-
-def _converter_for(
-    currencies: Sequence[str],
-    used: Sequence[str],
-    *,
-    currency: str | None,
-    fx: FxRates | None,
-    fx_on: date | None,
-    period: Period | None,
-) -> _Converter:
-    """The converter of source ``currencies`` (in code order) when ``used`` ones count."""
-    if fx is not None and not isinstance(fx, FxRates):
-        raise InvalidInputError(f"fx {fx!r} is not an FxRates table")
-    if fx_on is not None and not isinstance(fx_on, date):
-        raise InvalidInputError(f"fx_on {fx_on!r} is not a date")
-    if currency is not None:
-        reporting = check_currency(currency)
-    elif fx is not None:
-        reporting = fx.base
-    elif len(used) == 1:
-        reporting = used[0]
-    elif not used:
-        present = sorted(set(currencies))
-        if len(present) != 1:
-            raise InvalidInputError(
-                "no deal counts towards the forecast and the deals give no single currency; "
-                "pass currency="
-            )
-        reporting = present[0]
-    else:
-        raise CurrencyMismatchError(
-            f"the deals that count are in {', '.join(used)}; pass fx= (an FxRates table) "
-            "to convert them into one reporting currency"
-        )
-    foreign = [c for c in used if c != reporting]
-    if foreign and fx is None:
-        raise CurrencyMismatchError(
-            f"the deals that count are in {', '.join(used)} but the reporting currency is "
-            f"{reporting}; pass fx= (an FxRates table) to convert them"
-        )
-    on = fx_on if fx_on is not None else (period.start if period is not None else None)
-    if foreign and on is None:
-        raise InvalidInputError(
-            f"converting {', '.join(foreign)} into {reporting} needs a rate date; "
-            "pass fx_on= or a period (whose start is used)"
-        )
-    factors = []
-    for code in currencies:
-        if code == reporting or code not in foreign:
-            factors.append(Decimal(1))
-            continue
-        assert fx is not None  # checked above
-        assert on is not None
-        factors.append(DECIMAL_CONTEXT.divide(fx.rate(reporting, on), fx.rate(code, on)))
-    return _Converter(
-        currency=reporting,
-        factors=tuple(factors),
-        places=tuple(CURRENCIES[c] for c in currencies),
-        on=on if foreign else None,
-    )
-
-
-def _plain(value: Decimal) -> Decimal:
-    """``value`` without trailing zeros, and without an exponent for whole numbers.
-
-    Examples
-    --------
-    >>> _plain(Decimal("916.66500000")), _plain(Decimal("1200.000"))
-    (Decimal('916.665'), Decimal('1200'))
-    """
-    reduced = value.normalize(context=DECIMAL_CONTEXT)
-    exponent = reduced.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:
-        return reduced.quantize(Decimal(1), context=DECIMAL_CONTEXT)
-    return reduced
-
-
-def _round_minor(value: Decimal, currency: str, rounding: str) -> int:
-    """``value`` [currency] rounded to an integer count of minor units with ``rounding``.
-
-    Examples
-    --------
-    >>> _round_minor(Decimal("2.675"), "USD", "ROUND_HALF_EVEN")
-    268
-    """
-    scaled = value.scaleb(CURRENCIES[currency], context=DECIMAL_CONTEXT)
-    return int(scaled.quantize(Decimal(1), rounding=rounding, context=DECIMAL_CONTEXT))
-
-
 def _floors(
-    conv: _Converter, sums: Sequence[int], k: int, extra: int
+    conv: Converter, sums: Sequence[int], k: int, extra: int
 ) -> tuple[list[int], list[Any]]:
     """Per group: the floor of its exact value in reporting minor units and the remainder.
 
@@ -526,9 +254,9 @@ def _cell_sums(group: IntArray, k: int, counted: _Counted, ncur: int) -> dict[st
     open_cell = counted.open_currency * k + group[counted.open_in]
     won_cell = counted.won_currency * k + group[counted.won_in]
     return {
-        "pipeline": _group_sum(counted.open_minor, open_cell, size),
-        "weighted": _product_sum(counted.open_minor, counted.scaled_p, open_cell, size),
-        "won": _group_sum(counted.won_minor, won_cell, size),
+        "pipeline": group_sum(counted.open_minor, open_cell, size),
+        "weighted": product_sum(counted.open_minor, counted.scaled_p, open_cell, size),
+        "won": group_sum(counted.won_minor, won_cell, size),
     }
 
 
@@ -539,7 +267,7 @@ def _breakdown(
     index: pd.Index[Any],
     group: IntArray,
     counted: _Counted,
-    conv: _Converter,
+    conv: Converter,
     totals: Mapping[str, int],
     sums: Mapping[str, list[int]] | None = None,
 ) -> pd.DataFrame:
@@ -561,7 +289,7 @@ def _breakdown(
 
 
 def _count(
-    deals: _Deals, pipeline: Pipeline, table: npt.NDArray[np.float64], period: Period | None
+    deals: Deals, pipeline: Pipeline, table: npt.NDArray[np.float64], period: Period | None
 ) -> tuple[BoolArray, BoolArray, pd.Index[Any], IntArray]:
     """Which deals count (open in the period, won in it), the undated, and open deals' p."""
     frame = deals.frame
@@ -575,8 +303,8 @@ def _count(
         open_in, won_in = is_open, np.zeros(len(frame), dtype=bool)
         undated = frame.index[:0]
     else:
-        exp_dated, exp_in = _within(frame["expected_close_date"], period)
-        won_dated, won_in_period = _within(frame["close_date"], period)
+        exp_dated, exp_in = in_period(frame["expected_close_date"], period)
+        won_dated, won_in_period = in_period(frame["close_date"], period)
         open_in = is_open & exp_in
         won_in = is_won & won_in_period
         undated = frame.index[(is_open & ~exp_dated) | (is_won & ~won_dated)]
@@ -679,11 +407,11 @@ def weighted(
     check_rounding(rounding)
     if period is not None and not isinstance(period, Period):
         raise InvalidInputError(f"period {period!r} is not a Period")
-    table = _stage_probabilities(_check_pipeline(pipeline), probabilities)
-    deals = _load(opportunities, pipeline)
+    table = _stage_probabilities(check_pipeline(pipeline), probabilities)
+    deals = load_deals(opportunities, pipeline)
     frame = deals.frame
     open_in, won_in, undated, scaled_p = _count(deals, pipeline, table, period)
-    conv = _converter(deals, open_in | won_in, currency=currency, fx=fx, fx_on=fx_on, period=period)
+    conv = converter(deals, open_in | won_in, currency=currency, fx=fx, fx_on=fx_on, period=period)
     ncur = len(deals.currencies)
     open_minor, won_minor = deals.minor[open_in], deals.minor[won_in]
     open_cur, won_cur = deals.currency[open_in], deals.currency[won_in]
@@ -699,7 +427,7 @@ def weighted(
         name: conv.value([sum(cells[c * k : (c + 1) * k]) for c in range(ncur)], _EXTRA[name])
         for name, cells in stage_sums.items()
     }
-    totals = {name: _round_minor(value, conv.currency, rounding) for name, value in exact.items()}
+    totals = {name: round_minor(value, conv.currency, rounding) for name, value in exact.items()}
     by_stage = _breakdown(
         pd.Index([pipeline.stages[i].name for i in shown], name="stage", dtype=object),
         by_stage_group,
@@ -708,11 +436,11 @@ def weighted(
         totals,
         stage_sums,
     )
-    owner, owners = _codes(frame["owner_id"])
+    owner, owners = group_codes(frame["owner_id"])
     by_owner = _breakdown(
         pd.Index(owners, name="owner_id", dtype=object), owner, counted, conv, totals
     )
-    channel, channels = _codes(frame["channel_id"])
+    channel, channels = group_codes(frame["channel_id"])
     by_channel = _breakdown(
         pd.Index(channels, name="channel_id", dtype=object), channel, counted, conv, totals
     )
@@ -722,7 +450,7 @@ def weighted(
         won=Money.from_minor(totals["won"], conv.currency),
         weighted=Money.from_minor(totals["weighted"], conv.currency),
         pipeline=Money.from_minor(totals["pipeline"], conv.currency),
-        exact=_plain(DECIMAL_CONTEXT.add(exact["won"], exact["weighted"])),
+        exact=plain(DECIMAL_CONTEXT.add(exact["won"], exact["weighted"])),
         by_stage=by_stage,
         by_owner=by_owner,
         by_channel=by_channel,
@@ -837,8 +565,8 @@ def weighted_partial(
     """
     if period is not None and not isinstance(period, Period):
         raise InvalidInputError(f"period {period!r} is not a Period")
-    table = _stage_probabilities(_check_pipeline(pipeline), probabilities)
-    deals = _load(opportunities, pipeline)
+    table = _stage_probabilities(check_pipeline(pipeline), probabilities)
+    deals = load_deals(opportunities, pipeline)
     frame = deals.frame
     open_in, won_in, undated, scaled_p = _count(deals, pipeline, table, period)
     owner_codes, owners = pd.factorize(frame["owner_id"].to_numpy(dtype=object))
@@ -863,12 +591,12 @@ def weighted_partial(
             "open_deals": np.bincount(cell[open_in], minlength=k).astype(np.int64),
             "won_deals": np.bincount(cell[won_in], minlength=k).astype(np.int64),
             "pipeline_minor": pd.Series(
-                _group_sum(deals.minor[open_in], cell[open_in], k), dtype=object
+                group_sum(deals.minor[open_in], cell[open_in], k), dtype=object
             ),
             "weighted_nano_minor": pd.Series(
-                _product_sum(deals.minor[open_in], scaled_p, cell[open_in], k), dtype=object
+                product_sum(deals.minor[open_in], scaled_p, cell[open_in], k), dtype=object
             ),
-            "won_minor": pd.Series(_group_sum(deals.minor[won_in], cell[won_in], k), dtype=object),
+            "won_minor": pd.Series(group_sum(deals.minor[won_in], cell[won_in], k), dtype=object),
         }
     )
     shown = tuple(s.name for s in pipeline.stages if s.kind is not StageKind.LOST)
@@ -920,7 +648,7 @@ def weighted_from_partial(
     codes = np.asarray([code[c] for c in cells["currency"]], dtype=np.int64)
     counted = (cells["open_deals"].to_numpy() + cells["won_deals"].to_numpy()) > 0
     used = sorted(set(cells.loc[counted, "currency"].tolist()))
-    conv = _converter_for(
+    conv = converter_for(
         currencies, used, currency=currency, fx=fx, fx_on=fx_on, period=partial.period
     )
     n = len(currencies)
@@ -934,7 +662,7 @@ def weighted_from_partial(
         name: conv.value([sum(sums[c * k : (c + 1) * k]) for c in range(n)], _EXTRA[name])
         for name, sums in stage_sums.items()
     }
-    totals = {name: _round_minor(value, conv.currency, rounding) for name, value in exact.items()}
+    totals = {name: round_minor(value, conv.currency, rounding) for name, value in exact.items()}
 
     def breakdown(index: pd.Index[Any], group: IntArray, keep: BoolArray) -> pd.DataFrame:
         size = len(index)
@@ -958,15 +686,15 @@ def weighted_from_partial(
     by_stage = breakdown(
         pd.Index(list(partial.stages), name="stage", dtype=object), stage_group, shown
     )
-    owner, owners = _codes(cells["owner_id"].astype(object))
-    channel, channels = _codes(cells["channel_id"].astype(object))
+    owner, owners = group_codes(cells["owner_id"].astype(object))
+    channel, channels = group_codes(cells["channel_id"].astype(object))
     return WeightedForecast(
         currency=conv.currency,
         forecast=Money.from_minor(totals["won"] + totals["weighted"], conv.currency),
         won=Money.from_minor(totals["won"], conv.currency),
         weighted=Money.from_minor(totals["weighted"], conv.currency),
         pipeline=Money.from_minor(totals["pipeline"], conv.currency),
-        exact=_plain(DECIMAL_CONTEXT.add(exact["won"], exact["weighted"])),
+        exact=plain(DECIMAL_CONTEXT.add(exact["won"], exact["weighted"])),
         by_stage=by_stage,
         by_owner=breakdown(pd.Index(owners, name="owner_id", dtype=object), owner, everything),
         by_channel=breakdown(

@@ -26,19 +26,18 @@ depend on the order of the list.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from fractions import Fraction
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from salescore._numeric import exact_decimals, to_fraction
-from salescore.calendar import Period, WorkCalendar
+from salescore.calendar import Period, WorkCalendar, working_time_units
 from salescore.errors import InvalidInputError
+from salescore.goals._owners import as_owner, owner_ids
 from salescore.goals._split import child_target, split_unit, split_value
-from salescore.models import Channel, Owner, OwnerKind, Rep, Target, Team
+from salescore.models import Channel, Owner, Rep, Target, Team
 
 __all__ = [
     "AllocationMethod",
@@ -54,103 +53,7 @@ OwnerLike: TypeAlias = Rep | Team | Channel | Owner
 AllocationMethod = Literal["even", "weights", "history", "capacity"]
 
 
-def _as_owner(item: object) -> Owner:
-    if isinstance(item, Owner):
-        if item.id is None:
-            raise InvalidInputError("the company cannot be an owner to allocate to; it has no id")
-        return item
-    if isinstance(item, Rep):
-        return Owner(kind=OwnerKind.REP, id=item.id)
-    if isinstance(item, Team):
-        return Owner(kind=OwnerKind.TEAM, id=item.id)
-    if isinstance(item, Channel):
-        return Owner(kind=OwnerKind.CHANNEL, id=item.id)
-    raise InvalidInputError(
-        f"owner {item!r} is a {type(item).__name__}; give Rep, Team, Channel or Owner objects"
-    )
-
-
-def _owner_ids(owners: Sequence[OwnerLike]) -> list[str]:
-    if len(owners) == 0:
-        raise InvalidInputError("no owners to allocate to; give at least one")
-    ids = [str(_as_owner(o).id) for o in owners]
-    seen: set[str] = set()
-    dupes = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
-    if dupes:
-        raise InvalidInputError(f"owner ids {dupes} appear more than once; each owner once")
-    return ids
-
-
-_MICRO = 10**6  # capacity and ramp factors are read to the millionth
-_FAR_PAST = np.datetime64("1900-01-01", "D")
-_FAR_FUTURE = np.datetime64("2200-01-01", "D")
-
-
-def _dates(values: Sequence[date | None], missing: np.datetime64) -> npt.NDArray[np.datetime64]:
-    arr = np.array([missing if d is None else d for d in values], dtype="datetime64[D]")
-    return arr
-
-
-def _month_shifts(hire: npt.NDArray[np.datetime64], months: int) -> npt.NDArray[np.datetime64]:
-    """Each day moved ``months`` calendar months on, clamped to the month's end."""
-    first = hire.astype("datetime64[M]")
-    day = (hire - first.astype("datetime64[D]")).astype(np.int64)
-    target = first + months
-    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
-        np.int64
-    )
-    shifted: npt.NDArray[np.datetime64] = target.astype("datetime64[D]") + np.minimum(
-        day, length - 1
-    )
-    return shifted
-
-
-def working_time_units(
-    reps: Sequence[Rep], periods: Sequence[Period], work_calendar: WorkCalendar | None = None
-) -> npt.NDArray[np.int64]:
-    """Each rep's working time in each period, exact, vectorised over reps × periods.
-
-    Working time is capacity × days employed in the period (from the hire
-    date to the leave date, inclusive) × the ramp factor of each month of
-    tenure (``ramp[k]`` in month ``k`` after hire, 1 after the schedule; no
-    ramp without a hire date). With a ``work_calendar`` working days are
-    counted instead of days. Capacity and ramp factors are read to the
-    millionth, so the result is in units of 10⁻¹² day.
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> rep = Rep(id="R1", name="Li", hire_date=date(2026, 2, 1), ramp=(0.5,), capacity=0.8)
-    >>> units = working_time_units([rep], Period.quarter(2026, 1).split("month"))
-    >>> (units / 10**12).tolist()   # 28 days x 0.5 x 0.8 in February, 31 x 0.8 in March
-    [[0.0, 11.2, 24.8]]
-    """
-    n, k = len(reps), len(periods)
-    width = max((len(rep.ramp) for rep in reps), default=0)
-    hire = _dates([rep.hire_date for rep in reps], _FAR_PAST)
-    leave = _dates([rep.leave_date for rep in reps], _FAR_FUTURE - 1)
-    employed_from, employed_to = hire, leave + 1
-    # Tenure segments: [shift(hire, j), shift(hire, j + 1)) at ramp[j], then 1 to the end.
-    bounds = np.stack([_month_shifts(hire, j) for j in range(width + 1)], axis=1)
-    seg_start = bounds
-    seg_end = np.concatenate([bounds[:, 1:], np.full((n, 1), _FAR_FUTURE)], axis=1)
-    factor = np.full((n, width + 1), _MICRO, dtype=np.int64)
-    for i, rep in enumerate(reps):
-        if rep.ramp and rep.hire_date is not None:
-            factor[i, : len(rep.ramp)] = np.rint(np.array(rep.ramp) * _MICRO).astype(np.int64)
-    seg_start = np.maximum(seg_start, employed_from[:, None])
-    seg_end = np.minimum(seg_end, employed_to[:, None])
-    p_start = np.array([p.start for p in periods], dtype="datetime64[D]")
-    p_end = np.array([p.end for p in periods], dtype="datetime64[D]")
-    lo = np.maximum(seg_start[:, :, None], p_start[None, None, :])
-    hi = np.maximum(np.minimum(seg_end[:, :, None], p_end[None, None, :]), lo)
-    if work_calendar is not None:
-        days = work_calendar.business_days_between(lo.ravel(), hi.ravel()).reshape(lo.shape)
-    else:
-        days = (hi - lo).astype(np.int64)
-    capacity = np.rint(np.array([rep.capacity for rep in reps]) * _MICRO).astype(np.int64)
-    units: npt.NDArray[np.int64] = capacity[:, None] * (days * factor[:, :, None]).sum(axis=1)
-    return units.reshape(n, k)
+_MICRO = 10**6  # working_time_units counts in 10^-12 day (capacity x ramp, each to 10^-6)
 
 
 def _history_amounts(history: pd.Series[Any] | pd.DataFrame) -> pd.Series[Any]:
@@ -227,7 +130,7 @@ def owner_weights(
     >>> [str(w) for w in owner_weights(reps, "capacity", period=Period.year(2026))]
     ['365', '365/2', '337/2']
     """
-    ids = _owner_ids(owners)
+    ids = owner_ids(owners)
     result: list[Fraction]
     match method:
         case "even":
@@ -341,8 +244,8 @@ def allocate(
     '1000000.00'
     """
     unit = split_unit(target)
-    ids = _owner_ids(owners)
-    owner_list = [_as_owner(o) for o in owners]
+    ids = owner_ids(owners)
+    owner_list = [as_owner(o) for o in owners]
     shares = owner_weights(
         owners,
         method,

@@ -44,16 +44,11 @@ import pandas as pd
 
 from salescore._checks import check_choice
 from salescore._numeric import check_units, exact_decimals, largest_remainder
-from salescore.calendar import FiscalCalendar, Grain, WorkCalendar
+from salescore.calendar import FiscalCalendar, Grain, WorkCalendar, working_time_units
 from salescore.errors import InvalidInputError
+from salescore.goals._owners import owner_ids
 from salescore.goals._split import SplitUnit, require_period, split_unit
-from salescore.goals.allocate import (
-    AllocationMethod,
-    OwnerLike,
-    _owner_ids,
-    canonical_split,
-    working_time_units,
-)
+from salescore.goals.allocate import AllocationMethod, OwnerLike, canonical_split
 from salescore.goals.allocate import owner_weights as _owner_weights
 from salescore.goals.weights import TimeWeights
 from salescore.goals.weights import time_weights as _time_weights
@@ -402,7 +397,7 @@ def plan_matrix(
     unit = split_unit(target)
     if unit.additive:
         check_units([unit.total], what=f"target {target.id!r} in {_unit_name(unit)}")
-    ids = _owner_ids(owners)
+    ids = owner_ids(owners)
     periods, period_shares = _time_weights(
         period, grain, time_weights, calendar=calendar, work_calendar=work_calendar
     )

@@ -42,8 +42,8 @@ from salescore.errors import InvalidInputError
 from salescore.goals._series import series_days, series_values
 
 __all__ = [
-    "Seasonality",
     "SeasonalGrain",
+    "Seasonality",
     "TimeWeights",
     "child_periods",
     "seasonality",

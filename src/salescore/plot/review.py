@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from salescore.plot._text import Lang, axes, texts, unit_label
-from salescore.review import BUCKETS, ForecastHistory, PipelineChanges
+from salescore.review.changes import BUCKETS, ForecastHistory, PipelineChanges
 
 __all__ = ["forecast_history_chart", "pipeline_waterfall"]
 
