@@ -53,7 +53,14 @@ from salescore._numeric import (
 )
 from salescore.commission._records import Credit
 from salescore.commission.splits import split_credit
-from salescore.errors import CurrencyMismatchError, InvalidInputError
+from salescore.errors import (
+    CurrencyMismatchError,
+    InvalidInputError,
+    OverInvoicedError,
+    OverpaymentError,
+    UnknownDealError,
+    UnknownInvoiceError,
+)
 from salescore.frames import Column, FrameContract, partition_frame
 from salescore.models import Channel, Opportunity, Organization, Pipeline, check_unique_ids
 from salescore.models._fields import Identifier
@@ -89,29 +96,6 @@ CreditTiming = Literal["booking", "invoice", "payment"]
 CreditRole = Literal["split", "overlay", "override", "partner"]
 _ROLES: Final[tuple[CreditRole, ...]] = ("split", "overlay", "override", "partner")
 _REP_ROLES: Final[tuple[CreditRole, ...]] = ("split", "overlay", "override")
-
-
-# --------------------------------------------------------------------------- errors
-class OverpaymentError(InvalidInputError):
-    """A payment (or the running total of an invoice's payments) exceeds the invoice."""
-
-
-class OverInvoicedError(InvalidInputError):
-    """A deal's invoices add up to more than the deal amount."""
-
-
-class UnknownDealError(InvalidInputError, KeyError):
-    """An invoice, split or overlay names a deal that is not among the deals given."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
-
-class UnknownInvoiceError(InvalidInputError, KeyError):
-    """A payment names an invoice that is not among the invoices given."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 # --------------------------------------------------------------------------- rules
@@ -625,21 +609,24 @@ def _events(
     for inv in sorted(invoices, key=lambda v: (v.invoiced_on, v.id)):
         at = by_id.get(inv.deal_id)
         if at is None:
-            raise UnknownDealError(
-                f"invoice {inv.id!r} is of deal {inv.deal_id!r}, which is not among the deals"
-            )
+            raise UnknownDealError.of("invoice_of_unknown_deal", invoice=inv.id, deal=inv.deal_id)
         i, deal = at, deals[at]
         if inv.amount.currency != deal.currency:
-            raise CurrencyMismatchError(
-                f"invoice {inv.id!r} is in {inv.amount.currency}, but deal {deal.id!r} is in "
-                f"{deal.currency}"
+            raise CurrencyMismatchError.of(
+                "invoice_currency",
+                invoice=inv.id,
+                currency=inv.amount.currency,
+                deal=deal.id,
+                expected=deal.currency,
             )
         invoiced[i] += inv.amount.to_minor()
         if invoiced[i] > deal.money.to_minor():
-            raise OverInvoicedError(
-                f"invoice {inv.id!r} brings deal {deal.id!r} invoices to "
-                f"{Money.from_minor(invoiced[i], deal.currency)}, more than the deal amount "
-                f"{deal.money.quantize()}"
+            raise OverInvoicedError.of(
+                "over_invoiced_deal",
+                invoice=inv.id,
+                deal=deal.id,
+                total=Money.from_minor(invoiced[i], deal.currency),
+                limit=deal.money.quantize(),
             )
         if timing == "invoice":
             events[i].append((inv.invoiced_on, inv.id, inv.amount.to_minor()))
@@ -650,22 +637,27 @@ def _events(
     for pay in sorted(payments, key=lambda p: (p.paid_on, p.id)):
         paid_inv = inv_by_id.get(pay.invoice_id)
         if paid_inv is None:
-            raise UnknownInvoiceError(
-                f"payment {pay.id!r} is of invoice {pay.invoice_id!r}, which is not among the "
-                "invoices"
+            raise UnknownInvoiceError.of(
+                "payment_of_unknown_invoice", payment=pay.id, invoice=pay.invoice_id
             )
         inv = paid_inv
         if pay.amount.currency != inv.amount.currency:
-            raise CurrencyMismatchError(
-                f"payment {pay.id!r} is in {pay.amount.currency}, but invoice {inv.id!r} is in "
-                f"{inv.amount.currency}"
+            raise CurrencyMismatchError.of(
+                "payment_currency",
+                payment=pay.id,
+                currency=pay.amount.currency,
+                invoice=inv.id,
+                expected=inv.amount.currency,
             )
         paid[inv.id] = paid.get(inv.id, 0) + pay.amount.to_minor()
         if paid[inv.id] > inv.amount.to_minor():
-            raise OverpaymentError(
-                f"payment {pay.id!r} of {pay.amount} brings invoice {inv.id!r} payments to "
-                f"{Money.from_minor(paid[inv.id], inv.amount.currency)}, more than the invoice "
-                f"amount {inv.amount.quantize()}"
+            raise OverpaymentError.of(
+                "overpaid_invoice",
+                payment=pay.id,
+                amount=pay.amount,
+                invoice=inv.id,
+                total=Money.from_minor(paid[inv.id], inv.amount.currency),
+                limit=inv.amount.quantize(),
             )
         events[by_id[inv.deal_id]].append((pay.paid_on, pay.id, pay.amount.to_minor()))
     for ev in events:
@@ -752,12 +744,13 @@ def credit_deals(
     deal_list = list(deals)
     check_unique_ids(deal_list, what="deal")
     by_id = {d.id: i for i, d in enumerate(deal_list)}
-    for name, given in (("split", splits or {}), ("overlay", overlays or {})):
+    for code, given in (
+        ("split_of_unknown_deal", splits or {}),
+        ("overlay_of_unknown_deal", overlays or {}),
+    ):
         for deal_id in given:
             if deal_id not in by_id:
-                raise UnknownDealError(
-                    f"{name} of deal {deal_id!r}: the deal is not among the deals given"
-                )
+                raise UnknownDealError.of(code, deal=deal_id)
     for d in deal_list:
         _check_minor(d.money, f"deal {d.id!r}")
         if pipeline is not None and (
