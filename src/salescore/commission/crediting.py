@@ -49,6 +49,9 @@ from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
     exact_decimals,
+    exact_product,
+    largest_remainder_segments,
+    round_div,
     to_fraction,
 )
 from salescore.commission._records import Credit
@@ -345,61 +348,12 @@ class Crediting(FrozenModel):
 
 # --------------------------------------------------------------------------- kernel
 IntArray = npt.NDArray[np.int64]
-_SAFE: Final = 2**62
-
-
-def _muldivmod(a: IntArray, b: IntArray, c: IntArray) -> tuple[IntArray, IntArray]:
-    """``divmod(a * b, c)`` elementwise, exact: Python integers when int64 could overflow."""
-    if not len(a):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    bound = int(np.abs(a).max()) * int(np.abs(b).max())
-    if bound < _SAFE:
-        product = a * b
-        return product // c, product % c
-    big = a.astype(object) * b.astype(object)
-    den = c.astype(object)
-    q, r = big // den, big % den
-    return q.astype(np.int64), r.astype(np.int64)
 
 
 def _round_rate(base: IntArray, num: IntArray, den: IntArray, rounding: str) -> IntArray:
-    """``base * num / den`` rounded to an integer by ``rounding`` (``base`` >= 0)."""
-    q, r = _muldivmod(base, num, den)
-    twice = 2 * r
-    if rounding == "ROUND_HALF_EVEN":
-        up = (twice > den) | ((twice == den) & (q % 2 == 1))
-    elif rounding == "ROUND_HALF_UP":
-        up = twice >= den
-    elif rounding == "ROUND_HALF_DOWN":
-        up = twice > den
-    elif rounding in ("ROUND_UP", "ROUND_CEILING"):
-        up = r > 0
-    elif rounding in ("ROUND_DOWN", "ROUND_FLOOR"):
-        up = np.zeros(len(q), dtype=bool)
-    else:  # ROUND_05UP: away from zero only when the last kept digit is 0 or 5
-        up = (r > 0) & (q % 5 == 0)
-    out: IntArray = q + up.astype(np.int64)
+    """``base * num / den`` rounded to an integer by ``rounding``, exactly at any size."""
+    out: IntArray = round_div(exact_product(base, num), den, rounding).astype(np.int64)
     return out
-
-
-def _hamilton(total: IntArray, weights: IntArray, starts: IntArray) -> IntArray:
-    """Largest remainder of each ``total[s]`` over the segment ``weights[starts[s]:...]``.
-
-    Segments are contiguous and non-empty; ties go to the earlier line, as in
-    :func:`salescore._numeric.largest_remainder`. A segment of zero weights
-    gets zeros (its total must be 0).
-    """
-    n = len(weights)
-    seg = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
-    w_sum = np.add.reduceat(weights, starts) if n else np.zeros(0, dtype=np.int64)
-    den = np.where(w_sum > 0, w_sum, 1)[seg]
-    floor, rem = _muldivmod(total[seg], weights, den)
-    leftover = total - (np.add.reduceat(floor, starts) if n else floor)
-    order = np.lexsort((np.arange(n), -rem, seg))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - starts[seg[order]]
-    parts: IntArray = floor + (rank < leftover[seg]).astype(np.int64)
-    return np.where(w_sum[seg] > 0, parts, 0)
 
 
 @dataclass(frozen=True)
@@ -463,7 +417,9 @@ def _allocate(
         counts = sp_count[ev_deal[events]]
         lines = _ranges(sp_first[ev_deal[events]], counts)
         starts = np.cumsum(counts) - counts
-        parts = _hamilton(ev_amount[events], sp_target[lines] - given[lines], starts)
+        parts = largest_remainder_segments(
+            ev_amount[events], sp_target[lines] - given[lines], starts
+        )
         given[lines] += parts
         at = off[lines] + k
         cum_table[at] = given[lines]
@@ -1744,7 +1700,7 @@ def credit_frame(
     sp_rep = np.concatenate([a_rep[from_rows], owner_code[good][owner_only]])[order]
     sp_num = np.concatenate([a_num[from_rows], np.ones(n_owner, np.int64)])[order]
     sp_den = np.concatenate([a_den[from_rows], np.ones(n_owner, np.int64)])[order]
-    sp_target = _hamilton(
+    sp_target = largest_remainder_segments(
         g_amount, sp_num, np.searchsorted(sp_deal, np.arange(n), "left").astype(np.int64)
     )
     managers = None
