@@ -39,11 +39,13 @@ __all__ = [
     "check_rounding",
     "check_units",
     "exact_decimals",
+    "exact_product",
     "floats_to_minor_units",
     "from_minor_units",
     "minor_units_to_decimals",
     "largest_remainder",
     "largest_remainder_rows",
+    "largest_remainder_segments",
     "round_div",
     "round_fraction",
     "to_decimal",
@@ -245,6 +247,32 @@ def round_div(num: Any, den: Any, rounding: str) -> Any:
     q, r = divmod(abs(n), d)
     magnitude = q + int(bool(_away(q, r, d, n < 0, rounding)))
     return -magnitude if n < 0 else magnitude
+
+
+#: Below this bound an int64 product and twice its remainder stay inside int64.
+_SAFE_PRODUCT: Final = 2**62
+
+
+def exact_product(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """``a * b`` elementwise, exact: int64 while it fits, else an object array of Python ints.
+
+    Feed it to :func:`round_div` or ``//`` and ``%``: both take either dtype.
+
+    Examples
+    --------
+    >>> exact_product(np.array([3]), np.array([4])).dtype
+    dtype('int64')
+    >>> big = exact_product(np.array([2**40]), np.array([2**40]))
+    >>> big.dtype, int(big[0]) == 2**80
+    (dtype('O'), True)
+    """
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    if int(np.abs(a).max()) * int(np.abs(b).max()) < _SAFE_PRODUCT:
+        product: npt.NDArray[Any] = a * b
+        return product
+    big: npt.NDArray[Any] = a.astype(object) * b.astype(object)
+    return big
 
 
 def round_fraction(value: Fraction, rounding: str = ROUND_HALF_EVEN) -> int:
@@ -560,4 +588,52 @@ def largest_remainder_rows(totals: npt.ArrayLike, weights: npt.ArrayLike) -> npt
     # Leftovers never exceed k in exact arithmetic; whole rounds guard against float drift.
     parts += (leftover // k)[:, None] + (rank < (leftover % k)[:, None]).astype(np.int64)
     result: npt.NDArray[np.int64] = parts * sign[:, None]
+    return result
+
+
+def largest_remainder_segments(
+    totals: npt.NDArray[np.int64], weights: npt.NDArray[np.int64], starts: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Vectorised exact largest remainder over ragged segments of integer weights.
+
+    Segment ``s`` is ``weights[starts[s]:starts[s + 1]]`` (the last runs to
+    the end); ``totals[s]`` is split over it as :func:`largest_remainder`
+    splits it, ties to the earlier part, in exact integer arithmetic at any
+    size. A segment of zero weights gets zeros (its total must then be 0).
+
+    Parameters
+    ----------
+    totals : numpy.ndarray of int64, shape (m,)
+        The wholes [minor units], >= 0.
+    weights : numpy.ndarray of int64, shape (n,)
+        Non-negative integer weights, segments contiguous.
+    starts : numpy.ndarray of int64, shape (m,)
+        Where each segment starts; increasing, every segment non-empty.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n,)
+        Parts; those of each segment sum to its total.
+
+    Examples
+    --------
+    >>> largest_remainder_segments(np.array([100, 5]), np.array([1, 1, 1, 2, 3]),
+    ...                            np.array([0, 3])).tolist()
+    [34, 33, 33, 2, 3]
+    """
+    n = len(weights)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    weight_sum = np.add.reduceat(weights, starts)
+    den = np.where(weight_sum > 0, weight_sum, 1)[segment]
+    product = exact_product(totals[segment], weights)
+    floor = (product // den).astype(np.int64)
+    remainder = (product % den).astype(np.int64)
+    leftover = totals - np.add.reduceat(floor, starts)
+    order = np.lexsort((np.arange(n), -remainder, segment))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - starts[segment[order]]
+    parts = floor + (rank < leftover[segment]).astype(np.int64)
+    result: npt.NDArray[np.int64] = np.where(weight_sum[segment] > 0, parts, 0)
     return result

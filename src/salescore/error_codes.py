@@ -313,7 +313,47 @@ _COMMISSION: Final[dict[str, Template]] = {
 
 #: Crediting: rules, splits, overrides, invoices and payments.
 _CREDITING: Final[dict[str, Template]] = {
-    # (codes of this area)
+    # ----- class codes of the crediting errors: the English message is the detail
+    "overpayment": Template("{detail}", "付款超过发票金额：{detail}"),
+    "over_invoiced": Template("{detail}", "发票超过交易金额：{detail}"),
+    "unknown_deal": Template("{detail}", "未知交易：{detail}"),
+    "unknown_invoice": Template("{detail}", "未知发票：{detail}"),
+    # ----- raise sites (salescore.commission.crediting)
+    "overpaid_invoice": Template(
+        "payment {payment!r} of {amount} brings invoice {invoice!r} payments to {total}, "
+        "more than the invoice amount {limit}",
+        "付款 {payment!r}（{amount}）使发票 {invoice!r} 的付款合计达到 {total}，"
+        "超过发票金额 {limit}",
+    ),
+    "over_invoiced_deal": Template(
+        "invoice {invoice!r} brings deal {deal!r} invoices to {total}, "
+        "more than the deal amount {limit}",
+        "发票 {invoice!r} 使交易 {deal!r} 的发票合计达到 {total}，超过交易金额 {limit}",
+    ),
+    "invoice_of_unknown_deal": Template(
+        "invoice {invoice!r} is of deal {deal!r}, which is not among the deals",
+        "发票 {invoice!r} 属于交易 {deal!r}，该交易不在给定交易中",
+    ),
+    "split_of_unknown_deal": Template(
+        "split of deal {deal!r}: the deal is not among the deals given",
+        "交易 {deal!r} 的分成：该交易不在给定交易中",
+    ),
+    "overlay_of_unknown_deal": Template(
+        "overlay of deal {deal!r}: the deal is not among the deals given",
+        "交易 {deal!r} 的叠加提成：该交易不在给定交易中",
+    ),
+    "payment_of_unknown_invoice": Template(
+        "payment {payment!r} is of invoice {invoice!r}, which is not among the invoices",
+        "付款 {payment!r} 属于发票 {invoice!r}，该发票不在给定发票中",
+    ),
+    "invoice_currency": Template(
+        "invoice {invoice!r} is in {currency}, but deal {deal!r} is in {expected}",
+        "发票 {invoice!r} 的货币是 {currency}，而交易 {deal!r} 的货币是 {expected}",
+    ),
+    "payment_currency": Template(
+        "payment {payment!r} is in {currency}, but invoice {invoice!r} is in {expected}",
+        "付款 {payment!r} 的货币是 {currency}，而发票 {invoice!r} 的货币是 {expected}",
+    ),
 }
 
 #: Weighted pipeline, categories, probabilities, Markov, Monte Carlo, accuracy.

@@ -44,8 +44,12 @@ __all__ = [
     "MissingHistoryError",
     "MissingRateError",
     "ModelValidationError",
+    "OverInvoicedError",
+    "OverpaymentError",
     "SalescoreError",
     "UnknownCurrencyError",
+    "UnknownDealError",
+    "UnknownInvoiceError",
     "UnknownStageError",
 ]
 
@@ -182,6 +186,43 @@ class UnknownStageError(InvalidInputError, KeyError):
 
     def __str__(self) -> str:
         # KeyError would otherwise repr() the message and wrap it in quotes.
+        return str(self.args[0]) if self.args else ""
+
+
+# ----- crediting (salescore.commission.crediting re-exports these four). Their ``__module__``
+# stays the crediting one, where they were born, so tracebacks and reprs users have seen read
+# the same (``salescore.commission.crediting.OverpaymentError: ...``).
+class OverpaymentError(InvalidInputError):
+    """A payment (or the running total of an invoice's payments) exceeds the invoice."""
+
+    __module__ = "salescore.commission.crediting"
+    code: ClassVar[str] = "overpayment"
+
+
+class OverInvoicedError(InvalidInputError):
+    """A deal's invoices add up to more than the deal amount."""
+
+    __module__ = "salescore.commission.crediting"
+    code: ClassVar[str] = "over_invoiced"
+
+
+class UnknownDealError(InvalidInputError, KeyError):
+    """An invoice, split or overlay names a deal that is not among the deals given."""
+
+    __module__ = "salescore.commission.crediting"
+    code: ClassVar[str] = "unknown_deal"
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownInvoiceError(InvalidInputError, KeyError):
+    """A payment names an invoice that is not among the invoices given."""
+
+    __module__ = "salescore.commission.crediting"
+    code: ClassVar[str] = "unknown_invoice"
+
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 

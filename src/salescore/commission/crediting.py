@@ -49,11 +49,21 @@ from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
     exact_decimals,
+    exact_product,
+    largest_remainder_segments,
+    round_div,
     to_fraction,
 )
 from salescore.commission._records import Credit
 from salescore.commission.splits import split_credit
-from salescore.errors import CurrencyMismatchError, InvalidInputError
+from salescore.errors import (
+    CurrencyMismatchError,
+    InvalidInputError,
+    OverInvoicedError,
+    OverpaymentError,
+    UnknownDealError,
+    UnknownInvoiceError,
+)
 from salescore.frames import Column, FrameContract, partition_frame
 from salescore.models import Channel, Opportunity, Organization, Pipeline, check_unique_ids
 from salescore.models._fields import Identifier
@@ -89,29 +99,6 @@ CreditTiming = Literal["booking", "invoice", "payment"]
 CreditRole = Literal["split", "overlay", "override", "partner"]
 _ROLES: Final[tuple[CreditRole, ...]] = ("split", "overlay", "override", "partner")
 _REP_ROLES: Final[tuple[CreditRole, ...]] = ("split", "overlay", "override")
-
-
-# --------------------------------------------------------------------------- errors
-class OverpaymentError(InvalidInputError):
-    """A payment (or the running total of an invoice's payments) exceeds the invoice."""
-
-
-class OverInvoicedError(InvalidInputError):
-    """A deal's invoices add up to more than the deal amount."""
-
-
-class UnknownDealError(InvalidInputError, KeyError):
-    """An invoice, split or overlay names a deal that is not among the deals given."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
-
-class UnknownInvoiceError(InvalidInputError, KeyError):
-    """A payment names an invoice that is not among the invoices given."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 # --------------------------------------------------------------------------- rules
@@ -361,61 +348,12 @@ class Crediting(FrozenModel):
 
 # --------------------------------------------------------------------------- kernel
 IntArray = npt.NDArray[np.int64]
-_SAFE: Final = 2**62
-
-
-def _muldivmod(a: IntArray, b: IntArray, c: IntArray) -> tuple[IntArray, IntArray]:
-    """``divmod(a * b, c)`` elementwise, exact: Python integers when int64 could overflow."""
-    if not len(a):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    bound = int(np.abs(a).max()) * int(np.abs(b).max())
-    if bound < _SAFE:
-        product = a * b
-        return product // c, product % c
-    big = a.astype(object) * b.astype(object)
-    den = c.astype(object)
-    q, r = big // den, big % den
-    return q.astype(np.int64), r.astype(np.int64)
 
 
 def _round_rate(base: IntArray, num: IntArray, den: IntArray, rounding: str) -> IntArray:
-    """``base * num / den`` rounded to an integer by ``rounding`` (``base`` >= 0)."""
-    q, r = _muldivmod(base, num, den)
-    twice = 2 * r
-    if rounding == "ROUND_HALF_EVEN":
-        up = (twice > den) | ((twice == den) & (q % 2 == 1))
-    elif rounding == "ROUND_HALF_UP":
-        up = twice >= den
-    elif rounding == "ROUND_HALF_DOWN":
-        up = twice > den
-    elif rounding in ("ROUND_UP", "ROUND_CEILING"):
-        up = r > 0
-    elif rounding in ("ROUND_DOWN", "ROUND_FLOOR"):
-        up = np.zeros(len(q), dtype=bool)
-    else:  # ROUND_05UP: away from zero only when the last kept digit is 0 or 5
-        up = (r > 0) & (q % 5 == 0)
-    out: IntArray = q + up.astype(np.int64)
+    """``base * num / den`` rounded to an integer by ``rounding``, exactly at any size."""
+    out: IntArray = round_div(exact_product(base, num), den, rounding).astype(np.int64)
     return out
-
-
-def _hamilton(total: IntArray, weights: IntArray, starts: IntArray) -> IntArray:
-    """Largest remainder of each ``total[s]`` over the segment ``weights[starts[s]:...]``.
-
-    Segments are contiguous and non-empty; ties go to the earlier line, as in
-    :func:`salescore._numeric.largest_remainder`. A segment of zero weights
-    gets zeros (its total must be 0).
-    """
-    n = len(weights)
-    seg = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
-    w_sum = np.add.reduceat(weights, starts) if n else np.zeros(0, dtype=np.int64)
-    den = np.where(w_sum > 0, w_sum, 1)[seg]
-    floor, rem = _muldivmod(total[seg], weights, den)
-    leftover = total - (np.add.reduceat(floor, starts) if n else floor)
-    order = np.lexsort((np.arange(n), -rem, seg))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - starts[seg[order]]
-    parts: IntArray = floor + (rank < leftover[seg]).astype(np.int64)
-    return np.where(w_sum[seg] > 0, parts, 0)
 
 
 @dataclass(frozen=True)
@@ -479,7 +417,9 @@ def _allocate(
         counts = sp_count[ev_deal[events]]
         lines = _ranges(sp_first[ev_deal[events]], counts)
         starts = np.cumsum(counts) - counts
-        parts = _hamilton(ev_amount[events], sp_target[lines] - given[lines], starts)
+        parts = largest_remainder_segments(
+            ev_amount[events], sp_target[lines] - given[lines], starts
+        )
         given[lines] += parts
         at = off[lines] + k
         cum_table[at] = given[lines]
@@ -625,21 +565,24 @@ def _events(
     for inv in sorted(invoices, key=lambda v: (v.invoiced_on, v.id)):
         at = by_id.get(inv.deal_id)
         if at is None:
-            raise UnknownDealError(
-                f"invoice {inv.id!r} is of deal {inv.deal_id!r}, which is not among the deals"
-            )
+            raise UnknownDealError.of("invoice_of_unknown_deal", invoice=inv.id, deal=inv.deal_id)
         i, deal = at, deals[at]
         if inv.amount.currency != deal.currency:
-            raise CurrencyMismatchError(
-                f"invoice {inv.id!r} is in {inv.amount.currency}, but deal {deal.id!r} is in "
-                f"{deal.currency}"
+            raise CurrencyMismatchError.of(
+                "invoice_currency",
+                invoice=inv.id,
+                currency=inv.amount.currency,
+                deal=deal.id,
+                expected=deal.currency,
             )
         invoiced[i] += inv.amount.to_minor()
         if invoiced[i] > deal.money.to_minor():
-            raise OverInvoicedError(
-                f"invoice {inv.id!r} brings deal {deal.id!r} invoices to "
-                f"{Money.from_minor(invoiced[i], deal.currency)}, more than the deal amount "
-                f"{deal.money.quantize()}"
+            raise OverInvoicedError.of(
+                "over_invoiced_deal",
+                invoice=inv.id,
+                deal=deal.id,
+                total=Money.from_minor(invoiced[i], deal.currency),
+                limit=deal.money.quantize(),
             )
         if timing == "invoice":
             events[i].append((inv.invoiced_on, inv.id, inv.amount.to_minor()))
@@ -650,22 +593,27 @@ def _events(
     for pay in sorted(payments, key=lambda p: (p.paid_on, p.id)):
         paid_inv = inv_by_id.get(pay.invoice_id)
         if paid_inv is None:
-            raise UnknownInvoiceError(
-                f"payment {pay.id!r} is of invoice {pay.invoice_id!r}, which is not among the "
-                "invoices"
+            raise UnknownInvoiceError.of(
+                "payment_of_unknown_invoice", payment=pay.id, invoice=pay.invoice_id
             )
         inv = paid_inv
         if pay.amount.currency != inv.amount.currency:
-            raise CurrencyMismatchError(
-                f"payment {pay.id!r} is in {pay.amount.currency}, but invoice {inv.id!r} is in "
-                f"{inv.amount.currency}"
+            raise CurrencyMismatchError.of(
+                "payment_currency",
+                payment=pay.id,
+                currency=pay.amount.currency,
+                invoice=inv.id,
+                expected=inv.amount.currency,
             )
         paid[inv.id] = paid.get(inv.id, 0) + pay.amount.to_minor()
         if paid[inv.id] > inv.amount.to_minor():
-            raise OverpaymentError(
-                f"payment {pay.id!r} of {pay.amount} brings invoice {inv.id!r} payments to "
-                f"{Money.from_minor(paid[inv.id], inv.amount.currency)}, more than the invoice "
-                f"amount {inv.amount.quantize()}"
+            raise OverpaymentError.of(
+                "overpaid_invoice",
+                payment=pay.id,
+                amount=pay.amount,
+                invoice=inv.id,
+                total=Money.from_minor(paid[inv.id], inv.amount.currency),
+                limit=inv.amount.quantize(),
             )
         events[by_id[inv.deal_id]].append((pay.paid_on, pay.id, pay.amount.to_minor()))
     for ev in events:
@@ -752,12 +700,13 @@ def credit_deals(
     deal_list = list(deals)
     check_unique_ids(deal_list, what="deal")
     by_id = {d.id: i for i, d in enumerate(deal_list)}
-    for name, given in (("split", splits or {}), ("overlay", overlays or {})):
+    for code, given in (
+        ("split_of_unknown_deal", splits or {}),
+        ("overlay_of_unknown_deal", overlays or {}),
+    ):
         for deal_id in given:
             if deal_id not in by_id:
-                raise UnknownDealError(
-                    f"{name} of deal {deal_id!r}: the deal is not among the deals given"
-                )
+                raise UnknownDealError.of(code, deal=deal_id)
     for d in deal_list:
         _check_minor(d.money, f"deal {d.id!r}")
         if pipeline is not None and (
@@ -1751,7 +1700,7 @@ def credit_frame(
     sp_rep = np.concatenate([a_rep[from_rows], owner_code[good][owner_only]])[order]
     sp_num = np.concatenate([a_num[from_rows], np.ones(n_owner, np.int64)])[order]
     sp_den = np.concatenate([a_den[from_rows], np.ones(n_owner, np.int64)])[order]
-    sp_target = _hamilton(
+    sp_target = largest_remainder_segments(
         g_amount, sp_num, np.searchsorted(sp_deal, np.arange(n), "left").astype(np.int64)
     )
     managers = None
