@@ -845,11 +845,18 @@ def _dictionary_checks(
 
 
 def _take(
-    distinct: npt.NDArray[Any], codes: npt.NDArray[np.intp], index: pd.Index[Any]
+    distinct: npt.NDArray[Any],
+    codes: npt.NDArray[np.intp],
+    index: pd.Index[Any],
+    dictionary: Any | None = None,
 ) -> pd.Series[Any]:
-    """The canonical text column ``distinct[codes]`` (code -1 -> null), built by a take."""
+    """The canonical text column ``distinct[codes]`` (code -1 -> null), built by a take.
+
+    ``dictionary`` is ``distinct`` as a pyarrow array when the caller has one.
+    """
     if _ARROW:
-        dictionary = _pa.array(distinct, type=_pa.large_string(), from_pandas=True)
+        if dictionary is None:
+            dictionary = _pa.array(distinct, type=_pa.large_string(), from_pandas=True)
         taken = dictionary.take(_pa.array(codes, mask=codes < 0))
         return pd.Series(pd.array(taken, dtype=_CANONICAL_STR), index=index)
     cells = np.append(np.asarray(distinct, dtype=object), np.nan)[codes]
@@ -900,13 +907,23 @@ def _text_column(
         return _arrow_checked(s, arr, column, run)
     if isinstance(dtype, pd.CategoricalDtype):
         # The categories are read as text once; the rows keep their codes.
-        each = pd.Categorical.from_codes(np.arange(len(dtype.categories)), dtype=dtype)
-        texts = pd.Series(each).astype(object).astype(_CANONICAL_STR).to_numpy(dtype=object)
-        codes, distinct = _dedupe(np.asarray(s.cat.codes.to_numpy(), dtype=np.intp), texts)
+        codes = np.asarray(s.cat.codes.to_numpy(), dtype=np.intp)
+        categories = dtype.categories
+        dictionary = None
+        if isinstance(categories.dtype, pd.StringDtype) or (
+            pd.api.types.infer_dtype(categories) == "string"
+        ):
+            # Text categories are the dictionary as they stand: distinct, never null.
+            distinct = categories.to_numpy(dtype=object)
+            dictionary = _arrow_text(pd.Series(categories.array))
+        else:
+            each = pd.Categorical.from_codes(np.arange(len(categories)), dtype=dtype)
+            texts = pd.Series(each).astype(object).astype(_CANONICAL_STR).to_numpy(dtype=object)
+            codes, distinct = _dedupe(codes, texts)
         null, blank = _dictionary_checks(codes, distinct, column, run)
         if blank is not None:
             codes = np.where(blank, -1, codes)
-        return _take(distinct, codes, s.index), null
+        return _take(distinct, codes, s.index, dictionary), null
     if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         # Whole numbers read as their decimal text, which is never blank and tells
         # two numbers apart exactly when the numbers differ: hash the numbers.
@@ -1157,6 +1174,15 @@ def _minor_units(run: _Run, name: str, codes_of: pd.Series[Any]) -> npt.NDArray[
     return np.asarray(places[codes], dtype=np.float64)
 
 
+#: The dtype an absent optional column is filled with before its coercion.
+_ABSENT: Final[Mapping[str, Any]] = {
+    "string": _CANONICAL_STR,
+    "float": np.float64,
+    "date": "datetime64[us]",
+    "datetime": "datetime64[us]",
+}
+
+
 def _run(df: pd.DataFrame, contract: FrameContract, lazy: bool) -> tuple[pd.DataFrame, _Run]:
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(
@@ -1179,7 +1205,10 @@ def _run(df: pd.DataFrame, contract: FrameContract, lazy: bool) -> tuple[pd.Data
             if column.name not in df.columns:
                 if column.required:
                     continue
-                source: pd.Series[Any] = pd.Series(np.nan, index=df.index, dtype=object)
+                # Nulls of the column's own kind: nothing to parse or convert row by row.
+                source: pd.Series[Any] = pd.Series(
+                    np.nan, index=df.index, dtype=_ABSENT.get(column.kind, object)
+                )
             else:
                 source = df[column.name]
             coerced[column.name] = _coerce(source, column, run)
