@@ -90,10 +90,15 @@ def _fit(
     The fitted matrix is returned as ``whole + fraction`` (int64 and float64
     in [0, 1)). A float64 cell of 10¹¹ minor units is known only to about
     10⁻⁵ of a unit, and its row and column sums drift by more than a unit at
-    10¹⁵, which is enough to make the rounding infeasible. Kept as whole
-    units plus a small fraction, each scaling step is an increment computed
-    from the exact integer gap to the margin, so the cells are fitted to about
-    10⁻¹² of a unit whatever the magnitude.
+    10¹⁵, which is enough to make the rounding infeasible; a cell rounded on
+    its own is also off the fitted form ``diag(a) seed diag(b)`` for good,
+    since scaling lines never undoes it. So the fit runs in two steps. The
+    row and column factors ``a`` and ``b`` converge in float64 on the line
+    sums (two matrix-vector products a round, the cells never formed); the
+    cells ``seed * a * b`` are then formed once with exact products, and a
+    few more rounds of scaling, each an increment from the exact integer gap
+    to the margin, close the last gap. The cells are fitted to about 10⁻¹²
+    of a unit whatever the magnitude.
     """
     x = np.where(seed > 0, seed, 0.0)
     empty_cols = np.flatnonzero((x.sum(axis=0) == 0) & (cols != 0))
@@ -105,10 +110,14 @@ def _fit(
     empty_rows = np.flatnonzero((x.sum(axis=1) == 0) & (rows != 0))
     if empty_rows.size:
         raise InvalidInputError(f"owner {int(empty_rows[0])} has a share but no working time")
-    row_sum = x.sum(axis=1)
-    x *= np.divide(rows, row_sum, out=np.zeros_like(row_sum), where=row_sum > 0)[:, None]
-    whole = np.floor(x).astype(np.int64)
-    fraction: npt.NDArray[np.float64] = x - whole
+    row_factor, col_factor = _line_factors(x, rows, cols)
+    # Cells past the largest margin: the factors ran off towards a pattern that
+    # cannot meet the margins, before they could overflow the int64 cells.
+    with np.errstate(over="ignore", invalid="ignore"):
+        largest = (np.outer(row_factor, col_factor) * x).max(initial=0.0)
+    if not largest <= max(rows.max(), cols.max()):
+        raise _unreachable_margins()
+    whole, fraction = _exact_cells(x, row_factor, col_factor)
     for _ in range(_FIT_ROUNDS):
         row_gap = _scale_to(whole, fraction, rows, axis=1)
         col_gap = _scale_to(whole, fraction, cols, axis=0)
@@ -118,11 +127,67 @@ def _fit(
     # one unit, so the integral flow theorem still applies to the residuals.
     row_gap, col_gap = _gap(whole, fraction, rows, 1), _gap(whole, fraction, cols, 0)
     if float(np.abs(row_gap).sum() + np.abs(col_gap).sum()) > _ROUNDING_SLACK:
-        raise InvalidInputError(
-            "the owners' working time cannot meet both the allocation and the time weights: "
-            "too many owners are away in the same periods; use even owner weights or time "
-            "weights that follow the team's working time"
-        )
+        raise _unreachable_margins()
+    return whole, fraction
+
+
+def _unreachable_margins() -> InvalidInputError:
+    return InvalidInputError(
+        "the owners' working time cannot meet both the allocation and the time weights: "
+        "too many owners are away in the same periods; use even owner weights or time "
+        "weights that follow the team's working time"
+    )
+
+
+def _line_factors(
+    seed: npt.NDArray[np.float64], rows: IntMatrix, cols: IntMatrix
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """RAS on the factors alone: ``a``, ``b`` with ``diag(a) seed diag(b)`` near the margins.
+
+    Stops when the column factors move by less than ``_FACTOR_TOLERANCE``
+    (relative), about where float64 stops improving them, or when they stop
+    being finite (margins the zero pattern cannot meet, which the exact
+    rounds then report).
+    """
+    target_rows = rows.astype(np.float64)
+    target_cols = cols.astype(np.float64)
+    row_factor = np.zeros(seed.shape[0])
+    col_factor = np.ones(seed.shape[1])
+    for _ in range(_FIT_ROUNDS):
+        # Factors running off to 0 or infinity mean margins the zero pattern cannot
+        # meet: the loop stops on them and the check after it reports the margins.
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            row_size = seed @ col_factor
+            new_row_factor = np.divide(
+                target_rows, row_size, out=np.zeros_like(row_size), where=row_size > 0
+            )
+            col_size = new_row_factor @ seed
+            new_col_factor = np.divide(
+                target_cols, col_size, out=np.zeros_like(col_size), where=col_size > 0
+            )
+        if not (np.isfinite(new_row_factor).all() and np.isfinite(new_col_factor).all()):
+            break
+        row_factor = new_row_factor
+        moved = np.abs(new_col_factor - col_factor) <= _FACTOR_TOLERANCE * new_col_factor
+        col_factor = new_col_factor
+        if moved.all():
+            break
+    return row_factor, col_factor
+
+
+def _exact_cells(
+    seed: npt.NDArray[np.float64],
+    row_factor: npt.NDArray[np.float64],
+    col_factor: npt.NDArray[np.float64],
+) -> tuple[IntMatrix, npt.NDArray[np.float64]]:
+    """``seed * a * b`` as whole units plus a fraction in [0, 1), each product exact."""
+    first, first_error = _two_product(seed, np.broadcast_to(row_factor[:, None], seed.shape))
+    factor = np.broadcast_to(col_factor[None, :], seed.shape)
+    product, error = _two_product(first, factor)
+    product_units = np.floor(product)
+    whole = product_units.astype(np.int64)
+    fraction: npt.NDArray[np.float64] = (product - product_units) + (error + first_error * factor)
+    _carry(whole, fraction)
     return whole, fraction
 
 
@@ -130,6 +195,8 @@ def _fit(
 #: total gap the rounding tolerates (below one unit, with room for snapping).
 _FIT_ROUNDS: Final = 5000
 _FIT_TOLERANCE: Final = 1e-7
+#: The relative move of a factor [1] at which the float64 factor fit stops.
+_FACTOR_TOLERANCE: Final = 1e-14
 _ROUNDING_SLACK: Final = 0.25
 #: Fractions this close to 0 or 1 [units] are the whole number they are next to.
 _SNAP: Final = 1e-9
@@ -156,13 +223,52 @@ def _scale_to(
     """
     gap = _gap(whole, fraction, margins, axis)
     size = whole.sum(axis=axis).astype(np.float64) + fraction.sum(axis=axis)
-    factor = np.divide(gap, size, out=np.zeros_like(gap), where=size > 0)
-    factor = factor[:, None] if axis == 1 else factor[None, :]
-    fraction += (whole + fraction) * factor
+    line_factor = np.divide(gap, size, out=np.zeros_like(gap), where=size > 0)
+    factor = np.broadcast_to(
+        line_factor[:, None] if axis == 1 else line_factor[None, :], whole.shape
+    )
+    # ``whole * factor`` exactly, as a float product plus its rounding error: the whole
+    # part split into a float and the (small, exact) integer rest it rounded away.
+    leading = whole.astype(np.float64)
+    rest = (whole - leading.astype(np.int64)).astype(np.float64)
+    product, error = _two_product(leading, factor)
+    product_units = np.floor(product)
+    whole += product_units.astype(np.int64)
+    fraction += (product - product_units) + error + (rest + fraction) * factor
+    _carry(whole, fraction)
+    return gap
+
+
+def _carry(whole: IntMatrix, fraction: npt.NDArray[np.float64]) -> None:
+    """Move the whole units of ``fraction`` into ``whole``, leaving it in [0, 1)."""
     carry = np.floor(fraction)
     whole += carry.astype(np.int64)
     fraction -= carry
-    return gap
+
+
+#: Dekker's splitter for float64: 2**27 + 1.
+_SPLITTER: Final = 134217729.0
+
+
+def _two_product(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``a * b`` as the rounded product and its exact rounding error (Dekker).
+
+    Each factor is split into two 26-bit halves whose partial products are
+    exact in float64, so ``product + error == a * b`` exactly, away from
+    overflow and underflow (the cells here are at most 10¹⁸ units and the
+    factors ratios of line sums).
+    """
+    a_high = _SPLITTER * a
+    a_high = a_high - (a_high - a)
+    a_low = a - a_high
+    b_high = _SPLITTER * b
+    b_high = b_high - (b_high - b)
+    b_low = b - b_high
+    product = a * b
+    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    return product, error
 
 
 def _greedy(
