@@ -516,3 +516,9 @@ def test_two_product_is_the_exact_product(a, b):
 
     product, error = _two_product(np.array([a]), np.array([b]))
     assert Fraction(float(product[0])) + Fraction(float(error[0])) == Fraction(a) * Fraction(b)
+
+
+def test_controlled_round_with_a_seed_of_one_cell_is_its_margin():
+    # The float factors give seed * a * b a hair above the margin; still the margin.
+    assert controlled_round([2222], [2222], seed=[[0.1]]).tolist() == [[2222]]
+    assert controlled_round([10**15 + 7], [10**15 + 7], seed=[[3.3]]).tolist() == [[10**15 + 7]]

@@ -111,11 +111,12 @@ def _fit(
     if empty_rows.size:
         raise InvalidInputError(f"owner {int(empty_rows[0])} has a share but no working time")
     row_factor, col_factor = _line_factors(x, rows, cols)
-    # Cells past the largest margin: the factors ran off towards a pattern that
-    # cannot meet the margins, before they could overflow the int64 cells.
+    # Cells well past the largest margin (a fitted cell is at most its margins, up to
+    # float noise): the factors ran off towards a pattern that cannot meet the margins,
+    # and stop here before they could overflow the int64 cells.
     with np.errstate(over="ignore", invalid="ignore"):
         largest = (np.outer(row_factor, col_factor) * x).max(initial=0.0)
-    if not largest <= max(rows.max(), cols.max()):
+    if not largest <= 2.0 * max(rows.max(), cols.max()):
         raise _unreachable_margins()
     whole, fraction = _exact_cells(x, row_factor, col_factor)
     for _ in range(_FIT_ROUNDS):
