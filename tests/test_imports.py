@@ -105,15 +105,17 @@ def test_cycle_finds_a_circle():
 # --------------------------------------------------------------------------- layers
 #: The layer of every top-level module or package, lowest first, as DESIGN.md lays them.
 #: DESIGN.md names the rows; the modules it does not name are placed by what they hold:
-#: the private shared helpers (``_base``, ``_checks``, ``_names``, ``_numeric``, ``_failures``,
-#: ``_simulation``), ``error_codes`` and ``serialization`` are values; ``activities``,
-#: ``customers``, ``partners`` and ``scorecards`` build on calculators (composites); ``testing``
-#: is an edge; the top-level facade only re-exports values and models for users.
+#: the private shared helpers (``_base``, ``_checks``, ``_lookup``, ``_names``, ``_numeric``,
+#: ``_failures``, ``_simulation``), ``error_codes`` and ``serialization`` are values;
+#: ``activities``, ``customers``, ``partners`` and ``scorecards`` build on calculators
+#: (composites); ``testing`` is an edge; the top-level facade only re-exports values and
+#: models for users.
 LAYERS: dict[str, tuple[str, ...]] = {
     "values": (
         "_base",
         "_checks",
         "_failures",
+        "_lookup",
         "_names",
         "_numeric",
         "_simulation",

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._lookup import positions
 from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
 from salescore.errors import InvalidInputError
 from salescore.frames import (
@@ -759,16 +760,14 @@ def _idle(
     changed_us = _utc_us(changes["changed_at"])
     past = changed_us <= limit
     last_change = _latest(
-        ids.get_indexer(changes["opportunity_id"].astype(object).to_numpy()[past]),
-        changed_us[past],
-        len(ids),
+        positions(deals["id"], changes["opportunity_id"])[past], changed_us[past], len(ids)
     )
     created = _utc_us(pd.to_datetime(deals["created_on"]))
     last_change = np.where(last_change == _NAT, created, last_change)
     _, _, when, deal = _activity_arrays(activities)
     worked_us = _utc_us(when)
     done = (worked_us <= limit) & pd.notna(deal)
-    last_activity = _latest(ids.get_indexer(deal[done]), worked_us[done], len(ids))
+    last_activity = _latest(positions(deals["id"], deal[done]), worked_us[done], len(ids))
     idle = (last_activity == _NAT) | (last_activity < last_change)
     change_at = pd.DatetimeIndex(last_change.view("M8[us]")).tz_localize("UTC").as_unit("ns")
     activity_at = pd.DatetimeIndex(last_activity.view("M8[us]")).tz_localize("UTC").as_unit("ns")

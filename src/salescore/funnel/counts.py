@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._lookup import positions
 from salescore._names import as_names
 from salescore._numeric import floats_to_minor_units, to_minor_units
 from salescore.calendar import Period
@@ -52,7 +53,6 @@ from salescore.funnel._kernel import (
     IntArray,
     check_stages,
     count_arrays,
-    lookup,
     stage_codes,
     stage_lookup,
 )
@@ -778,33 +778,6 @@ def _day_numbers(series: pd.Series[Any]) -> IntArray:
     return np.where(np.isnat(values), NO_DATE, days)
 
 
-def _positions(index: pd.Index[Any], ids: npt.NDArray[np.object_]) -> IntArray:
-    """Position in ``index`` of every id (``-1`` when absent).
-
-    Histories usually list a deal's changes together: then each run of equal
-    ids is looked up once (a hash lookup costs far more than comparing
-    neighbours); otherwise every id is looked up. ``index`` should have the
-    ``str`` dtype: its string hash table is much faster than an object one.
-
-    Examples
-    --------
-    >>> index = pd.Index(["A", "B", "C"])
-    >>> _positions(index, np.array(["B", "B", "A", "A", "X"], dtype=object)).tolist()
-    [1, 1, 0, 0, -1]
-    >>> _positions(index, np.array(["B", "A", "B", "C"], dtype=object)).tolist()
-    [1, 0, 1, 2]
-    """
-    n = len(ids)
-    head = np.ones(n, dtype=bool)
-    head[1:] = ids[1:] != ids[:-1]
-    if 2 * int(head.sum()) <= n:
-        run = np.cumsum(head)
-        run -= 1
-        out: IntArray = lookup(index, ids[head])[run]
-        return out
-    return lookup(index, ids)
-
-
 def funnel_counts_frame(
     opportunities: pd.DataFrame,
     pipeline: Pipeline,
@@ -946,10 +919,9 @@ def funnel_counts_frame(
     if stage_changes is not None:
         history = validate_frame(stage_changes, STAGE_CHANGES)
         check_stages(history["from_stage"], pipeline, "from_stage")
-        ids = history["opportunity_id"].to_numpy(dtype=object)
-        deal = _positions(pd.Index(opps["id"]), ids)
+        deal = positions(opps["id"], history["opportunity_id"])
         if (deal < 0).any():
-            strays = pd.unique(ids[deal < 0])
+            strays = pd.unique(history["opportunity_id"].to_numpy(dtype=object)[deal < 0])
             raise InvalidInputError(
                 f"stage changes name opportunity {strays[0]!r} ({len(strays)} unknown ids), "
                 "which is not in the opportunities frame; every change needs its deal"

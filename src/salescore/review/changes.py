@@ -62,6 +62,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salescore._failures import Failures
+from salescore._lookup import positions
 from salescore._numeric import minor_units_to_decimals
 from salescore.calendar import Period
 from salescore.error_codes import FailureReason
@@ -206,11 +207,7 @@ def _as_frame(snapshot: object, pipeline: Pipeline, what: str) -> pd.DataFrame:
 def _read(snapshot: object, pipeline: Pipeline, what: str) -> _Snapshot:
     """Validate one snapshot: contract, stages and whole minor units; index by id."""
     valid, failures = partition_frame(_as_frame(snapshot, pipeline, what), OPPORTUNITIES)
-    names = list(pipeline.names)
-    position = {n: i for i, n in enumerate(names)}
-    codes, uniques = pd.factorize(valid["stage"].to_numpy(dtype=object))
-    lookup = np.array([position.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
-    stage = lookup[codes]
+    stage = positions(pd.Series(list(pipeline.names), dtype="str"), valid["stage"])
     minor, off = floats_to_minor_units_by_currency(
         valid["amount"].to_numpy(dtype=np.float64), valid["currency"].to_numpy(dtype=object)
     )
@@ -377,7 +374,7 @@ def pipeline_changes(
     in_a_period = _in_period(a.frame, a.kind, period)
     # Only deals in either pipeline matter; the currency is theirs.
     ids_b, ids_a = b.frame.index, a.frame.index
-    pos_in_a, pos_in_b = _align(ids_b, ids_a)  # -1: absent from the other snapshot
+    pos_in_a, pos_in_b = _align(b.frame["id"], a.frame["id"])  # -1: absent from the other snapshot
     a_in_period = np.append(in_a_period, False)  # position -1 (absent) reads False
     counted_b = in_b_period | a_in_period[pos_in_a]
     new_only = (pos_in_b < 0) & in_a_period  # in after's pipeline, absent from before
@@ -481,22 +478,12 @@ def pipeline_changes(
     )
 
 
-def _align(ids_b: pd.Index[Any], ids_a: pd.Index[Any]) -> tuple[IntArray, IntArray]:
+def _align(ids_b: pd.Series[Any], ids_a: pd.Series[Any]) -> tuple[IntArray, IntArray]:
     """Each before row's position in after and each after row's in before (-1: absent).
 
-    Ids are unique within a snapshot (the contract), so one factorize of both
-    id columns matches them, cheaper than two hash-table lookups.
+    Ids are unique within a snapshot (the contract), so each side is a set of keys.
     """
-    nb = len(ids_b)
-    codes, uniques = pd.factorize(
-        np.concatenate([ids_b.to_numpy(dtype=object), ids_a.to_numpy(dtype=object)])
-    )
-    code_b, code_a = codes[:nb], codes[nb:]
-    in_a = np.full(len(uniques), -1, dtype=np.int64)
-    in_a[code_a] = np.arange(len(code_a), dtype=np.int64)
-    in_b = np.full(len(uniques), -1, dtype=np.int64)
-    in_b[code_b] = np.arange(nb, dtype=np.int64)
-    return in_a[code_b], in_b[code_a]
+    return positions(ids_a, ids_b), positions(ids_b, ids_a)
 
 
 def _sum(values: IntArray, group: IntArray, k: int) -> IntArray:
