@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from salescore import _lookup
-from salescore._lookup import positions
+from salescore._lookup import align, positions
 
 pa = pytest.importorskip("pyarrow")  # the dask extra has it; the core does not
 
@@ -84,3 +84,19 @@ def test_positions_never_match_a_null_even_among_the_keys():
 def test_positions_of_nothing():
     assert positions(pd.Series([], dtype="str"), pd.Series(["a"], dtype="str")).tolist() == [-1]
     assert positions(pd.Series(["a"], dtype="str"), pd.Series([], dtype="str")).tolist() == []
+
+
+@given(
+    st.lists(texts, unique=True, max_size=12),
+    st.lists(texts, unique=True, max_size=12),
+    st.sampled_from(sorted(DTYPES)),
+    st.sampled_from(sorted(DTYPES)),
+    st.booleans(),
+)
+def test_align_is_positions_both_ways(left, right, left_dtype, right_dtype, arrow):
+    with _arrow_route(arrow):
+        in_right, in_left = align(
+            pd.Series(left, dtype=DTYPES[left_dtype]), pd.Series(right, dtype=DTYPES[right_dtype])
+        )
+    assert in_right.tolist() == _expected(right, left)
+    assert in_left.tolist() == _expected(left, right)

@@ -34,7 +34,7 @@ try:
 except ImportError:  # pragma: no cover - pyarrow is optional; tests switch _ARROW off
     _pa = _pc = None
 
-__all__ = ["positions"]
+__all__ = ["align", "positions"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -93,7 +93,6 @@ def positions(keys: Keys, values: Keys) -> IntArray:
     >>> positions(np.array([10, 20]), np.array([20, 30])).tolist()
     [1, -1]
     """
-    n = len(keys)
     key_text, value_text = _arrow_text(keys), _arrow_text(values)
     if key_text is not None and value_text is not None:
         # skip_nulls: a null value fails to match, even a null among the keys.
@@ -102,12 +101,50 @@ def positions(keys: Keys, values: Keys) -> IntArray:
             _pc.fill_null(hits, -1).to_numpy(zero_copy_only=False), dtype=np.int64
         )
         return located
-    key_cells, value_cells = _objects(keys), _objects(values)
-    codes, uniques = pd.factorize(np.concatenate([key_cells, value_cells]))
-    key_codes = np.asarray(codes[:n], dtype=np.int64)
-    # Code -> key position; the extra last slot stays -1, so a null's code -1 finds none.
-    position_of = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    key_codes, value_codes, size = _joint_codes(keys, values)
+    found: IntArray = _position_map(key_codes, size)[value_codes]
+    return found
+
+
+def align(left: Keys, right: Keys) -> tuple[IntArray, IntArray]:
+    """Each left key's position in ``right`` and each right key's in ``left`` (-1: absent).
+
+    Both sides are sets of unique keys (two snapshots of the same deals): one
+    hash pass over both gives the two directions, cheaper than two lookups.
+
+    Examples
+    --------
+    >>> where_right, where_left = align(pd.Series(["a", "b", "c"]), pd.Series(["c", "d", "a"]))
+    >>> where_right.tolist(), where_left.tolist()
+    ([2, -1, 0], [2, -1, 0])
+    """
+    left_codes, right_codes, size = _joint_codes(left, right)
+    in_right = _position_map(right_codes, size)[left_codes]
+    in_left = _position_map(left_codes, size)[right_codes]
+    return in_right, in_left
+
+
+def _joint_codes(first: Keys, second: Keys) -> tuple[IntArray, IntArray, int]:
+    """Codes of both sides from one hash table (-1 for nulls), and how many codes there are."""
+    first_text, second_text = _arrow_text(first), _arrow_text(second)
+    if first_text is not None and second_text is not None:
+        encoded = _pc.dictionary_encode(
+            _pa.chunked_array([*first_text.chunks, *second_text.chunks], type=_pa.large_string())
+        ).combine_chunks()
+        size = len(encoded.dictionary)
+        codes = np.asarray(
+            _pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
+    else:
+        factorized, uniques = pd.factorize(np.concatenate([_objects(first), _objects(second)]))
+        size = len(uniques)
+        codes = np.asarray(factorized, dtype=np.int64)
+    return codes[: len(first)], codes[len(first) :], size
+
+
+def _position_map(key_codes: IntArray, size: int) -> IntArray:
+    """Code -> position of the key with that code; the extra last slot stays -1 for nulls."""
+    position_of = np.full(size + 1, -1, dtype=np.int64)
     present = key_codes >= 0
     position_of[key_codes[present]] = np.flatnonzero(present)
-    found: IntArray = position_of[codes[n:]]
-    return found
+    return position_of

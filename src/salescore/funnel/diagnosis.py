@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from salescore._lookup import positions
 from salescore._numeric import check_fraction, check_rounding, to_decimal
 from salescore.errors import InvalidInputError
 from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, validate_frame
@@ -26,6 +27,8 @@ __all__ = ["aging", "aging_frame", "bottlenecks"]
 Metric = Literal["conversion", "duration"]
 
 _US_PER_DAY: Final = 86_400 * 1_000_000
+#: Below every microsecond timestamp: "no stage change seen yet".
+_NO_CHANGE: Final = np.iinfo(np.int64).min
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -372,13 +375,13 @@ def aging_frame(
     open_opps = opps.loc[is_open]
     created = open_opps["created_on"].to_numpy(dtype="datetime64[us]").astype(np.int64)
     at = history["changed_at"].dt.tz_convert("UTC").dt.tz_localize(None)
-    last_change = (
-        pd.Series(at.to_numpy(dtype="datetime64[us]").astype(np.int64))
-        .groupby(history["opportunity_id"].to_numpy(), sort=False)
-        .max()
-    )
-    entered = last_change.reindex(open_opps["id"].to_numpy()).to_numpy(dtype=np.float64)
-    entered = np.where(np.isnan(entered), created, entered).astype(np.int64)
+    moment = at.to_numpy(dtype="datetime64[us]").astype(np.int64)
+    # The latest change of each open deal (a deal without one entered its stage when created).
+    deal = positions(open_opps["id"], history["opportunity_id"])
+    mine = deal >= 0
+    entered = np.full(len(open_opps), _NO_CHANGE, dtype=np.int64)
+    np.maximum.at(entered, deal[mine], moment[mine])
+    entered = np.where(entered == _NO_CHANGE, created, entered)
     return _aging_table(
         open_opps.index,
         open_opps["id"].to_numpy(dtype=object),

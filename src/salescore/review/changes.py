@@ -62,7 +62,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salescore._failures import Failures
-from salescore._lookup import positions
+from salescore._lookup import align, positions
 from salescore._numeric import minor_units_to_decimals
 from salescore.calendar import Period
 from salescore.error_codes import FailureReason
@@ -374,7 +374,8 @@ def pipeline_changes(
     in_a_period = _in_period(a.frame, a.kind, period)
     # Only deals in either pipeline matter; the currency is theirs.
     ids_b, ids_a = b.frame.index, a.frame.index
-    pos_in_a, pos_in_b = _align(b.frame["id"], a.frame["id"])  # -1: absent from the other snapshot
+    # Ids are unique within a snapshot (the contract): each side is a set of keys.
+    pos_in_a, pos_in_b = align(b.frame["id"], a.frame["id"])  # -1: absent from the other snapshot
     a_in_period = np.append(in_a_period, False)  # position -1 (absent) reads False
     counted_b = in_b_period | a_in_period[pos_in_a]
     new_only = (pos_in_b < 0) & in_a_period  # in after's pipeline, absent from before
@@ -476,14 +477,6 @@ def pipeline_changes(
         deals=deals,
         failures=failures,
     )
-
-
-def _align(ids_b: pd.Series[Any], ids_a: pd.Series[Any]) -> tuple[IntArray, IntArray]:
-    """Each before row's position in after and each after row's in before (-1: absent).
-
-    Ids are unique within a snapshot (the contract), so each side is a set of keys.
-    """
-    return positions(ids_a, ids_b), positions(ids_b, ids_a)
 
 
 def _sum(values: IntArray, group: IntArray, k: int) -> IntArray:
