@@ -8,8 +8,10 @@ sample of deals and is scaled up linearly (it is linear in the deal count).
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,6 +126,88 @@ def baseline_funnel(opportunities: pd.DataFrame, changes: pd.DataFrame) -> pd.Da
     return table
 
 
+def numpy_bound(
+    deal: np.ndarray,
+    stage: np.ndarray,
+    moment: np.ndarray,
+    current: np.ndarray,
+    amount_minor: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The least numpy work of the funnel on integer codes given.
+
+    Changes in history order (one lexsort on deal and time, which regressions
+    and time in stage need), the furthest open stage each deal reached, then
+    deals and exact minor-unit amounts entering each stage and the regressions
+    (a ``bincount`` each). ``stage`` holds open-stage positions, -1 for Won and
+    Lost; ``current`` the deal's stage the same way.
+    """
+    m = len(OPEN)
+    order = np.lexsort((moment, deal))
+    deal, stage = deal[order], stage[order]
+    reached = np.full(len(current), -1, dtype=np.int64)
+    np.maximum.at(reached, deal, stage)
+    # Every deal enters the first open stage, even one lost before its first move.
+    reached = np.maximum(np.maximum(reached, current), 0)
+    won = current == -2
+    reached[won] = m
+    per_stage = np.bincount(reached + 1, minlength=m + 2)[1:]
+    entered = per_stage[::-1].cumsum()[::-1][:m]
+    amount = np.bincount(reached + 1, weights=amount_minor, minlength=m + 2)[1:]
+    same_deal = deal[1:] == deal[:-1]
+    back = same_deal & (stage[1:] >= 0) & (stage[:-1] >= 0) & (stage[1:] < stage[:-1])
+    regressions = np.bincount(stage[:-1][back], minlength=m)
+    return entered, amount[::-1].cumsum()[::-1][:m], regressions
+
+
+def bound_arrays(opportunities: pd.DataFrame, changes: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The integer codes the bound runs on: text ids and stages encoded once, in Arrow.
+
+    ``pyarrow.compute.index_in`` finds each change's deal in one C++ hash table
+    of the deal ids (the fastest encoding at hand for pandas' Arrow-backed text).
+    """
+    pa: Any = importlib.import_module("pyarrow")  # the dask extra has it (untyped)
+    pc: Any = importlib.import_module("pyarrow.compute")
+
+    def arrow(column: pd.Series) -> Any:
+        return pa.array(column.astype("string[pyarrow]").array).cast(pa.large_string())
+
+    codes = {name: i for i, name in enumerate(OPEN)} | {"Won": -2, "Lost": -1}
+    names = pa.array(list(codes), type=pa.large_string())
+    stage_code = np.array(list(codes.values()), dtype=np.int64)
+
+    def positions(values: pd.Series, keys: Any) -> np.ndarray:
+        found = pc.index_in(arrow(values), value_set=keys)
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    return {
+        "deal": positions(changes["opportunity_id"], arrow(opportunities["id"])),
+        "stage": stage_code[positions(changes["to_stage"], names)],
+        "moment": changes["changed_at"].to_numpy(dtype="datetime64[us]").view(np.int64),
+        "current": stage_code[positions(opportunities["stage"], names)],
+        "amount_minor": np.round(opportunities["amount"].to_numpy() * 100),
+    }
+
+
+def _as_categories(
+    opportunities: pd.DataFrame, changes: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same frames with every text column as a ``category`` (ids sharing categories)."""
+    deal_ids = opportunities["id"].astype("category")
+    opps = opportunities.assign(
+        id=deal_ids,
+        owner_id=opportunities["owner_id"].astype("category"),
+        stage=opportunities["stage"].astype("category"),
+    )
+    history = changes.assign(
+        opportunity_id=pd.Categorical(
+            changes["opportunity_id"], categories=deal_ids.cat.categories
+        ),
+        from_stage=changes["from_stage"].astype("category"),
+        to_stage=changes["to_stage"].astype("category"),
+    )
+    return opps, history
+
+
 def run() -> list[Row]:
     """Time funnel_frame at full size against a sampled, scaled groupby-apply baseline."""
     n_deals = int(os.environ.get("BENCH_FUNNEL_DEALS", 2_000_000))
@@ -132,7 +216,36 @@ def run() -> list[Row]:
     pipeline = bench_pipeline()
     opportunities, changes = make_data(n_deals, n_changes)
     small_opps, small_changes = make_data(sample, 5 * sample, seed=SEED + 1)
+    arrays = bound_arrays(opportunities, changes)
+    categorical = _as_categories(opportunities, changes)
+    size = f"{n_changes:,} changes / {n_deals:,} deals"
+    bounds = [
+        row(
+            "funnel_frame history vs numpy bound on integer codes",
+            size,
+            lambda: funnel_frame(opportunities, pipeline, stage_changes=changes),
+            lambda: numpy_bound(**arrays),
+            repeat=1,
+        ),
+        row(
+            "funnel_frame history, category ids, vs numpy bound on integer codes",
+            size,
+            lambda: funnel_frame(categorical[0], pipeline, stage_changes=categorical[1]),
+            lambda: numpy_bound(**arrays),
+            repeat=1,
+        ),
+        row(
+            "funnel_frame history vs numpy bound that encodes the text ids (pyarrow)",
+            size,
+            lambda: funnel_frame(opportunities, pipeline, stage_changes=changes),
+            lambda: numpy_bound(**bound_arrays(opportunities, changes)),
+            repeat=1,
+        ),
+    ]
+    if os.environ.get("BENCH_FUNNEL_BOUND_ONLY"):
+        return bounds
     return [
+        *bounds,
         row(
             f"funnel_frame history (baseline: groupby-apply on {sample:,} deals"
             f" x{n_deals // sample})",
