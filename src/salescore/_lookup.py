@@ -22,6 +22,7 @@ Nulls (``None``, ``NaN``, ``pd.NA``) are never found: their position is -1.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ try:
 except ImportError:  # pragma: no cover - pyarrow is optional; tests switch _ARROW off
     _pa = _pc = None
 
-__all__ = ["align", "positions"]
+__all__ = ["align", "name_positions", "positions"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -104,6 +105,17 @@ def positions(keys: Keys, values: Keys) -> IntArray:
     key_codes, value_codes, size = _joint_codes(keys, values)
     found: IntArray = _position_map(key_codes, size)[value_codes]
     return found
+
+
+def name_positions(names: Sequence[str], values: Keys) -> IntArray:
+    """The position of each of ``values`` in a short list of ``names`` (stages, kinds).
+
+    Examples
+    --------
+    >>> name_positions(("Qualify", "Won", "Lost"), pd.Series(["Won", "Gone", None])).tolist()
+    [1, -1, -1]
+    """
+    return positions(pd.Series(list(names), dtype="str"), values)
 
 
 def align(left: Keys, right: Keys) -> tuple[IntArray, IntArray]:

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salescore._failures import Failures
+from salescore._lookup import name_positions
 from salescore.calendar import Period
 from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
@@ -44,13 +45,11 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def stage_codes(values: pd.Series[Any], pipeline: Pipeline, column: str) -> IntArray:
-    """Pipeline position of each stage name in ``values`` (factorized once)."""
-    codes, uniques = pd.factorize(values)
-    names = [str(u) for u in uniques]
-    if any(name not in pipeline for name in names):
+    """Pipeline position of each stage name in ``values``; an unknown name raises."""
+    codes = name_positions(pipeline.names, values)
+    if (codes < 0).any():
         check_stage_column(values, pipeline, column)  # raises, with the failure table
-    lookup = np.array([pipeline.index(name) for name in names] + [-1], dtype=np.int64)
-    return lookup[codes]
+    return codes
 
 
 def opportunities_frame(
@@ -113,12 +112,7 @@ def load_deals(opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pi
             "opportunities must be an OPPORTUNITIES DataFrame or a sequence of Opportunity "
             f"models, got {type(opportunities).__name__}"
         )
-    stage_codes, stage_names = pd.factorize(valid["stage"].to_numpy(dtype=object))
-    lookup = np.array(
-        [pipeline.index(str(n)) if str(n) in pipeline else -1 for n in stage_names] + [-1],
-        dtype=np.int64,
-    )
-    stage = lookup[stage_codes]
+    stage = name_positions(pipeline.names, valid["stage"])
     cur_values = valid["currency"].to_numpy(dtype=object)
     if len(cur_values) and bool((cur_values == cur_values[0]).all()):
         # One currency (the common case): no hashing needed.

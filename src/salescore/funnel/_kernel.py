@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salescore._lookup import positions
+from salescore._lookup import name_positions
 from salescore.errors import InvalidInputError, UnknownStageError
 from salescore.frames import check_stage_column
 from salescore.models import Pipeline, StageKind
@@ -122,8 +122,7 @@ def stage_codes(values: pd.Series, pipeline: Pipeline, *, what: str) -> IntArray
     name is reported by :func:`salescore.frames.check_stage_column` (with
     its failure table).
     """
-    names = pd.Series(list(pipeline.names), dtype="str")
-    codes = positions(names, values)
+    codes = name_positions(pipeline.names, values)
     if (codes < 0).any():
         check_stage_column(values, pipeline, what)  # raises for a name not in the pipeline
         # ... but allows nulls, which have no stage code either.
@@ -141,7 +140,7 @@ def check_stages(values: pd.Series, pipeline: Pipeline, column: str) -> None:
     of every value among the stage names; when one is unknown,
     ``check_stage_column`` raises with its failure table.
     """
-    known = positions(pd.Series(list(pipeline.names), dtype="str"), values) >= 0
+    known = name_positions(pipeline.names, values) >= 0
     if not (known | values.isna().to_numpy()).all():
         check_stage_column(values, pipeline, column)
 

@@ -62,7 +62,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from salescore._failures import Failures
-from salescore._lookup import align, positions
+from salescore._lookup import align, name_positions
 from salescore._numeric import minor_units_to_decimals
 from salescore.calendar import Period
 from salescore.error_codes import FailureReason
@@ -207,7 +207,7 @@ def _as_frame(snapshot: object, pipeline: Pipeline, what: str) -> pd.DataFrame:
 def _read(snapshot: object, pipeline: Pipeline, what: str) -> _Snapshot:
     """Validate one snapshot: contract, stages and whole minor units; index by id."""
     valid, failures = partition_frame(_as_frame(snapshot, pipeline, what), OPPORTUNITIES)
-    stage = positions(pd.Series(list(pipeline.names), dtype="str"), valid["stage"])
+    stage = name_positions(pipeline.names, valid["stage"])
     minor, off = floats_to_minor_units_by_currency(
         valid["amount"].to_numpy(dtype=np.float64), valid["currency"].to_numpy(dtype=object)
     )
