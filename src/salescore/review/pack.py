@@ -37,7 +37,7 @@ import html
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final, Literal
@@ -625,8 +625,7 @@ def review(
             stage_changes = history_frame(items)
     reps, team_of, name_of = _scope(organization, node, models)
     by_rep = _rep_targets(models, reps, period)
-    lines: list[Line] = []
-    actions: list[Line] = []
+    draft = _Draft()
 
     # -- the deals of the node
     narrowed = (organization is not None and node is not None) or organization is None
@@ -648,67 +647,12 @@ def review(
         )
     places = CURRENCIES[currency]
     simulation = simulate(node_deals, pipeline, seed=seed, n=runs, period=period)
-    low, high = simulation.interval(level)
 
-    # -- pace and attainment by rep
+    # -- pace and attainment by rep and team
     booked = _bookings(bookings, deals, pipeline)
-    per_owner = {str(k): g for k, g in booked.groupby("owner_id", sort=False)}
-    records: list[dict[str, Any]] = []
-    for rep in sorted(by_rep):
-        target = by_rep[rep]
-        rows = per_owner.get(rep)
-        series = (
-            pd.Series(
-                rows["amount"].to_numpy(dtype=np.float64),
-                index=pd.DatetimeIndex(pd.to_datetime(rows["date"])),
-            )
-            if rows is not None
-            else pd.Series([], dtype=np.float64, index=pd.DatetimeIndex([]))
-        )
-        p = pace(
-            target,
-            series,
-            as_of,
-            grain=grain,
-            weights=weights,
-            calendar=calendar,
-            work_calendar=work_calendar,
-        )
-        a = attainment(target, p.actual_to_date)
-        record: dict[str, Any] = {
-            "owner_id": rep,
-            "name": name_of.get(rep),
-            "team_id": team_of.get(rep),
-        }
-        for column, value in (
-            ("target", p.target),
-            ("expected", p.expected_to_date),
-            ("actual", p.actual_to_date),
-            ("variance", p.variance_to_date),
-            ("remaining", p.remaining),
-        ):
-            record[f"{column}_minor"] = _money(value).to_minor()
-        record["attainment"] = math.nan if a.attainment is None else float(a.attainment)
-        record["on_pace"] = p.on_pace
-        records.append(record)
-    owners = _table(records, "owner_id", places)
-    team_rows: list[dict[str, Any]] = []
-    if len(owners):
-        keys = owners["team_id"].fillna(_NO_TEAM)
-        sums = owners[[f"{c}_minor" for c in _MONEY_COLUMNS]].groupby(keys.to_numpy()).sum()
-        open_by_owner = forecast.by_owner["pipeline_minor"]
-        for team, row in sums.iterrows():
-            members = owners.index[keys.to_numpy() == team]
-            record = {"team_id": team, **{str(k): int(v) for k, v in row.items()}}
-            record["open_pipeline_minor"] = int(open_by_owner.reindex(members).fillna(0).sum())
-            record["on_pace"] = record["actual_minor"] >= record["expected_minor"]
-            record["attainment"] = (
-                record["actual_minor"] / record["target_minor"]
-                if record["target_minor"]
-                else math.nan
-            )
-            team_rows.append(record)
-    teams = _table(team_rows, "team_id", places, extra=("open_pipeline",))
+    curve = _GoalCurve(as_of, grain, weights, calendar, work_calendar)
+    owners = _owner_table(by_rep, booked, curve, name_of, team_of, places)
+    teams = _team_table(owners, forecast, places)
     total = {c: int(owners[f"{c}_minor"].sum()) if len(owners) else 0 for c in _MONEY_COLUMNS}
     goal, expected, actual, remaining = (
         Money.from_minor(total[c], currency) for c in ("target", "expected", "actual", "remaining")
@@ -730,438 +674,74 @@ def review(
         lost_stage_column=lost_stage_column,
     )
 
-    # -- summary
     if by_rep:
-        share = float(actual.amount / goal.amount) if goal.amount else math.nan
-        lines.append(
-            Line(
-                code="summary.goal",
-                section="summary",
-                values={
-                    "goal": _amount(goal),
-                    "currency": currency,
-                    "actual": _amount(actual),
-                    "as_of": as_of.isoformat(),
-                    "attainment": share,
-                    "expected": _amount(expected),
-                },
-            )
-        )
-        lines.append(
-            Line(
-                code="summary.on_pace",
-                section="summary",
-                values={"on_pace": int(owners["on_pace"].sum()), "owners": len(owners)},
-            )
-        )
+        _summary_lines(draft, goal, expected, actual, owners, as_of)
     else:
-        lines.append(Line(code="notes.no_targets", section="notes"))
-
-    # -- pace lines
-    for team, row in teams.iterrows():
-        gap = _gap(row)
-        values: dict[str, Value] = {
-            "team": str(team),
-            "actual": str(row["actual"]),
-            "expected": str(row["expected"]),
-        }
-        if not math.isnan(gap) and gap < 0:
-            lines.append(
-                Line(code="pace.team_behind", section="pace", values={**values, "behind": -gap})
-            )
-        elif not math.isnan(gap):
-            lines.append(
-                Line(code="pace.team_ahead", section="pace", values={**values, "ahead": gap})
-            )
-    behind_reps = (
-        owners[owners["pace_gap"].to_numpy(dtype=np.float64) < 0] if len(owners) else owners
+        draft.lines.append(Line(code="notes.no_targets", section="notes"))
+    _pace_lines(draft, teams, owners, currency)
+    coverage, required = (
+        _gap_lines(draft, goal, actual, remaining, forecast, report, as_of, period)
+        if by_rep
+        else (None, None)
     )
-    shortfall = (
-        (behind_reps["expected_minor"] - behind_reps["actual_minor"]) if len(owners) else None
-    )
-    if shortfall is not None and len(behind_reps):
-        order = shortfall.sort_values(ascending=False, kind="stable").index
-        for rep in order:
-            row = owners.loc[rep]
-            lines.append(
-                Line(
-                    code="pace.rep_behind",
-                    section="pace",
-                    values={
-                        "rep": str(row["name"] or rep),
-                        "behind": -float(row["pace_gap"]),
-                        "actual": str(row["actual"]),
-                        "expected": str(row["expected"]),
-                    },
-                )
-            )
-        for rep in order[:3]:
-            row = owners.loc[rep]
-            miss = int(row["expected_minor"] - row["actual_minor"])
-            actions.append(
-                Line(
-                    code="action.rep_behind",
-                    section="actions",
-                    values={
-                        "rep": str(row["name"] or rep),
-                        "shortfall": _amount(Money.from_minor(miss, currency)),
-                        "expected": str(row["expected"]),
-                    },
-                    impact=Money.from_minor(miss, currency).amount,
-                )
-            )
+    _team_actions(draft, teams, report, _entry(required, pipeline), currency)
 
-    # -- gap to goal
-    coverage: Coverage | None = None
-    required: RequiredPipeline | None = None
-    win_rate = report.win_rate
-    if by_rep and remaining.amount <= 0:
-        lines.append(
-            Line(
-                code="gap.met",
-                section="gap",
-                values={"actual": _amount(actual), "goal": _amount(goal)},
-            )
-        )
-    elif by_rep:
-        open_money = Money(forecast.pipeline.amount, currency)
-        if not math.isnan(win_rate) and win_rate > 0:
-            coverage = pipeline_coverage(open_money, remaining, win_rate)
-            assert coverage.gap is not None  # the win rate is positive
-            needed = coverage.gap + open_money
-            lines.append(
-                Line(
-                    code="gap.remaining",
-                    section="gap",
-                    values={
-                        "remaining": _amount(remaining),
-                        "currency": currency,
-                        "win_rate": win_rate,
-                        "needed": _amount(needed),
-                        "open": _amount(open_money),
-                        "coverage": coverage.coverage,
-                        "ratio": coverage.needed,
-                    },
-                )
-            )
-        try:
-            required = required_pipeline(remaining, report, as_of=as_of, period=period)
-        except InvalidInputError as exc:
-            lines.append(Line(code="notes.no_funnel", section="notes", values={"reason": str(exc)}))
-        if required is not None:
-            for stage, row in required.table.iterrows():
-                late = bool(row["late"]) if not pd.isna(row["late"]) else False
-                values = {
-                    "stage": str(stage),
-                    "deals": int(row["deals"]),
-                    "amount": str(row["amount"]),
-                    "enter_by": "" if row["enter_by"] is None else str(row["enter_by"]),
-                    "period_end": period.last_day.isoformat(),
-                }
-                code = (
-                    "gap.stage_undated"
-                    if row["enter_by"] is None
-                    else "gap.stage_late"
-                    if late
-                    else "gap.stage"
-                )
-                lines.append(Line(code=code, section="gap", values=values))
-
-    # -- team actions (need the funnel's per-team win rates)
-    enter_stage, enter_by = _entry(required, pipeline)
-    for team, row in teams.iterrows():
-        gap = _gap(row)
-        if math.isnan(gap) or gap >= 0:
-            continue
-        team_remaining = Money.from_minor(int(row["remaining_minor"]), currency)
-        team_open = Money.from_minor(int(row["open_pipeline_minor"]), currency)
-        rate = _team_win_rate(report, str(team))
-        short = Money.from_minor(int(row["expected_minor"] - row["actual_minor"]), currency)
-        team_gap = None
-        if rate is not None and rate > 0 and team_remaining.amount > 0:
-            team_gap = pipeline_coverage(team_open, team_remaining, rate).gap
-        if team_gap is not None and team_gap.amount > 0 and enter_by is not None:
-            actions.append(
-                Line(
-                    code="action.team_pipeline",
-                    section="actions",
-                    values={
-                        "team": str(team),
-                        "behind": -gap,
-                        "win_rate": float(rate or 0.0),
-                        "gap": _amount(team_gap),
-                        "stage": enter_stage,
-                        "enter_by": enter_by,
-                    },
-                    impact=team_gap.amount,
-                )
-            )
-        else:
-            actions.append(
-                Line(
-                    code="action.team_behind",
-                    section="actions",
-                    values={"team": str(team), "behind": -gap, "shortfall": _amount(short)},
-                    impact=short.amount,
-                )
-            )
-
-    # -- bottlenecks
-    table: pd.DataFrame | None = None
+    # -- bottlenecks, against the whole organisation when the node narrows it
     compare = benchmark
     if compare is None and organization is not None and node is not None:
-        everyone = deals.assign(team_id=_NO_TEAM)
         compare = funnel_frame(
-            everyone,
+            deals.assign(team_id=_NO_TEAM),
             pipeline,
             stage_changes=stage_changes,
             source=source,
             lost_stage_column=lost_stage_column,
         )
-    if compare is None:
-        lines.append(Line(code="notes.no_benchmark", section="notes"))
-    elif report.currency is not None:
-        try:
-            table = bottlenecks(report, _known(compare))
-        except InvalidInputError as exc:
-            lines.append(Line(code="notes.no_funnel", section="notes", values={"reason": str(exc)}))
-        if table is not None:
-            for _, row in table[table["gain"] > 0].iterrows():
-                values = {
-                    "stage": str(row["stage"]),
-                    "actual": float(row["actual"]),
-                    "benchmark": float(row["benchmark"]),
-                    "gain": str(row["gain"]),
-                }
-                lines.append(Line(code="funnel.bottleneck", section="funnel", values=values))
-            top = table[table["gain"] > 0].head(1)
-            for _, row in top.iterrows():
-                actions.append(
-                    Line(
-                        code="action.bottleneck",
-                        section="actions",
-                        values={
-                            "stage": str(row["stage"]),
-                            "actual": float(row["actual"]),
-                            "benchmark": float(row["benchmark"]),
-                            "gain": str(row["gain"]),
-                        },
-                        impact=Decimal(row["gain"]),
-                    )
-                )
+    table = _bottleneck_lines(draft, report, compare)
 
-    # -- ageing deals
     aging: pd.DataFrame | None = None
     if node_changes is None or report.inference != "history":
-        lines.append(Line(code="notes.no_history", section="notes"))
+        draft.lines.append(Line(code="notes.no_history", section="notes"))
     else:
         aged = aging_frame(
             node_deals, node_changes, report, pipeline, as_of=as_of, percentile=percentile
         )
-        overdue = aged[aged["overdue"].fillna(False).to_numpy(dtype=bool)]
-        joined = overdue.join(node_deals[["owner_id", "amount"]])
-        minor = np.rint(joined["amount"].to_numpy(dtype=np.float64) * 10**places).astype(np.int64)
-        joined = joined.assign(amount=_decimals(minor, places), amount_minor=minor)
-        aging = joined.sort_values(["days_in_stage", "id"], ascending=[False, True], kind="stable")
-        if len(aging):
-            amount = Money.from_minor(int(minor.sum()), currency)
-            lines.append(
-                Line(
-                    code="aging.summary",
-                    section="aging",
-                    values={
-                        "deals": len(aging),
-                        "amount": _amount(amount),
-                        "percentile": percentile,
-                    },
-                )
-            )
-            for _, row in aging.head(5).iterrows():
-                lines.append(
-                    Line(
-                        code="aging.deal",
-                        section="aging",
-                        values={
-                            "deal": str(row["id"]),
-                            "owner": str(row["owner_id"]),
-                            "stage": str(row["stage"]),
-                            "days": float(row["days_in_stage"]),
-                            "threshold": float(row["threshold_days"]),
-                            "amount": str(row["amount"]),
-                        },
-                    )
-                )
-            oldest = ", ".join(str(i) for i in aging["id"].head(3))
-            actions.append(
-                Line(
-                    code="action.aging",
-                    section="actions",
-                    values={"deals": len(aging), "amount": _amount(amount), "ids": oldest},
-                    impact=amount.amount,
-                )
-            )
-        else:
-            lines.append(
-                Line(code="aging.none", section="aging", values={"percentile": percentile})
-            )
+        aging = _aging_lines(draft, aged, node_deals, percentile, currency)
 
-    # -- activities
     activity: pd.DataFrame | None = None
     idle: pd.DataFrame | None = None
     if activities is None:
-        lines.append(Line(code="notes.no_activities", section="notes"))
+        draft.lines.append(Line(code="notes.no_activities", section="notes"))
     else:
         activity = _activity_table(activities, reps, narrowed, period, as_of)
-        lines.append(
-            Line(
-                code="activities.summary",
-                section="activities",
-                values={
-                    "activities": int(activity["total"].sum()),
-                    "reps": len(activity),
-                    "silent": int((activity["total"] == 0).sum()),
-                },
-            )
-        )
+        _activity_summary(draft, activity)
         if node_changes is None:
-            lines.append(Line(code="notes.no_idle", section="notes"))
+            draft.lines.append(Line(code="notes.no_idle", section="notes"))
         else:
             idle = _idle_deals(node_deals, node_changes, pipeline, activities, as_of, places)
-            lines += _idle_lines(idle, currency)
-            if len(idle):
-                amount = Money.from_minor(int(idle["amount_minor"].sum()), currency)
-                oldest = ", ".join(str(i) for i in idle["opportunity_id"].head(3))
-                actions.append(
-                    Line(
-                        code="action.idle",
-                        section="actions",
-                        values={"deals": len(idle), "amount": _amount(amount), "ids": oldest},
-                        impact=amount.amount,
-                    )
-                )
+            _idle_lines(draft, idle, currency)
 
-    # -- forecast
-    share = float(forecast.forecast.amount / goal.amount) if goal.amount else math.nan
-    lines.append(
-        Line(
-            code="forecast.weighted",
-            section="forecast",
-            values={
-                "forecast": _amount(forecast.forecast),
-                "currency": forecast.currency,
-                "won": _amount(forecast.won),
-                "weighted": _amount(forecast.weighted),
-                "pipeline": _amount(forecast.pipeline),
-                "share": share,
-            },
-        )
-    )
-    if simulation.n:
-        lines.append(
-            Line(
-                code="forecast.interval",
-                section="forecast",
-                values={
-                    "level": level,
-                    "low": low,
-                    "high": high,
-                    "median": simulation.quantile(0.5),
-                    "runs": simulation.n,
-                    "seed": seed,
-                },
-            )
-        )
+    _forecast_lines(draft, forecast, goal, simulation, level, seed)
 
-    # -- what changed
     changes: PipelineChanges | None = None
     if previous is None:
-        lines.append(Line(code="notes.no_previous", section="notes"))
+        draft.lines.append(Line(code="notes.no_previous", section="notes"))
     else:
         before = _frame(previous)
         before = before[before["owner_id"].isin(reps).to_numpy()] if narrowed else before
         changes = pipeline_changes(before, node_deals, pipeline, period=period, currency=currency)
-        lines.append(
-            Line(
-                code="changes.summary",
-                section="changes",
-                values={
-                    "opening": _amount(changes.opening),
-                    "closing": _amount(changes.closing),
-                    "opening_deals": changes.opening_deals,
-                    "closing_deals": changes.closing_deals,
-                },
-            )
-        )
-        for bucket, row in changes.buckets.iterrows():
-            if row["deals"]:
-                lines.append(
-                    Line(
-                        code=f"changes.{bucket}",
-                        section="changes",
-                        values={"deals": int(row["deals"]), "change": str(row["change"])},
-                    )
-                )
-        slipped = changes.buckets.loc["slipped"]
-        if slipped["deals"]:
-            actions.append(
-                Line(
-                    code="action.slipped",
-                    section="actions",
-                    values={"deals": int(slipped["deals"]), "amount": str(slipped["amount"])},
-                    impact=Decimal(str(slipped["amount"])),
-                )
-            )
+        _change_lines(draft, changes)
 
-    # -- next period's targets
     smart: TreeAssessment | None = None
     if next_targets is None:
-        lines.append(Line(code="notes.no_next_targets", section="notes"))
+        draft.lines.append(Line(code="notes.no_next_targets", section="notes"))
     else:
-        smart = assess_tree(next_targets, organization=organization, as_of=as_of)
-        summary = smart.summary
-        fail = summary.index[summary["verdict"].to_numpy() == "fail"].tolist()
-        warn = int((summary["verdict"] == "warn").sum())
-        lines.append(
-            Line(
-                code="smart.summary",
-                section="smart",
-                values={"fail": len(fail), "targets": len(summary), "warn": warn},
-            )
-        )
-        zh = assess_tree(next_targets, organization=organization, as_of=as_of, locale="zh-CN")
-        for (_, en_row), (_, zh_row) in zip(
-            smart.findings.iterrows(), zh.findings.iterrows(), strict=True
-        ):
-            if en_row["severity"] != "info":
-                lines.append(
-                    Line(
-                        code="smart.finding",
-                        section="smart",
-                        values={
-                            "target_id": str(en_row["target_id"]),
-                            "message_en": str(en_row["message"]),
-                            "message_zh": str(zh_row["message"]),
-                        },
-                    )
-                )
-        if fail:
-            actions.append(
-                Line(
-                    code="action.fix_targets",
-                    section="actions",
-                    values={"fail": len(fail), "ids": ", ".join(str(i) for i in fail[:5])},
-                )
-            )
+        smart = _smart_lines(draft, next_targets, organization, as_of)
 
-    ordered = sorted(
-        enumerate(actions),
-        key=lambda pair: (pair[1].impact is None, -(pair[1].impact or Decimal(0)), pair[0]),
-    )
-    kept = [a for _, a in ordered][:max_actions]
+    kept = _ranked(draft.actions, max_actions)
     if not kept and by_rep and bool(owners["on_pace"].all()):
         kept = [Line(code="action.none", section="actions")]
-    notes = [line for line in lines if line.section == "notes"]
-    body = [line for line in lines if line.section != "notes"]
+    notes = [line for line in draft.lines if line.section == "notes"]
+    body = [line for line in draft.lines if line.section != "notes"]
     return ReviewPack(
         period=period,
         as_of=as_of,
@@ -1187,6 +767,533 @@ def review(
         activity=activity,
         idle=idle,
     )
+
+
+# --------------------------------------------------------------------------- sections
+@dataclass
+class _Draft:
+    """The lines of the pack as its sections write them, and the actions they propose."""
+
+    lines: list[Line] = field(default_factory=list)
+    actions: list[Line] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _GoalCurve:
+    """How :func:`~salescore.goals.pace` spreads a target over the period."""
+
+    as_of: date
+    grain: Grain
+    weights: TimeWeights
+    calendar: FiscalCalendar | None
+    work_calendar: WorkCalendar | None
+
+
+def _owner_table(
+    by_rep: dict[str, Target],
+    booked: pd.DataFrame,
+    curve: _GoalCurve,
+    name_of: dict[str, str | None],
+    team_of: dict[str, str | None],
+    places: int,
+) -> pd.DataFrame:
+    """Each rep's target, expected and actual to date, variance, remaining and attainment."""
+    per_owner = {str(k): g for k, g in booked.groupby("owner_id", sort=False)}
+    records: list[dict[str, Any]] = []
+    for rep in sorted(by_rep):
+        target = by_rep[rep]
+        rows = per_owner.get(rep)
+        series = (
+            pd.Series(
+                rows["amount"].to_numpy(dtype=np.float64),
+                index=pd.DatetimeIndex(pd.to_datetime(rows["date"])),
+            )
+            if rows is not None
+            else pd.Series([], dtype=np.float64, index=pd.DatetimeIndex([]))
+        )
+        p = pace(
+            target,
+            series,
+            curve.as_of,
+            grain=curve.grain,
+            weights=curve.weights,
+            calendar=curve.calendar,
+            work_calendar=curve.work_calendar,
+        )
+        a = attainment(target, p.actual_to_date)
+        record: dict[str, Any] = {
+            "owner_id": rep,
+            "name": name_of.get(rep),
+            "team_id": team_of.get(rep),
+        }
+        for column, value in (
+            ("target", p.target),
+            ("expected", p.expected_to_date),
+            ("actual", p.actual_to_date),
+            ("variance", p.variance_to_date),
+            ("remaining", p.remaining),
+        ):
+            record[f"{column}_minor"] = _money(value).to_minor()
+        record["attainment"] = math.nan if a.attainment is None else float(a.attainment)
+        record["on_pace"] = p.on_pace
+        records.append(record)
+    return _table(records, "owner_id", places)
+
+
+def _team_table(owners: pd.DataFrame, forecast: WeightedForecast, places: int) -> pd.DataFrame:
+    """The reps' rows summed by team, with each team's open pipeline."""
+    team_rows: list[dict[str, Any]] = []
+    if len(owners):
+        keys = owners["team_id"].fillna(_NO_TEAM)
+        sums = owners[[f"{c}_minor" for c in _MONEY_COLUMNS]].groupby(keys.to_numpy()).sum()
+        open_by_owner = forecast.by_owner["pipeline_minor"]
+        for team, row in sums.iterrows():
+            members = owners.index[keys.to_numpy() == team]
+            record: dict[str, Any] = {"team_id": team, **{str(k): int(v) for k, v in row.items()}}
+            record["open_pipeline_minor"] = int(open_by_owner.reindex(members).fillna(0).sum())
+            record["on_pace"] = record["actual_minor"] >= record["expected_minor"]
+            record["attainment"] = (
+                record["actual_minor"] / record["target_minor"]
+                if record["target_minor"]
+                else math.nan
+            )
+            team_rows.append(record)
+    return _table(team_rows, "team_id", places, extra=("open_pipeline",))
+
+
+def _summary_lines(
+    draft: _Draft, goal: Money, expected: Money, actual: Money, owners: pd.DataFrame, as_of: date
+) -> None:
+    share = float(actual.amount / goal.amount) if goal.amount else math.nan
+    draft.lines.append(
+        Line(
+            code="summary.goal",
+            section="summary",
+            values={
+                "goal": _amount(goal),
+                "currency": goal.currency,
+                "actual": _amount(actual),
+                "as_of": as_of.isoformat(),
+                "attainment": share,
+                "expected": _amount(expected),
+            },
+        )
+    )
+    draft.lines.append(
+        Line(
+            code="summary.on_pace",
+            section="summary",
+            values={"on_pace": int(owners["on_pace"].sum()), "owners": len(owners)},
+        )
+    )
+
+
+def _pace_lines(draft: _Draft, teams: pd.DataFrame, owners: pd.DataFrame, currency: str) -> None:
+    """Each team ahead or behind; the reps behind, most short first; the three to act on."""
+    for team, row in teams.iterrows():
+        gap = _gap(row)
+        values: dict[str, Value] = {
+            "team": str(team),
+            "actual": str(row["actual"]),
+            "expected": str(row["expected"]),
+        }
+        if not math.isnan(gap) and gap < 0:
+            draft.lines.append(
+                Line(code="pace.team_behind", section="pace", values={**values, "behind": -gap})
+            )
+        elif not math.isnan(gap):
+            draft.lines.append(
+                Line(code="pace.team_ahead", section="pace", values={**values, "ahead": gap})
+            )
+    if not len(owners):
+        return
+    behind_reps = owners[owners["pace_gap"].to_numpy(dtype=np.float64) < 0]
+    if not len(behind_reps):
+        return
+    shortfall = behind_reps["expected_minor"] - behind_reps["actual_minor"]
+    order = shortfall.sort_values(ascending=False, kind="stable").index
+    for rep in order:
+        row = owners.loc[rep]
+        draft.lines.append(
+            Line(
+                code="pace.rep_behind",
+                section="pace",
+                values={
+                    "rep": str(row["name"] or rep),
+                    "behind": -float(row["pace_gap"]),
+                    "actual": str(row["actual"]),
+                    "expected": str(row["expected"]),
+                },
+            )
+        )
+    for rep in order[:3]:
+        row = owners.loc[rep]
+        miss = Money.from_minor(int(row["expected_minor"] - row["actual_minor"]), currency)
+        draft.actions.append(
+            Line(
+                code="action.rep_behind",
+                section="actions",
+                values={
+                    "rep": str(row["name"] or rep),
+                    "shortfall": _amount(miss),
+                    "expected": str(row["expected"]),
+                },
+                impact=miss.amount,
+            )
+        )
+
+
+def _gap_lines(
+    draft: _Draft,
+    goal: Money,
+    actual: Money,
+    remaining: Money,
+    forecast: WeightedForecast,
+    report: FunnelReport,
+    as_of: date,
+    period: Period,
+) -> tuple[Coverage | None, RequiredPipeline | None]:
+    """The goal met, or what is left: coverage of the open pipeline and what each stage needs."""
+    if remaining.amount <= 0:
+        draft.lines.append(
+            Line(
+                code="gap.met",
+                section="gap",
+                values={"actual": _amount(actual), "goal": _amount(goal)},
+            )
+        )
+        return None, None
+    coverage: Coverage | None = None
+    required: RequiredPipeline | None = None
+    win_rate = report.win_rate
+    open_money = Money(forecast.pipeline.amount, remaining.currency)
+    if not math.isnan(win_rate) and win_rate > 0:
+        coverage = pipeline_coverage(open_money, remaining, win_rate)
+        assert coverage.gap is not None  # the win rate is positive
+        needed = coverage.gap + open_money
+        draft.lines.append(
+            Line(
+                code="gap.remaining",
+                section="gap",
+                values={
+                    "remaining": _amount(remaining),
+                    "currency": remaining.currency,
+                    "win_rate": win_rate,
+                    "needed": _amount(needed),
+                    "open": _amount(open_money),
+                    "coverage": coverage.coverage,
+                    "ratio": coverage.needed,
+                },
+            )
+        )
+    try:
+        required = required_pipeline(remaining, report, as_of=as_of, period=period)
+    except InvalidInputError as exc:
+        draft.lines.append(
+            Line(code="notes.no_funnel", section="notes", values={"reason": str(exc)})
+        )
+    if required is not None:
+        for stage, row in required.table.iterrows():
+            late = bool(row["late"]) if not pd.isna(row["late"]) else False
+            values = {
+                "stage": str(stage),
+                "deals": int(row["deals"]),
+                "amount": str(row["amount"]),
+                "enter_by": "" if row["enter_by"] is None else str(row["enter_by"]),
+                "period_end": period.last_day.isoformat(),
+            }
+            code = (
+                "gap.stage_undated"
+                if row["enter_by"] is None
+                else "gap.stage_late"
+                if late
+                else "gap.stage"
+            )
+            draft.lines.append(Line(code=code, section="gap", values=values))
+    return coverage, required
+
+
+def _team_actions(
+    draft: _Draft,
+    teams: pd.DataFrame,
+    report: FunnelReport,
+    entry: tuple[str, str | None],
+    currency: str,
+) -> None:
+    """For each team behind: the pipeline to add by when (its own win rate), or its shortfall."""
+    enter_stage, enter_by = entry
+    for team, row in teams.iterrows():
+        gap = _gap(row)
+        if math.isnan(gap) or gap >= 0:
+            continue
+        team_remaining = Money.from_minor(int(row["remaining_minor"]), currency)
+        team_open = Money.from_minor(int(row["open_pipeline_minor"]), currency)
+        rate = _team_win_rate(report, str(team))
+        short = Money.from_minor(int(row["expected_minor"] - row["actual_minor"]), currency)
+        team_gap = None
+        if rate is not None and rate > 0 and team_remaining.amount > 0:
+            team_gap = pipeline_coverage(team_open, team_remaining, rate).gap
+        if team_gap is not None and team_gap.amount > 0 and enter_by is not None:
+            draft.actions.append(
+                Line(
+                    code="action.team_pipeline",
+                    section="actions",
+                    values={
+                        "team": str(team),
+                        "behind": -gap,
+                        "win_rate": float(rate or 0.0),
+                        "gap": _amount(team_gap),
+                        "stage": enter_stage,
+                        "enter_by": enter_by,
+                    },
+                    impact=team_gap.amount,
+                )
+            )
+        else:
+            draft.actions.append(
+                Line(
+                    code="action.team_behind",
+                    section="actions",
+                    values={"team": str(team), "behind": -gap, "shortfall": _amount(short)},
+                    impact=short.amount,
+                )
+            )
+
+
+def _bottleneck_lines(
+    draft: _Draft, report: FunnelReport, compare: FunnelReport | dict[str, float] | None
+) -> pd.DataFrame | None:
+    """The stages converting below the benchmark and what closing each gap would add."""
+    if compare is None:
+        draft.lines.append(Line(code="notes.no_benchmark", section="notes"))
+        return None
+    if report.currency is None:
+        return None
+    try:
+        table = bottlenecks(report, _known(compare))
+    except InvalidInputError as exc:
+        draft.lines.append(
+            Line(code="notes.no_funnel", section="notes", values={"reason": str(exc)})
+        )
+        return None
+    gaining = table[table["gain"] > 0]
+    for index, (_, row) in enumerate(gaining.iterrows()):
+        values: dict[str, Value] = {
+            "stage": str(row["stage"]),
+            "actual": float(row["actual"]),
+            "benchmark": float(row["benchmark"]),
+            "gain": str(row["gain"]),
+        }
+        draft.lines.append(Line(code="funnel.bottleneck", section="funnel", values=values))
+        if index == 0:
+            draft.actions.append(
+                Line(
+                    code="action.bottleneck",
+                    section="actions",
+                    values=dict(values),
+                    impact=Decimal(row["gain"]),
+                )
+            )
+    return table
+
+
+def _aging_lines(
+    draft: _Draft,
+    aged: pd.DataFrame,
+    node_deals: pd.DataFrame,
+    percentile: float,
+    currency: str,
+) -> pd.DataFrame:
+    """The overdue deals, longest in stage first, with owner and exact amount."""
+    places = CURRENCIES[currency]
+    overdue = aged[aged["overdue"].fillna(False).to_numpy(dtype=bool)]
+    joined = overdue.join(node_deals[["owner_id", "amount"]])
+    minor = np.rint(joined["amount"].to_numpy(dtype=np.float64) * 10**places).astype(np.int64)
+    joined = joined.assign(amount=_decimals(minor, places), amount_minor=minor)
+    aging = joined.sort_values(["days_in_stage", "id"], ascending=[False, True], kind="stable")
+    if not len(aging):
+        draft.lines.append(
+            Line(code="aging.none", section="aging", values={"percentile": percentile})
+        )
+        return aging
+    amount = Money.from_minor(int(minor.sum()), currency)
+    draft.lines.append(
+        Line(
+            code="aging.summary",
+            section="aging",
+            values={"deals": len(aging), "amount": _amount(amount), "percentile": percentile},
+        )
+    )
+    for _, row in aging.head(5).iterrows():
+        draft.lines.append(
+            Line(
+                code="aging.deal",
+                section="aging",
+                values={
+                    "deal": str(row["id"]),
+                    "owner": str(row["owner_id"]),
+                    "stage": str(row["stage"]),
+                    "days": float(row["days_in_stage"]),
+                    "threshold": float(row["threshold_days"]),
+                    "amount": str(row["amount"]),
+                },
+            )
+        )
+    oldest = ", ".join(str(i) for i in aging["id"].head(3))
+    draft.actions.append(
+        Line(
+            code="action.aging",
+            section="actions",
+            values={"deals": len(aging), "amount": _amount(amount), "ids": oldest},
+            impact=amount.amount,
+        )
+    )
+    return aging
+
+
+def _activity_summary(draft: _Draft, activity: pd.DataFrame) -> None:
+    draft.lines.append(
+        Line(
+            code="activities.summary",
+            section="activities",
+            values={
+                "activities": int(activity["total"].sum()),
+                "reps": len(activity),
+                "silent": int((activity["total"] == 0).sum()),
+            },
+        )
+    )
+
+
+def _forecast_lines(
+    draft: _Draft,
+    forecast: WeightedForecast,
+    goal: Money,
+    simulation: Simulation,
+    level: float,
+    seed: int,
+) -> None:
+    """The weighted forecast against the goal, and the simulated interval."""
+    share = float(forecast.forecast.amount / goal.amount) if goal.amount else math.nan
+    draft.lines.append(
+        Line(
+            code="forecast.weighted",
+            section="forecast",
+            values={
+                "forecast": _amount(forecast.forecast),
+                "currency": forecast.currency,
+                "won": _amount(forecast.won),
+                "weighted": _amount(forecast.weighted),
+                "pipeline": _amount(forecast.pipeline),
+                "share": share,
+            },
+        )
+    )
+    if simulation.n:
+        low, high = simulation.interval(level)
+        draft.lines.append(
+            Line(
+                code="forecast.interval",
+                section="forecast",
+                values={
+                    "level": level,
+                    "low": low,
+                    "high": high,
+                    "median": simulation.quantile(0.5),
+                    "runs": simulation.n,
+                    "seed": seed,
+                },
+            )
+        )
+
+
+def _change_lines(draft: _Draft, changes: PipelineChanges) -> None:
+    """The pipeline waterfall since the last review, and the slipped deals to chase."""
+    draft.lines.append(
+        Line(
+            code="changes.summary",
+            section="changes",
+            values={
+                "opening": _amount(changes.opening),
+                "closing": _amount(changes.closing),
+                "opening_deals": changes.opening_deals,
+                "closing_deals": changes.closing_deals,
+            },
+        )
+    )
+    for bucket, row in changes.buckets.iterrows():
+        if row["deals"]:
+            draft.lines.append(
+                Line(
+                    code=f"changes.{bucket}",
+                    section="changes",
+                    values={"deals": int(row["deals"]), "change": str(row["change"])},
+                )
+            )
+    slipped = changes.buckets.loc["slipped"]
+    if slipped["deals"]:
+        draft.actions.append(
+            Line(
+                code="action.slipped",
+                section="actions",
+                values={"deals": int(slipped["deals"]), "amount": str(slipped["amount"])},
+                impact=Decimal(str(slipped["amount"])),
+            )
+        )
+
+
+def _smart_lines(
+    draft: _Draft,
+    next_targets: Sequence[Target] | pd.DataFrame,
+    organization: Organization | None,
+    as_of: date,
+) -> TreeAssessment:
+    """Next period's targets assessed for SMART, findings in both languages."""
+    smart = assess_tree(next_targets, organization=organization, as_of=as_of)
+    summary = smart.summary
+    fail = summary.index[summary["verdict"].to_numpy() == "fail"].tolist()
+    warn = int((summary["verdict"] == "warn").sum())
+    draft.lines.append(
+        Line(
+            code="smart.summary",
+            section="smart",
+            values={"fail": len(fail), "targets": len(summary), "warn": warn},
+        )
+    )
+    zh = assess_tree(next_targets, organization=organization, as_of=as_of, locale="zh-CN")
+    for (_, en_row), (_, zh_row) in zip(
+        smart.findings.iterrows(), zh.findings.iterrows(), strict=True
+    ):
+        if en_row["severity"] != "info":
+            draft.lines.append(
+                Line(
+                    code="smart.finding",
+                    section="smart",
+                    values={
+                        "target_id": str(en_row["target_id"]),
+                        "message_en": str(en_row["message"]),
+                        "message_zh": str(zh_row["message"]),
+                    },
+                )
+            )
+    if fail:
+        draft.actions.append(
+            Line(
+                code="action.fix_targets",
+                section="actions",
+                values={"fail": len(fail), "ids": ", ".join(str(i) for i in fail[:5])},
+            )
+        )
+    return smart
+
+
+def _ranked(actions: list[Line], most: int) -> list[Line]:
+    """The ``most`` actions of largest impact (those without one last), ties in order written."""
+    ordered = sorted(
+        enumerate(actions),
+        key=lambda pair: (pair[1].impact is None, -(pair[1].impact or Decimal(0)), pair[0]),
+    )
+    return [action for _, action in ordered][:most]
 
 
 def _activity_table(
@@ -1241,20 +1348,21 @@ def _idle_deals(
     return idle.assign(amount=_decimals(minor, places), amount_minor=minor)
 
 
-def _idle_lines(idle: pd.DataFrame, currency: str) -> list[Line]:
+def _idle_lines(draft: _Draft, idle: pd.DataFrame, currency: str) -> None:
     """The summary and the five longest idle deals, or the line that none is idle."""
     if not len(idle):
-        return [Line(code="activities.none_idle", section="activities")]
+        draft.lines.append(Line(code="activities.none_idle", section="activities"))
+        return
     amount = Money.from_minor(int(idle["amount_minor"].sum()), currency)
-    out = [
+    draft.lines.append(
         Line(
             code="activities.idle",
             section="activities",
             values={"deals": len(idle), "amount": _amount(amount)},
         )
-    ]
+    )
     for _, row in idle.head(5).iterrows():
-        out.append(
+        draft.lines.append(
             Line(
                 code="activities.idle_deal",
                 section="activities",
@@ -1267,7 +1375,15 @@ def _idle_lines(idle: pd.DataFrame, currency: str) -> list[Line]:
                 },
             )
         )
-    return out
+    oldest = ", ".join(str(i) for i in idle["opportunity_id"].head(3))
+    draft.actions.append(
+        Line(
+            code="action.idle",
+            section="actions",
+            values={"deals": len(idle), "amount": _amount(amount), "ids": oldest},
+            impact=amount.amount,
+        )
+    )
 
 
 def _decimals(minor: Any, places: int) -> Any:
