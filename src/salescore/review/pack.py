@@ -627,16 +627,8 @@ def review(
     by_rep = _rep_targets(models, reps, period)
     draft = _Draft()
 
-    # -- the deals of the node
     narrowed = (organization is not None and node is not None) or organization is None
-    mine = deals["owner_id"].isin(reps).to_numpy() if narrowed else np.ones(len(deals), bool)
-    node_deals = deals[mine]
-    node_changes = None
-    if stage_changes is not None and not narrowed:
-        node_changes = stage_changes
-    elif stage_changes is not None:
-        ids = set(node_deals["id"].dropna().tolist())
-        node_changes = stage_changes[stage_changes["opportunity_id"].isin(ids).to_numpy()]
+    node_deals, node_changes = _of_node(deals, stage_changes, reps, narrowed)
 
     # -- forecast first: it fixes the currency of the deals
     forecast = weighted(node_deals, pipeline, period=period, rounding=rounding)
@@ -770,6 +762,19 @@ def review(
 
 
 # --------------------------------------------------------------------------- sections
+def _of_node(
+    deals: pd.DataFrame, stage_changes: pd.DataFrame | None, reps: Sequence[str], narrowed: bool
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The deals of the node's reps and their stage changes (all of them for the whole org)."""
+    if not narrowed:
+        return deals, stage_changes
+    node_deals = deals[deals["owner_id"].isin(reps).to_numpy()]
+    if stage_changes is None:
+        return node_deals, None
+    ids = set(node_deals["id"].dropna().tolist())
+    return node_deals, stage_changes[stage_changes["opportunity_id"].isin(ids).to_numpy()]
+
+
 @dataclass
 class _Draft:
     """The lines of the pack as its sections write them, and the actions they propose."""
