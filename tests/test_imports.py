@@ -159,7 +159,7 @@ PENDING: dict[tuple[str, str, str], str] = {
             "salescore.customers": ("Identifier", "NonNegativeAmount", "OptionalText"),
             "salescore.forecast.categories": ("Identifier", "OptionalText"),
             "salescore.kpi": ("Identifier",),
-            "salescore.partners": ("Identifier", "Number", "OptionalText"),
+            "salescore.partners._common": ("Identifier", "Number", "OptionalText"),
             "salescore.scorecards": ("Identifier", "Number"),
         }.items()
         for field in fields
