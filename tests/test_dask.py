@@ -544,3 +544,159 @@ def test_every_function_gives_the_pandas_result_in_process_with_the_sync_schedul
     assert sorted(error.value.failures["row"].tolist()) == [0, 239]
     with pytest.raises(InvalidInputError, match=r"by= names column\(s\) \['nope'\]"):
         sdask.quota_attainment_frame(partitions(rows, "1"), by=["nope"], scheduler=sync)
+
+
+# ------------------------------------------------------------------- ids repeated across partitions
+def with_repeated_id() -> pd.DataFrame:
+    """OPPS with deal D005 given again as the last row (another amount), two bad amounts.
+
+    Cut in 3, 7 or unevenly, the two rows of D005 sit in different partitions.
+    """
+    again = OPPS.iloc[[5]].assign(amount=777.0)
+    again.index = pd.Index([9999])
+    frame = pd.concat([OPPS, again])
+    frame.loc[frame.index[1], "amount"] = -1.0
+    frame.loc[frame.index[200], "amount"] = -3.0
+    return frame
+
+
+REPEATED_CUTS = ["3", "7", "uneven"]
+
+
+def first_partition_of(frame: Any, label: int) -> int:
+    for i, part in enumerate(frame.to_delayed()):
+        if label in part.compute(scheduler="sync").index:
+            return i
+    raise AssertionError(label)
+
+
+def test_repeated_id_sits_in_two_partitions() -> None:
+    frame = with_repeated_id()
+    for how in REPEATED_CUTS:
+        cut = partitions(frame, how)
+        assert first_partition_of(cut, 5) != first_partition_of(cut, 9999), how
+
+
+def raised(call: Any) -> Any:
+    from salescore.errors import FrameValidationError
+
+    with pytest.raises(FrameValidationError) as error:
+        call()
+    return error.value
+
+
+def same_error(got: Any, expected: Any, *, ordered: bool = True) -> None:
+    assert type(got) is type(expected)
+    key = ["row", "column", "value", "reason"]
+    if ordered:
+        assert str(got) == str(expected)
+        assert got.failures[key].values.tolist() == expected.failures[key].values.tolist()
+    else:
+        assert sorted(map(tuple, got.failures[key].values.tolist())) == sorted(
+            map(tuple, expected.failures[key].values.tolist())
+        )
+
+
+@pytest.mark.parametrize("how", REPEATED_CUTS)
+def test_deal_kpis_refuse_an_id_repeated_across_partitions(client: Any, how: str) -> None:
+    from salescore.kpi import deal_kpis
+
+    frame = with_repeated_id()
+    expected = raised(lambda: deal_kpis(frame, PIPELINE, PERIODS))
+    assert sorted(expected.failures.loc[expected.failures["reason"] == "duplicate", "row"]) == [
+        5,
+        9999,
+    ]
+    got = raised(lambda: sdask.deal_kpis(partitions(frame, how), PIPELINE, PERIODS))
+    # As-is partitions, the repeated id's rows moved together: the pandas error exactly.
+    same_error(got, expected)
+    # Only the repeated id: one task fails, its error is the pandas one.
+    only = frame.assign(amount=frame["amount"].abs())
+    same_error(
+        raised(lambda: sdask.deal_kpis(partitions(only, how), PIPELINE, PERIODS)),
+        raised(lambda: deal_kpis(only, PIPELINE, PERIODS)),
+    )
+
+
+@pytest.mark.parametrize("how", REPEATED_CUTS)
+def test_funnel_and_win_rates_refuse_an_id_repeated_across_partitions(
+    client: Any, how: str
+) -> None:
+    from salescore.forecast import win_rate_counts
+
+    frame = with_repeated_id()
+    changes = partitions(CHANGES, "3")
+    expected = raised(lambda: funnel_counts_frame(frame, PIPELINE, stage_changes=CHANGES))
+    got = raised(
+        lambda: sdask.funnel_counts(partitions(frame, how), PIPELINE, stage_changes=changes)
+    )
+    # Shuffled by id, the rows of a (column, reason) come bucket by bucket: same failures,
+    # same phrases and counts; the example row of a phrase spread over buckets may differ.
+    same_error(got, expected, ordered=False)
+    assert str(got).split(": id duplicate")[0] == str(expected).split(": id duplicate")[0]
+    assert "id duplicate in 2 rows (e.g. row np.int64(5): 'D005'; values must be unique)" in str(
+        got
+    )
+    only = frame.assign(amount=frame["amount"].abs())
+    same_error(
+        raised(lambda: sdask.funnel_frame(partitions(only, how), PIPELINE, stage_changes=changes)),
+        raised(lambda: funnel_frame(only, PIPELINE, stage_changes=CHANGES)),
+    )
+    same_error(
+        raised(
+            lambda: sdask.stage_win_rates(partitions(only, how), PIPELINE, stage_changes=changes)
+        ),
+        raised(lambda: win_rate_counts(CHANGES, PIPELINE, opportunities=only)),
+    )
+
+
+@pytest.mark.parametrize("how", REPEATED_CUTS)
+def test_weighted_and_categories_report_an_id_repeated_across_partitions(
+    client: Any, how: str
+) -> None:
+    from salescore.forecast import forecast_categories, weighted
+
+    frame = with_repeated_id()
+    period = Period.quarter(2026, 2)
+    expected = weighted(frame, PIPELINE, period=period)
+    got = sdask.weighted(partitions(frame, how), PIPELINE, period=period)
+    for name in ("forecast", "won", "weighted", "pipeline", "exact", "currency"):
+        assert getattr(got, name) == getattr(expected, name)
+    for name in ("by_stage", "by_owner", "by_channel"):
+        same(getattr(got, name), getattr(expected, name))
+    key = ["row", "column", "value", "reason"]
+    failed = sorted(map(tuple, expected.failures[key].values.tolist()))
+    assert sorted(map(tuple, got.failures[key].values.tolist())) == failed
+    assert [f for f in failed if f[3] == "duplicate"] == [
+        (5, "id", "D005", "duplicate"),
+        (9999, "id", "D005", "duplicate"),
+    ]
+    # Rows in = rows used + rows failed: the forecast is the one of the frame without
+    # the four failing rows (the two D005 rows and the two negative amounts), no fewer.
+    clean = frame.drop(index=[1, 5, 200, 9999])
+    same(got.by_stage, weighted(clean, PIPELINE, period=period).by_stage)
+    assert got.failures["row"].nunique() + len(clean) == len(frame)
+    cats = forecast_categories(frame, PIPELINE, period=period)
+    got_cats = sdask.forecast_categories(partitions(frame, how), PIPELINE, period=period)
+    same(got_cats.by_owner, cats.by_owner)
+    assert got_cats.totals.equals(cats.totals)
+    assert sorted(map(tuple, got_cats.failures[key].values.tolist())) == sorted(
+        map(tuple, cats.failures[key].values.tolist())
+    )
+
+
+def test_duplicate_credit_across_partitions_is_an_error_row(client: Any) -> None:
+    frame, quotas = team_credits()
+    again = frame.loc[[1050]].assign(amount=999.0)
+    again.index = pd.Index([5000])
+    frame = pd.concat([frame, again])
+    plan = datasets.commission_plan()
+    expected = statements_frame(plan, frame, period=JANUARY, quotas=quotas)
+    got = sdask.statements_frame(plan, partitions(frame, "7"), period=JANUARY, quotas=quotas)
+    key = ["row", "column", "reason"]
+    same(
+        got.errors.sort_values(key).reset_index(drop=True),
+        expected.errors.sort_values(key).reset_index(drop=True),
+    )
+    assert {1050, 5000} <= set(expected.errors["row"])
+    same(got.totals, expected.totals)

@@ -45,6 +45,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -79,6 +80,7 @@ from salescore.forecast import attribute_counts as _attribute_counts
 from salescore.forecast import stage_win_rates as _stage_win_rates
 from salescore.forecast import transition_counts as _transition_counts
 from salescore.forecast.markov import TransitionCounts
+from salescore.frames import CONTRACTS
 from salescore.funnel import FunnelCounts, FunnelReport, report_from_counts
 from salescore.funnel import funnel_counts_frame as _funnel_counts_frame
 from salescore.goals import VarianceFrames, combine_variance
@@ -194,16 +196,16 @@ def _compute_all(values: Sequence[Delayed], scheduler: str | None) -> list[Any]:
 
 @dataclass(frozen=True)
 class _Outcome:
-    """What one task gives back: its partial, or the failures of the rows it refused.
+    """What one task gives back: its partial, or the errors of the rows it refused.
 
     A refused partition must not hide the others' failures: a
     :class:`~salescore.errors.FrameValidationError` is caught in the task
-    and its failures travel up the tree, so the caller gets one error
-    listing the bad rows of every partition.
+    and travels up the tree, so the caller gets one error listing the bad
+    rows of every partition.
     """
 
     value: Any = None
-    failures: pd.DataFrame | None = None
+    errors: tuple[FrameValidationError, ...] = ()
 
 
 def _guarded(function: Callable[..., Any]) -> Callable[..., _Outcome]:
@@ -211,30 +213,168 @@ def _guarded(function: Callable[..., Any]) -> Callable[..., _Outcome]:
         try:
             return _Outcome(value=function(*args))
         except FrameValidationError as exc:
-            return _Outcome(failures=exc.failures)
+            return _Outcome(errors=(exc,))
 
     return run
 
 
 def _merging(add: Callable[[Any, Any], Any]) -> Callable[[_Outcome, _Outcome], _Outcome]:
     def merge(a: _Outcome, b: _Outcome) -> _Outcome:
-        if a.failures is None and b.failures is None:
+        if not a.errors and not b.errors:
             return _Outcome(value=add(a.value, b.value))
-        failed = [o.failures for o in (a, b) if o.failures is not None]
-        return _Outcome(failures=pd.concat(failed, ignore_index=True))
+        return _Outcome(errors=a.errors + b.errors)
 
     return merge
 
 
-def _settled(outcomes: Sequence[_Outcome], what: str) -> list[Any]:
-    """The values of the outcomes, or one FrameValidationError with every failure."""
-    failed = [o.failures for o in outcomes if o.failures is not None]
-    if failed:
-        failures = pd.concat(failed, ignore_index=True)
+_HEADER = re.compile(
+    r"^(?P<contract>.+?) frame failed validation with \d+ failures? in \d+ rows?: "
+)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One (column, reason) phrase of a validation message: its example and its rule."""
+
+    column: str
+    reason: str
+    example: str | None  # "row 5: 'D005'" as the message wrote it; None: a missing column
+    rule: str
+
+
+def _pieces(error: FrameValidationError) -> list[_Piece] | None:
+    """The (column, reason) phrases of a validation message, in its order.
+
+    The message of :func:`salescore.frames.validate_frame` names each
+    (column, reason) of its failure table, in the table's order, with its
+    count, first row and value, and the rule: knowing the count and value
+    from the table, each phrase is found in turn and its example and rule
+    read off. ``None`` when the message is not of that form.
+    """
+    message, failures = str(error), error.failures
+    head = _HEADER.match(message)
+    if head is None or not {"row", "column", "value", "reason"} <= set(failures.columns):
+        return None
+    found: list[tuple[str, str, int, int, str | None]] = []
+    at = head.end()
+    for (column, reason), group in failures.groupby(["column", "reason"], sort=False):
+        first = group.iloc[0]
+        if first["row"] is None:
+            pattern = re.escape(f"column {column!r} is missing (")
+        else:
+            pattern = (
+                re.escape(f"{column} {reason} in {_plural(len(group), 'row')} (e.g. ")
+                + r"(?P<example>row .*?: "
+                + re.escape(f"{_plain(first['value'])!r}")
+                + r"); "
+            )
+        match = re.compile(pattern).search(message, at)
+        if match is None:
+            return None
+        example = match.groupdict().get("example")
+        found.append((str(column), str(reason), match.start(), match.end(), example))
+        at = match.end()
+    ends = [start - 2 for _, _, start, _, _ in found[1:]] + [len(message)]
+    return [
+        _Piece(column, reason, example, message[body:end].removesuffix(")"))
+        for (column, reason, _, body, example), end in zip(found, ends, strict=True)
+    ]
+
+
+def _order_of(contract: str, pieces: list[_Piece]) -> list[tuple[int, int]]:
+    """Sort keys that put (column, reason) phrases in the order the contract checks them.
+
+    Column checks run in the contract's column order, then the row checks;
+    phrases of a contract salescore.frames does not list keep their order.
+    """
+    known = CONTRACTS.get(contract)
+    if known is None:
+        return [(0, i) for i in range(len(pieces))]
+    names = list(known.names)
+    rows = {(c.columns[1], c.reason) for c in known.checks}
+    return [
+        (len(names) if (p.column, p.reason) in rows else names.index(p.column), i)
+        if p.column in names
+        else (len(names) + 1, i)
+        for i, p in enumerate(pieces)
+    ]
+
+
+def _merged_error(errors: Sequence[FrameValidationError], what: str) -> FrameValidationError:
+    """One error for the validation errors of several tasks, worded as the pandas one.
+
+    Identical errors (a small table every task checks) count once. One error
+    is raised as it is: a key repeated across partitions reaches one task,
+    so its error is the one the pandas function raises on the whole frame.
+    Several are merged into a message of the pandas function's form: the
+    failures counted over every task, the (column, reason) phrases in the
+    contract's order, each with its first row (tasks in partition order)
+    and its rule; the failure table is ordered the same way.
+    """
+    distinct: list[FrameValidationError] = []
+    for error in errors:
+        if not any(str(e) == str(error) and e.failures.equals(error.failures) for e in distinct):
+            distinct.append(error)
+    if len(distinct) == 1:
+        return distinct[0]
+    failures = pd.concat([e.failures for e in distinct], ignore_index=True)
+    parsed = [(_HEADER.match(str(e)), e, _pieces(e)) for e in distinct]
+    if any(m is None or p is None for m, _, p in parsed):
         reasons = ", ".join(sorted({str(r) for r in failures["reason"]}))
-        raise FrameValidationError(
+        return FrameValidationError(
             f"{what} has {len(failures)} failure(s) across its partitions: {reasons}", failures
         )
+    by_contract: dict[str, list[tuple[FrameValidationError, list[_Piece]]]] = {}
+    for match, error, pieces in parsed:
+        assert match is not None
+        assert pieces is not None
+        by_contract.setdefault(match["contract"], []).append((error, pieces))
+    messages, tables = [], []
+    for contract, found in by_contract.items():
+        first: dict[tuple[str, str], _Piece] = {}
+        parts: dict[tuple[str, str], list[pd.DataFrame]] = {}
+        for error, pieces in found:
+            mine = error.failures.groupby(["column", "reason"], sort=False)
+            for piece in pieces:
+                key = (piece.column, piece.reason)
+                first.setdefault(key, piece)
+                parts.setdefault(key, []).append(mine.get_group(key))
+        phrases = list(first.values())
+        order = sorted(range(len(phrases)), key=_order_of(contract, phrases).__getitem__)
+        table = pd.concat(
+            [g for i in order for g in parts[(phrases[i].column, phrases[i].reason)]],
+            ignore_index=True,
+        )
+        words = []
+        for i in order:
+            p, n = phrases[i], sum(len(g) for g in parts[(phrases[i].column, phrases[i].reason)])
+            words.append(
+                f"column {p.column!r} is missing ({p.rule})"
+                if p.example is None
+                else f"{p.column} {p.reason} in {_plural(n, 'row')} (e.g. {p.example}; {p.rule})"
+            )
+        rows = table["row"]
+        messages.append(
+            f"{contract} frame failed validation with {_plural(len(table), 'failure')} "
+            f"in {_plural(rows[rows.notna()].nunique(), 'row')}: " + "; ".join(words)
+        )
+        tables.append(table)
+    return FrameValidationError("; ".join(messages), pd.concat(tables, ignore_index=True))
+
+
+def _settled(outcomes: Sequence[_Outcome], what: str) -> list[Any]:
+    """The values of the outcomes, or one FrameValidationError with every failure."""
+    errors = [e for o in outcomes for e in o.errors]
+    if errors:
+        raise _merged_error(errors, what)
     return [o.value for o in outcomes]
 
 
@@ -269,6 +409,86 @@ def _add(a: Any, b: Any) -> Any:
 
 def _partitions(frame: dd.DataFrame) -> list[Delayed]:
     return list(frame.to_delayed())  # type: ignore[no-untyped-call]
+
+
+# --------------------------------------------------------------------------- unique keys
+def _key_text(keys: pd.Series[Any]) -> pd.Series[Any]:
+    """The present keys as text, the form :func:`_buckets_of` hashes (nulls dropped)."""
+    present = keys[keys.notna()]
+    return present.astype(object).astype(str)
+
+
+def _split_keys(keys: pd.Series[Any], buckets: int) -> list[np.ndarray[Any, Any]]:
+    text = _key_text(keys)
+    which = _buckets_of(text, buckets)
+    values = text.to_numpy(dtype=object)
+    return [values[which == b] for b in range(buckets)]
+
+
+def _repeated(pieces: list[list[np.ndarray[Any, Any]]], b: int) -> frozenset[str]:
+    """The keys of bucket ``b`` that occur more than once."""
+    chosen = [p[b] for p in pieces]
+    if not chosen:
+        return frozenset()
+    counts = pd.Series(np.concatenate(chosen), dtype=object).value_counts()
+    return frozenset(counts.index[counts.to_numpy() > 1].tolist())
+
+
+def _union(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
+    return a | b
+
+
+def _duplicated_keys(frame: dd.DataFrame, key: str, scheduler: str | None) -> frozenset[str]:
+    """The values of ``key`` held by more than one row, over all partitions (as text).
+
+    A first, separate pass over the key column only (with Parquet, only that
+    column is read): each partition's keys are hashed into buckets, each
+    bucket counts its keys, and the repeated ones (few, usually none) are
+    united in a tree. Memory per task is one bucket of keys, never the rows.
+    A frame without the column gives none: the pandas function reports the
+    missing column.
+    """
+    if key not in frame.columns:
+        return frozenset()
+    column = frame[key]
+    k = max(1, int(column.npartitions))
+    pieces = [delayed(_split_keys)(p, k) for p in column.to_delayed()]
+    found: frozenset[str] = _compute(
+        _tree_sum([delayed(_repeated)(pieces, b) for b in range(k)], _union), scheduler
+    )
+    return found
+
+
+def _with_keys(part: pd.DataFrame, key: str, keys: frozenset[str], keep: bool) -> pd.DataFrame:
+    """The rows of ``part`` whose ``key`` is (``keep``) or is not among ``keys``."""
+    if key not in part.columns:
+        return part if not keep else part.iloc[:0]
+    column = part[key]
+    held = (column.notna() & column.astype(object).astype(str).isin(keys)).to_numpy(dtype=bool)
+    return part[held if keep else ~held]
+
+
+def _gathered(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts)
+
+
+def _unique_on(frame: dd.DataFrame, key: str, scheduler: str | None) -> list[Delayed]:
+    """The partitions of ``frame`` with the rows of repeated ``key`` values moved together.
+
+    The pandas functions refuse or report every row of a repeated deal id;
+    on partitions as they are, two rows of one id in two partitions would
+    each pass their partition's check. The repeated ids are found first
+    (:func:`_duplicated_keys`); their rows leave their partitions and form
+    one more partition, in partition order, where the pandas check sees them
+    all. Every row is in exactly one task, so the partials still add up.
+    """
+    partitions = _partitions(frame)
+    keys = _duplicated_keys(frame, key, scheduler)
+    if not keys:
+        return partitions
+    rest = [delayed(_with_keys)(p, key, keys, False) for p in partitions]
+    repeated = delayed(_gathered)([delayed(_with_keys)(p, key, keys, True) for p in partitions])
+    return [*rest, repeated]
 
 
 # --------------------------------------------------------------------------- funnel
@@ -463,7 +683,7 @@ def weighted(
     def part_of(part: pd.DataFrame) -> WeightedPartial:
         return weighted_partial(part, pipeline, period=period, probabilities=probabilities)
 
-    inputs = [(p,) for p in _partitions(frame)]
+    inputs = [(p,) for p in _unique_on(frame, "id", scheduler)]
     total: WeightedPartial = _reduce(part_of, inputs, _add, scheduler, "opportunities")
     return weighted_from_partial(total, currency=currency, fx=fx, fx_on=fx_on, rounding=rounding)
 
@@ -509,7 +729,7 @@ def forecast_categories(
     def part_of(part: pd.DataFrame) -> CategoryPartial:
         return category_partial(part, pipeline, period=period, categories=categories)
 
-    inputs = [(p,) for p in _partitions(frame)]
+    inputs = [(p,) for p in _unique_on(frame, "id", scheduler)]
     total: CategoryPartial = _reduce(part_of, inputs, _add, scheduler, "opportunities")
     return categories_from_partial(
         total,
@@ -716,7 +936,7 @@ def deal_kpis(
         return combine_deal_kpis([a[0], b[0]], by=keys), a[1] | b[1]
 
     table, currencies = _reduce(
-        part_of, [(p,) for p in _partitions(frame)], add, scheduler, "opportunities"
+        part_of, [(p,) for p in _unique_on(frame, "id", scheduler)], add, scheduler, "opportunities"
     )
     if len(currencies) > 1:
         raise CurrencyMismatchError(
