@@ -700,3 +700,207 @@ def test_duplicate_credit_across_partitions_is_an_error_row(client: Any) -> None
     )
     assert {1050, 5000} <= set(expected.errors["row"])
     same(got.totals, expected.totals)
+
+
+# ------------------------------------------------------------------- crediting
+def crediting_org() -> Any:
+    from salescore.models import Organization, Rep
+
+    reps = [Rep(id="VP", name="VP"), Rep(id="M1", name="M1", manager_id="VP")]
+    reps += [Rep(id="M2", name="M2", manager_id="VP"), Rep(id="SE", name="SE")]
+    reps += [Rep(id=f"R{i}", name=f"R{i}", manager_id=f"M{1 + i % 2}") for i in range(8)]
+    return Organization(reps=reps)
+
+
+def crediting_channels() -> list[Any]:
+    from salescore.models import Channel
+
+    return [
+        Channel(id="ptn", name="P", kind="partner", segment="B2B", partner_commission_rate=0.05),
+        Channel(id="web", name="Web", kind="online_store", segment="B2C"),
+    ]
+
+
+def crediting_data(
+    n: int = 120, seed: int = 3
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Won deals with 60/40 splits, overlays, 0-2 invoices each and 0-2 payments each."""
+    rng = np.random.default_rng(seed)
+    ids = [f"D{i:03d}" for i in range(n)]
+    deals = pd.DataFrame(
+        {
+            "deal_id": ids,
+            "owner_id": [f"R{int(r)}" for r in rng.integers(0, 8, n)],
+            "amount": rng.integers(100_00, 900_000, n) / 100,
+            "currency": "CNY",
+            "close_date": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+            "channel_id": pd.Series(
+                [[None, "ptn", "web"][int(c)] for c in rng.integers(0, 3, n)], dtype=object
+            ),
+            "product": pd.Series(rng.choice(["A", "B"], n), dtype=object),
+        },
+        index=pd.RangeIndex(100, 100 + n),
+    )
+    rows = []
+    for d in ids[::3]:
+        a, b = sorted(rng.choice(8, 2, replace=False))
+        rows += [(d, f"R{a}", 0.6, "split"), (d, f"R{b}", 0.4, "split")]
+    rows += [(d, "SE", 0.1, "overlay") for d in ids[1::7]]
+    assignments = pd.DataFrame(rows, columns=["deal_id", "rep_id", "share", "role"])
+    invoices = []
+    for d, amount, close in zip(ids, deals["amount"], deals["close_date"], strict=True):
+        cents = round(amount * 100)
+        parts = [[], [cents], [cents // 2, cents - cents // 2]][int(rng.integers(0, 3))]
+        invoices += [
+            (f"I{d[1:]}{j}", d, c / 100, "CNY", close + pd.Timedelta(days=5 * j))
+            for j, c in enumerate(parts)
+        ]
+    inv = pd.DataFrame(
+        invoices, columns=["invoice_id", "deal_id", "amount", "currency", "invoiced_on"]
+    ).set_axis(pd.RangeIndex(5000, 5000 + len(invoices)))
+    payments = []
+    for i, amount, day in zip(inv["invoice_id"], inv["amount"], inv["invoiced_on"], strict=True):
+        cents, m = round(amount * 100), int(rng.integers(0, 3))
+        for j in range(m):
+            part = cents // 3 if j < m - 1 else cents - (m - 1) * (cents // 3)
+            payments.append((f"P{i[1:]}{j}", i, part / 100, "CNY", day + pd.Timedelta(days=3 + j)))
+    pay = pd.DataFrame(
+        payments, columns=["payment_id", "invoice_id", "amount", "currency", "paid_on"]
+    ).set_axis(pd.RangeIndex(9000, 9000 + len(payments)))
+    return deals, assignments, inv, pay
+
+
+def crediting_with_repeats() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ids repeated far apart: a deal, an invoice (of two deals), a payment (of two invoices).
+
+    Plus a negative payment, a payment of an unknown invoice, an invoice of an unknown deal.
+    """
+    deals, assignments, inv, pay = crediting_data()
+    deals = pd.concat([deals, deals.iloc[[4]].assign(amount=55.0).set_axis([999])])
+    other = inv.iloc[[0]].assign(deal_id=deals["deal_id"].iloc[-4]).set_axis([8999])
+    inv = pd.concat([inv, other])
+    moved = pay.iloc[[1]].assign(invoice_id=inv["invoice_id"].iloc[-2]).set_axis([99999])
+    pay = pd.concat([pay, moved])
+    pay.loc[pay.index[5], "amount"] = -1.0
+    pay.loc[pay.index[-3], "invoice_id"] = "I404"
+    inv.loc[inv.index[7], "deal_id"] = "DX"
+    return deals, assignments, inv, pay
+
+
+def as_objects(table: pd.DataFrame) -> pd.DataFrame:
+    """Categorical and Arrow text as plain objects: the values, not their dictionaries."""
+    out = table.copy()
+    for name in out.columns:
+        kind = out[name].dtype
+        if isinstance(kind, pd.CategoricalDtype) or pd.api.types.is_string_dtype(kind):
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
+
+
+def same_crediting(got: Any, expected: Any) -> None:
+    # Lines and pending deals in the pandas order; errors the same rows (bucket order).
+    pd.testing.assert_frame_equal(as_objects(got.lines), as_objects(expected.lines))
+    pd.testing.assert_frame_equal(as_objects(got.pending), as_objects(expected.pending))
+    assert sorted(map(repr, as_objects(got.errors).values.tolist())) == sorted(
+        map(repr, as_objects(expected.errors).values.tolist())
+    )
+    assert list(got.errors.columns) == list(expected.errors.columns)
+    assert all(isinstance(v, int) for v in got.lines["amount_minor"].tolist())
+
+
+def crediting_rules(timing: str) -> Any:
+    from salescore.commission import CreditingRules, ManagerOverride, Overlay
+
+    return CreditingRules(
+        timing=timing,
+        overlays=(Overlay(rep_id="SE"),),
+        override=ManagerOverride(rates=["0.5", "0.25"]),
+    )
+
+
+@pytest.mark.parametrize("how", CUTS)
+@pytest.mark.parametrize("repeats", [False, True])
+def test_credit_frame_equals_pandas(client: Any, how: str, repeats: bool) -> None:
+    from salescore.commission import credit_frame
+
+    deals, assignments, inv, pay = crediting_with_repeats() if repeats else crediting_data()
+    rules, options = crediting_rules("payment"), {"org": crediting_org()}
+    options["channels"] = crediting_channels()
+    expected = credit_frame(
+        deals, rules, assignments=assignments, invoices=inv, payments=pay, **options
+    )
+    got = sdask.credit_frame(
+        partitions(deals, how),
+        rules,
+        assignments=partitions(assignments, "3"),
+        invoices=partitions(inv, "7" if how != "7" else "uneven"),
+        payments=partitions(pay, "uneven" if how != "uneven" else "3"),
+        **options,
+    )
+    same_crediting(got, expected)
+    assert len(expected.lines) > 300
+    # Every deal row is in the lines, pending or errors, as on one machine.
+    seen = set(got.lines["deal_id"].astype(object)) | set(got.pending["deal_id"].astype(object))
+    assert set(deals["deal_id"]) <= seen | set(got.errors["deal_id"].dropna())
+    if repeats:
+        duplicated = got.errors[got.errors["reason"] == "duplicate"]
+        assert sorted(zip(duplicated["table"], duplicated["row"], strict=True)) == [
+            ("deals", 104),
+            ("deals", 999),
+            ("invoices", 5000),
+            ("invoices", 8999),
+            ("payments", 9001),
+            ("payments", 99999),
+        ]
+
+
+@pytest.mark.parametrize("timing", ["booking", "invoice"])
+def test_credit_frame_other_timings_and_pandas_side_tables(client: Any, timing: str) -> None:
+    from salescore.commission import credit_frame
+
+    deals, assignments, inv, pay = crediting_with_repeats()
+    rules, org = crediting_rules(timing), crediting_org()
+    expected = credit_frame(deals, rules, assignments=assignments, invoices=inv, org=org)
+    got = sdask.credit_frame(
+        partitions(deals, "7"), rules, assignments=assignments, invoices=inv, payments=pay, org=org
+    )
+    same_crediting(got, expected)
+
+
+def test_credit_frame_refuses_as_pandas_before_any_task() -> None:
+    from salescore.commission import CreditingRules, ManagerOverride, credit_frame
+    from salescore.errors import FrameValidationError
+
+    deals, *_ = crediting_data(n=10)
+    rules = CreditingRules(override=ManagerOverride(rates=["0.5"]))
+    with pytest.raises(InvalidInputError, match="needs the organisation"):
+        sdask.credit_frame(partitions(deals, "3"), rules, scheduler="sync")
+    broken = deals.drop(columns="owner_id")
+    expected = raised(lambda: credit_frame(broken, CreditingRules()))
+    got = raised(lambda: sdask.credit_frame(partitions(broken, "3"), CreditingRules()))
+    assert type(got) is type(expected) is FrameValidationError
+    assert str(got) == str(expected)
+    with pytest.raises(InvalidInputError, match=r"takes dask\.dataframe DataFrames"):
+        sdask.credit_frame(deals, CreditingRules())  # type: ignore[arg-type]
+
+
+def test_credit_frame_in_process_with_the_sync_scheduler() -> None:
+    from salescore.commission import credit_frame
+
+    deals, assignments, inv, pay = crediting_with_repeats()
+    rules, org = crediting_rules("payment"), crediting_org()
+    expected = credit_frame(
+        deals, rules, assignments=assignments, invoices=inv, payments=pay, org=org
+    )
+    got = sdask.credit_frame(
+        partitions(deals, "single"),
+        rules,
+        assignments=partitions(assignments, "uneven"),
+        invoices=partitions(inv, "3"),
+        payments=partitions(pay, "7"),
+        org=org,
+        buckets=5,
+        scheduler="sync",
+    )
+    same_crediting(got, expected)
