@@ -904,3 +904,26 @@ def test_credit_frame_in_process_with_the_sync_scheduler() -> None:
         scheduler="sync",
     )
     same_crediting(got, expected)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(0, len(OPPS) + 1), max_size=5))
+def test_weighted_reports_a_repeated_id_wherever_the_partitions_are_cut(cuts: list[int]) -> None:
+    from salescore.forecast import weighted
+
+    frame = with_repeated_id()
+    bounds = sorted({0, len(frame), *cuts})
+    pieces = [frame.iloc[a:b] for a, b in pairwise(bounds)]
+    cut = dd.from_delayed([delayed(p) for p in pieces], meta=frame.iloc[:0])
+    period = Period.quarter(2026, 2)
+    expected = weighted(frame, PIPELINE, period=period)
+    got = sdask.weighted(cut, PIPELINE, period=period, scheduler="sync")
+    assert (got.pipeline, got.weighted, got.won) == (
+        expected.pipeline,
+        expected.weighted,
+        expected.won,
+    )
+    key = ["row", "column", "reason"]
+    assert sorted(map(tuple, got.failures[key].values.tolist())) == sorted(
+        map(tuple, expected.failures[key].values.tolist())
+    )

@@ -1154,12 +1154,12 @@ def _route_payments(
     payments = pd.concat([p[j] for p in payment_parts])
     if "invoice_id" not in payments.columns or not len(payments):
         return [payments] + [payments.iloc[:0]] * buckets
-    of_invoice = dict(zip(targets["invoice"], targets["target"], strict=True))
+    targets = targets.drop_duplicates("invoice", keep="last")
     invoice = _id_text(payments["invoice_id"])
-    own = _buckets_of(invoice, buckets)
-    which = np.array(
-        [of_invoice.get(v, own[n]) for n, v in enumerate(invoice.tolist())], dtype=np.int64
-    )
+    at = pd.Index(targets["invoice"].to_numpy(dtype=object)).get_indexer(invoice.to_numpy())
+    which = _buckets_of(invoice, buckets)
+    known = at >= 0
+    which[known] = targets["target"].to_numpy(dtype=np.int64)[at[known]]
     if "payment_id" in payments.columns:
         extra = _id_text(payments["payment_id"]).isin(repeated_payments).to_numpy(dtype=bool)
         which[extra | invoice.isin(repeated_invoices).to_numpy(dtype=bool)] = buckets
