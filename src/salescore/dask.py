@@ -1247,7 +1247,9 @@ def credit_frame(
     invoice's bucket (invoice ids and payments exchanged by a hash of the
     invoice id) and then sent there. Each bucket is one pandas
     ``credit_frame``; lines and pending deals come back in the order of their
-    deals in the input, errors bucket by bucket.
+    deals in the input (as the pandas function gives them), errors table by
+    table (deals, assignments, invoices, payments) and bucket by bucket
+    within a table: the pandas function's error rows, in another order.
 
     Repeated ids are checked as on one machine: a deal id repeated across
     partitions reaches one bucket with its rows; invoice and payment ids
