@@ -544,3 +544,386 @@ def test_every_function_gives_the_pandas_result_in_process_with_the_sync_schedul
     assert sorted(error.value.failures["row"].tolist()) == [0, 239]
     with pytest.raises(InvalidInputError, match=r"by= names column\(s\) \['nope'\]"):
         sdask.quota_attainment_frame(partitions(rows, "1"), by=["nope"], scheduler=sync)
+
+
+# ------------------------------------------------------------------- ids repeated across partitions
+def with_repeated_id() -> pd.DataFrame:
+    """OPPS with deal D005 given again as the last row (another amount), two bad amounts.
+
+    Cut in 3, 7 or unevenly, the two rows of D005 sit in different partitions.
+    """
+    again = OPPS.iloc[[5]].assign(amount=777.0)
+    again.index = pd.Index([9999])
+    frame = pd.concat([OPPS, again])
+    frame.loc[frame.index[1], "amount"] = -1.0
+    frame.loc[frame.index[200], "amount"] = -3.0
+    return frame
+
+
+REPEATED_CUTS = ["3", "7", "uneven"]
+
+
+def first_partition_of(frame: Any, label: int) -> int:
+    for i, part in enumerate(frame.to_delayed()):
+        if label in part.compute(scheduler="sync").index:
+            return i
+    raise AssertionError(label)
+
+
+def test_repeated_id_sits_in_two_partitions() -> None:
+    frame = with_repeated_id()
+    for how in REPEATED_CUTS:
+        cut = partitions(frame, how)
+        assert first_partition_of(cut, 5) != first_partition_of(cut, 9999), how
+
+
+def raised(call: Any) -> Any:
+    from salescore.errors import FrameValidationError
+
+    with pytest.raises(FrameValidationError) as error:
+        call()
+    return error.value
+
+
+def same_error(got: Any, expected: Any, *, ordered: bool = True) -> None:
+    assert type(got) is type(expected)
+    key = ["row", "column", "value", "reason"]
+    if ordered:
+        assert str(got) == str(expected)
+        assert got.failures[key].values.tolist() == expected.failures[key].values.tolist()
+    else:
+        assert sorted(map(tuple, got.failures[key].values.tolist())) == sorted(
+            map(tuple, expected.failures[key].values.tolist())
+        )
+
+
+@pytest.mark.parametrize("how", REPEATED_CUTS)
+def test_deal_kpis_refuse_an_id_repeated_across_partitions(client: Any, how: str) -> None:
+    from salescore.kpi import deal_kpis
+
+    frame = with_repeated_id()
+    expected = raised(lambda: deal_kpis(frame, PIPELINE, PERIODS))
+    assert sorted(expected.failures.loc[expected.failures["reason"] == "duplicate", "row"]) == [
+        5,
+        9999,
+    ]
+    got = raised(lambda: sdask.deal_kpis(partitions(frame, how), PIPELINE, PERIODS))
+    # As-is partitions, the repeated id's rows moved together: the pandas error exactly.
+    same_error(got, expected)
+    # Only the repeated id: one task fails, its error is the pandas one.
+    only = frame.assign(amount=frame["amount"].abs())
+    same_error(
+        raised(lambda: sdask.deal_kpis(partitions(only, how), PIPELINE, PERIODS)),
+        raised(lambda: deal_kpis(only, PIPELINE, PERIODS)),
+    )
+
+
+@pytest.mark.parametrize("how", REPEATED_CUTS)
+def test_funnel_and_win_rates_refuse_an_id_repeated_across_partitions(
+    client: Any, how: str
+) -> None:
+    from salescore.forecast import win_rate_counts
+
+    frame = with_repeated_id()
+    changes = partitions(CHANGES, "3")
+    expected = raised(lambda: funnel_counts_frame(frame, PIPELINE, stage_changes=CHANGES))
+    got = raised(
+        lambda: sdask.funnel_counts(partitions(frame, how), PIPELINE, stage_changes=changes)
+    )
+    # Shuffled by id, the rows of a (column, reason) come bucket by bucket: same failures,
+    # same phrases and counts; the example row of a phrase spread over buckets may differ.
+    same_error(got, expected, ordered=False)
+    assert str(got).split(": id duplicate")[0] == str(expected).split(": id duplicate")[0]
+    assert "id duplicate in 2 rows (e.g. row np.int64(5): 'D005'; values must be unique)" in str(
+        got
+    )
+    only = frame.assign(amount=frame["amount"].abs())
+    same_error(
+        raised(lambda: sdask.funnel_frame(partitions(only, how), PIPELINE, stage_changes=changes)),
+        raised(lambda: funnel_frame(only, PIPELINE, stage_changes=CHANGES)),
+    )
+    same_error(
+        raised(
+            lambda: sdask.stage_win_rates(partitions(only, how), PIPELINE, stage_changes=changes)
+        ),
+        raised(lambda: win_rate_counts(CHANGES, PIPELINE, opportunities=only)),
+    )
+
+
+@pytest.mark.parametrize("how", REPEATED_CUTS)
+def test_weighted_and_categories_report_an_id_repeated_across_partitions(
+    client: Any, how: str
+) -> None:
+    from salescore.forecast import forecast_categories, weighted
+
+    frame = with_repeated_id()
+    period = Period.quarter(2026, 2)
+    expected = weighted(frame, PIPELINE, period=period)
+    got = sdask.weighted(partitions(frame, how), PIPELINE, period=period)
+    for name in ("forecast", "won", "weighted", "pipeline", "exact", "currency"):
+        assert getattr(got, name) == getattr(expected, name)
+    for name in ("by_stage", "by_owner", "by_channel"):
+        same(getattr(got, name), getattr(expected, name))
+    key = ["row", "column", "value", "reason"]
+    failed = sorted(map(tuple, expected.failures[key].values.tolist()))
+    assert sorted(map(tuple, got.failures[key].values.tolist())) == failed
+    assert [f for f in failed if f[3] == "duplicate"] == [
+        (5, "id", "D005", "duplicate"),
+        (9999, "id", "D005", "duplicate"),
+    ]
+    # Rows in = rows used + rows failed: the forecast is the one of the frame without
+    # the four failing rows (the two D005 rows and the two negative amounts), no fewer.
+    clean = frame.drop(index=[1, 5, 200, 9999])
+    same(got.by_stage, weighted(clean, PIPELINE, period=period).by_stage)
+    assert got.failures["row"].nunique() + len(clean) == len(frame)
+    cats = forecast_categories(frame, PIPELINE, period=period)
+    got_cats = sdask.forecast_categories(partitions(frame, how), PIPELINE, period=period)
+    same(got_cats.by_owner, cats.by_owner)
+    assert got_cats.totals.equals(cats.totals)
+    assert sorted(map(tuple, got_cats.failures[key].values.tolist())) == sorted(
+        map(tuple, cats.failures[key].values.tolist())
+    )
+
+
+def test_duplicate_credit_across_partitions_is_an_error_row(client: Any) -> None:
+    frame, quotas = team_credits()
+    again = frame.loc[[1050]].assign(amount=999.0)
+    again.index = pd.Index([5000])
+    frame = pd.concat([frame, again])
+    plan = datasets.commission_plan()
+    expected = statements_frame(plan, frame, period=JANUARY, quotas=quotas)
+    got = sdask.statements_frame(plan, partitions(frame, "7"), period=JANUARY, quotas=quotas)
+    key = ["row", "column", "reason"]
+    same(
+        got.errors.sort_values(key).reset_index(drop=True),
+        expected.errors.sort_values(key).reset_index(drop=True),
+    )
+    assert {1050, 5000} <= set(expected.errors["row"])
+    same(got.totals, expected.totals)
+
+
+# ------------------------------------------------------------------- crediting
+def crediting_org() -> Any:
+    from salescore.models import Organization, Rep
+
+    reps = [Rep(id="VP", name="VP"), Rep(id="M1", name="M1", manager_id="VP")]
+    reps += [Rep(id="M2", name="M2", manager_id="VP"), Rep(id="SE", name="SE")]
+    reps += [Rep(id=f"R{i}", name=f"R{i}", manager_id=f"M{1 + i % 2}") for i in range(8)]
+    return Organization(reps=reps)
+
+
+def crediting_channels() -> list[Any]:
+    from salescore.models import Channel
+
+    return [
+        Channel(id="ptn", name="P", kind="partner", segment="B2B", partner_commission_rate=0.05),
+        Channel(id="web", name="Web", kind="online_store", segment="B2C"),
+    ]
+
+
+def crediting_data(
+    n: int = 120, seed: int = 3
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Won deals with 60/40 splits, overlays, 0-2 invoices each and 0-2 payments each."""
+    rng = np.random.default_rng(seed)
+    ids = [f"D{i:03d}" for i in range(n)]
+    deals = pd.DataFrame(
+        {
+            "deal_id": ids,
+            "owner_id": [f"R{int(r)}" for r in rng.integers(0, 8, n)],
+            "amount": rng.integers(100_00, 900_000, n) / 100,
+            "currency": "CNY",
+            "close_date": pd.Timestamp("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+            "channel_id": pd.Series(
+                [[None, "ptn", "web"][int(c)] for c in rng.integers(0, 3, n)], dtype=object
+            ),
+            "product": pd.Series(rng.choice(["A", "B"], n), dtype=object),
+        },
+        index=pd.RangeIndex(100, 100 + n),
+    )
+    rows = []
+    for d in ids[::3]:
+        a, b = sorted(rng.choice(8, 2, replace=False))
+        rows += [(d, f"R{a}", 0.6, "split"), (d, f"R{b}", 0.4, "split")]
+    rows += [(d, "SE", 0.1, "overlay") for d in ids[1::7]]
+    assignments = pd.DataFrame(rows, columns=["deal_id", "rep_id", "share", "role"])
+    invoices = []
+    for d, amount, close in zip(ids, deals["amount"], deals["close_date"], strict=True):
+        cents = round(amount * 100)
+        parts = [[], [cents], [cents // 2, cents - cents // 2]][int(rng.integers(0, 3))]
+        invoices += [
+            (f"I{d[1:]}{j}", d, c / 100, "CNY", close + pd.Timedelta(days=5 * j))
+            for j, c in enumerate(parts)
+        ]
+    inv = pd.DataFrame(
+        invoices, columns=["invoice_id", "deal_id", "amount", "currency", "invoiced_on"]
+    ).set_axis(pd.RangeIndex(5000, 5000 + len(invoices)))
+    payments = []
+    for i, amount, day in zip(inv["invoice_id"], inv["amount"], inv["invoiced_on"], strict=True):
+        cents, m = round(amount * 100), int(rng.integers(0, 3))
+        for j in range(m):
+            part = cents // 3 if j < m - 1 else cents - (m - 1) * (cents // 3)
+            payments.append((f"P{i[1:]}{j}", i, part / 100, "CNY", day + pd.Timedelta(days=3 + j)))
+    pay = pd.DataFrame(
+        payments, columns=["payment_id", "invoice_id", "amount", "currency", "paid_on"]
+    ).set_axis(pd.RangeIndex(9000, 9000 + len(payments)))
+    return deals, assignments, inv, pay
+
+
+def crediting_with_repeats() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ids repeated far apart: a deal, an invoice (of two deals), a payment (of two invoices).
+
+    Plus a negative payment, a payment of an unknown invoice, an invoice of an unknown deal.
+    """
+    deals, assignments, inv, pay = crediting_data()
+    deals = pd.concat([deals, deals.iloc[[4]].assign(amount=55.0).set_axis([999])])
+    other = inv.iloc[[0]].assign(deal_id=deals["deal_id"].iloc[-4]).set_axis([8999])
+    inv = pd.concat([inv, other])
+    moved = pay.iloc[[1]].assign(invoice_id=inv["invoice_id"].iloc[-2]).set_axis([99999])
+    pay = pd.concat([pay, moved])
+    pay.loc[pay.index[5], "amount"] = -1.0
+    pay.loc[pay.index[-3], "invoice_id"] = "I404"
+    inv.loc[inv.index[7], "deal_id"] = "DX"
+    return deals, assignments, inv, pay
+
+
+def as_objects(table: pd.DataFrame) -> pd.DataFrame:
+    """Categorical and Arrow text as plain objects: the values, not their dictionaries."""
+    out = table.copy()
+    for name in out.columns:
+        kind = out[name].dtype
+        if isinstance(kind, pd.CategoricalDtype) or pd.api.types.is_string_dtype(kind):
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
+
+
+def same_crediting(got: Any, expected: Any) -> None:
+    # Lines and pending deals in the pandas order; errors the same rows (bucket order).
+    pd.testing.assert_frame_equal(as_objects(got.lines), as_objects(expected.lines))
+    pd.testing.assert_frame_equal(as_objects(got.pending), as_objects(expected.pending))
+    assert sorted(map(repr, as_objects(got.errors).values.tolist())) == sorted(
+        map(repr, as_objects(expected.errors).values.tolist())
+    )
+    assert list(got.errors.columns) == list(expected.errors.columns)
+    assert all(isinstance(v, int) for v in got.lines["amount_minor"].tolist())
+
+
+def crediting_rules(timing: str) -> Any:
+    from salescore.commission import CreditingRules, ManagerOverride, Overlay
+
+    return CreditingRules(
+        timing=timing,
+        overlays=(Overlay(rep_id="SE"),),
+        override=ManagerOverride(rates=["0.5", "0.25"]),
+    )
+
+
+@pytest.mark.parametrize("how", CUTS)
+@pytest.mark.parametrize("repeats", [False, True])
+def test_credit_frame_equals_pandas(client: Any, how: str, repeats: bool) -> None:
+    from salescore.commission import credit_frame
+
+    deals, assignments, inv, pay = crediting_with_repeats() if repeats else crediting_data()
+    rules, options = crediting_rules("payment"), {"org": crediting_org()}
+    options["channels"] = crediting_channels()
+    expected = credit_frame(
+        deals, rules, assignments=assignments, invoices=inv, payments=pay, **options
+    )
+    got = sdask.credit_frame(
+        partitions(deals, how),
+        rules,
+        assignments=partitions(assignments, "3"),
+        invoices=partitions(inv, "7" if how != "7" else "uneven"),
+        payments=partitions(pay, "uneven" if how != "uneven" else "3"),
+        **options,
+    )
+    same_crediting(got, expected)
+    assert len(expected.lines) > 300
+    # Every deal row is in the lines, pending or errors, as on one machine.
+    seen = set(got.lines["deal_id"].astype(object)) | set(got.pending["deal_id"].astype(object))
+    assert set(deals["deal_id"]) <= seen | set(got.errors["deal_id"].dropna())
+    if repeats:
+        duplicated = got.errors[got.errors["reason"] == "duplicate"]
+        assert sorted(zip(duplicated["table"], duplicated["row"], strict=True)) == [
+            ("deals", 104),
+            ("deals", 999),
+            ("invoices", 5000),
+            ("invoices", 8999),
+            ("payments", 9001),
+            ("payments", 99999),
+        ]
+
+
+@pytest.mark.parametrize("timing", ["booking", "invoice"])
+def test_credit_frame_other_timings_and_pandas_side_tables(client: Any, timing: str) -> None:
+    from salescore.commission import credit_frame
+
+    deals, assignments, inv, pay = crediting_with_repeats()
+    rules, org = crediting_rules(timing), crediting_org()
+    expected = credit_frame(deals, rules, assignments=assignments, invoices=inv, org=org)
+    got = sdask.credit_frame(
+        partitions(deals, "7"), rules, assignments=assignments, invoices=inv, payments=pay, org=org
+    )
+    same_crediting(got, expected)
+
+
+def test_credit_frame_refuses_as_pandas_before_any_task() -> None:
+    from salescore.commission import CreditingRules, ManagerOverride, credit_frame
+    from salescore.errors import FrameValidationError
+
+    deals, *_ = crediting_data(n=10)
+    rules = CreditingRules(override=ManagerOverride(rates=["0.5"]))
+    with pytest.raises(InvalidInputError, match="needs the organisation"):
+        sdask.credit_frame(partitions(deals, "3"), rules, scheduler="sync")
+    broken = deals.drop(columns="owner_id")
+    expected = raised(lambda: credit_frame(broken, CreditingRules()))
+    got = raised(lambda: sdask.credit_frame(partitions(broken, "3"), CreditingRules()))
+    assert type(got) is type(expected) is FrameValidationError
+    assert str(got) == str(expected)
+    with pytest.raises(InvalidInputError, match=r"takes dask\.dataframe DataFrames"):
+        sdask.credit_frame(deals, CreditingRules())  # type: ignore[arg-type]
+
+
+def test_credit_frame_in_process_with_the_sync_scheduler() -> None:
+    from salescore.commission import credit_frame
+
+    deals, assignments, inv, pay = crediting_with_repeats()
+    rules, org = crediting_rules("payment"), crediting_org()
+    expected = credit_frame(
+        deals, rules, assignments=assignments, invoices=inv, payments=pay, org=org
+    )
+    got = sdask.credit_frame(
+        partitions(deals, "single"),
+        rules,
+        assignments=partitions(assignments, "uneven"),
+        invoices=partitions(inv, "3"),
+        payments=partitions(pay, "7"),
+        org=org,
+        buckets=5,
+        scheduler="sync",
+    )
+    same_crediting(got, expected)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(0, len(OPPS) + 1), max_size=5))
+def test_weighted_reports_a_repeated_id_wherever_the_partitions_are_cut(cuts: list[int]) -> None:
+    from salescore.forecast import weighted
+
+    frame = with_repeated_id()
+    bounds = sorted({0, len(frame), *cuts})
+    pieces = [frame.iloc[a:b] for a, b in pairwise(bounds)]
+    cut = dd.from_delayed([delayed(p) for p in pieces], meta=frame.iloc[:0])
+    period = Period.quarter(2026, 2)
+    expected = weighted(frame, PIPELINE, period=period)
+    got = sdask.weighted(cut, PIPELINE, period=period, scheduler="sync")
+    assert (got.pipeline, got.weighted, got.won) == (
+        expected.pipeline,
+        expected.weighted,
+        expected.won,
+    )
+    key = ["row", "column", "reason"]
+    assert sorted(map(tuple, got.failures[key].values.tolist())) == sorted(
+        map(tuple, expected.failures[key].values.tolist())
+    )
