@@ -267,7 +267,7 @@ class Column:
             "datetime": "datetime64[us, UTC]",
         }[self.kind]
 
-    def rule(self, reason: FailureReason) -> str:
+    def rule(self, reason: FailureReason | str) -> str:
         """What this column allows, in words, for the failure ``reason``."""
         if reason == FailureReason.OUT_OF_RANGE and self.bounds is not None:
             return f"must lie in [{self.bounds[0]}, {self.bounds[1]}]"
