@@ -30,11 +30,9 @@ from salescore.scorecards import BandCurve, LinearCurve, Scorecard, ScorecardKpi
 SRC = Path(salescore.__file__).parent
 CODES = frozenset(r.value for r in FailureReason)
 
-#: Files whose reason literals must be enum values but may still be written as strings:
-#: frames.py's validation engine is being reworked for speed in another branch (its codes are
-#: named through ``REASONS``, read from the enum); commission/crediting.py belongs to the
-#: crediting rework. A code that is not a member still fails here.
-_VALUES_ONLY = frozenset({"frames.py", "commission/crediting.py"})
+#: Files whose reason literals must be enum values but may still be written as strings
+#: (none now: every collector names its reasons as FailureReason members).
+_VALUES_ONLY: frozenset[str] = frozenset()
 
 
 def _name(node: ast.AST) -> str | None:

@@ -134,9 +134,13 @@ class Failures:
         self.parts.append(part.reindex(columns=list(self.columns)).astype(object))
         self.positions.append(np.flatnonzero(m))
 
-    def add_frame(self, column: str, reason: FailureReason | str) -> None:
-        """Record a frame-level failure (``row`` and ``value`` None), such as a missing column."""
+    def add_frame(self, column: str, reason: FailureReason | str, **extra: Any) -> None:
+        """Record a frame-level failure (``row`` and ``value`` None), such as a missing column.
+
+        ``extra`` fills the table's other columns with one value each.
+        """
         row = dict.fromkeys(self.columns)
+        row.update(extra)
         row.update(column=column, reason=FailureReason(reason).value)
         self.parts.append(pd.DataFrame([row], columns=list(self.columns)).astype(object))
         self.positions.append(np.full(1, -1, dtype=np.intp))

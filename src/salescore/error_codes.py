@@ -547,6 +547,11 @@ class FailureReason(StrEnum):
     REFUNDS_EXCEED_CREDIT = "refunds_exceed_credit"
     # the review pack (salescore.review)
     OTHER_SNAPSHOT = "other_snapshot"
+    # crediting (salescore.commission.crediting)
+    NOT_WON = "not_won"
+    NOT_EXACT_SHARE = "not_exact_share"
+    OVER_INVOICED = "over_invoiced"
+    OVERPAID = "overpaid"
 
     @property
     def en(self) -> str:
@@ -722,5 +727,18 @@ REASON_TEXTS: Final[Mapping[FailureReason, tuple[str, str]]] = {
     _R.OTHER_SNAPSHOT: (
         "the deal's row failed in the other snapshot, so it is compared in neither",
         "该交易在另一快照中的行未通过校验，因此两边都不比较",
+    ),
+    _R.NOT_WON: ("the deal's stage is not a won stage", "该交易的阶段不是赢单阶段"),
+    _R.NOT_EXACT_SHARE: (
+        "the share needs more than 15 decimal places to be written exactly",
+        "该比例需要超过 15 位小数才能精确表示",
+    ),
+    _R.OVER_INVOICED: (
+        "the deal's invoices add up to more than its amount",
+        "该交易的发票合计超过交易金额",
+    ),
+    _R.OVERPAID: (
+        "the invoice's payments add up to more than its amount",
+        "该发票的付款合计超过发票金额",
     ),
 }

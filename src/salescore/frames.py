@@ -267,13 +267,13 @@ class Column:
             "datetime": "datetime64[us, UTC]",
         }[self.kind]
 
-    def rule(self, reason: str) -> str:
+    def rule(self, reason: FailureReason | str) -> str:
         """What this column allows, in words, for the failure ``reason``."""
-        if reason == "out_of_range" and self.bounds is not None:
+        if reason == FailureReason.OUT_OF_RANGE and self.bounds is not None:
             return f"must lie in [{self.bounds[0]}, {self.bounds[1]}]"
-        if reason == "not_allowed" and self.allowed is not None:
+        if reason == FailureReason.NOT_ALLOWED and self.allowed is not None:
             return "allowed: " + ", ".join(repr(v) for v in self.allowed)
-        if reason == "wrong_type":
+        if reason == FailureReason.WRONG_TYPE:
             return f"expected {_KIND_WORDS[self.kind]}"
         return REASONS[reason]
 
@@ -314,7 +314,7 @@ class OrderCheck:
     @property
     def reason(self) -> str:
         """The failure reason code, ``order``."""
-        return "order"
+        return FailureReason.ORDER.value
 
     def describe(self) -> str:
         """The rule in words."""
@@ -346,7 +346,7 @@ class DistinctCheck:
     @property
     def reason(self) -> str:
         """The failure reason code, ``same_value``."""
-        return "same_value"
+        return FailureReason.SAME_VALUE.value
 
     def describe(self) -> str:
         """The rule in words."""
@@ -707,7 +707,13 @@ class _Run:
     codes: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]] = field(default_factory=dict)
 
     def add(
-        self, column: str, reason: str, mask: BoolArray | None, rule: str, *, frame: bool = False
+        self,
+        column: str,
+        reason: FailureReason,
+        mask: BoolArray | None,
+        rule: str,
+        *,
+        frame: bool = False,
     ) -> None:
         if frame:
             positions = np.array([-1], dtype=np.intp)
@@ -716,9 +722,13 @@ class _Run:
             if not mask.any():
                 return
             positions = np.flatnonzero(mask)
-        self.findings.append(_Finding(column, reason, positions, rule))
+        self.findings.append(_Finding(column, FailureReason(reason).value, positions, rule))
         if not self.lazy:
             raise _FirstFailureError
+
+    def fail(self, column: Column, reason: FailureReason, mask: BoolArray) -> None:
+        """Record the rows of ``mask`` as failing ``column`` for ``reason``, with its rule."""
+        self.add(column.name, reason, mask, column.rule(reason))
 
 
 def _bool(values: Any) -> BoolArray:
@@ -769,7 +779,7 @@ def _readable_objects(s: pd.Series[Any], column: Column, run: _Run) -> pd.Series
         return isinstance(v, str | int | np.integer) and not isinstance(v, bool | np.bool_)
 
     ok = _bool([readable(v) for v in s.to_numpy()]) | _nulls(s)
-    run.add(column.name, "wrong_type", ~ok, column.rule("wrong_type"))
+    run.fail(column, FailureReason.WRONG_TYPE, ~ok)
     return s.where(ok).astype(_CANONICAL_STR)
 
 
@@ -830,16 +840,14 @@ def _dictionary_checks(
     present = ~null
     if column.allowed is not None:
         bad = _spread(~_bool(pd.Index(distinct, dtype=object).isin(column.allowed)), codes)
-        run.add(column.name, "not_allowed", bad & present, column.rule("not_allowed"))
+        run.fail(column, FailureReason.NOT_ALLOWED, bad & present)
     if column.is_currency:
         bad = _spread(~_bool(pd.Index(distinct, dtype=object).isin(list(CURRENCIES))), codes)
-        run.add(column.name, "unknown_currency", bad & present, column.rule("unknown_currency"))
+        run.fail(column, FailureReason.UNKNOWN_CURRENCY, bad & present)
     if column.unique:
         # Uniqueness is a count of codes: no row is hashed twice.
         counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
-        run.add(
-            column.name, "duplicate", _spread(counts > 1, codes) & present, column.rule("duplicate")
-        )
+        run.fail(column, FailureReason.DUPLICATE, _spread(counts > 1, codes) & present)
     run.codes[column.name] = (codes, distinct)
     return null, blank
 
@@ -935,7 +943,7 @@ def _text_column(
         null, _ = _dictionary_checks(np.asarray(codes, dtype=np.intp), texts, column, run)
         return values, null
     if not pd.api.types.is_object_dtype(dtype):
-        run.add(column.name, "wrong_type", ~_nulls(s), column.rule("wrong_type"))
+        run.fail(column, FailureReason.WRONG_TYPE, ~_nulls(s))
         return pd.Series(np.nan, index=s.index, dtype=_CANONICAL_STR), np.ones(len(s), bool)
     # Object strings (nulls as None, NaN or NA).
     cells = s.to_numpy(dtype=object)
@@ -995,7 +1003,7 @@ def _coerce_float(s: pd.Series[Any], column: Column, run: _Run) -> npt.NDArray[n
     if pd.api.types.is_bool_dtype(dtype) or not (
         pd.api.types.is_numeric_dtype(dtype) or _is_object_like(dtype)
     ):
-        run.add(column.name, "wrong_type", ~_nulls(s), column.rule("wrong_type"))
+        run.fail(column, FailureReason.WRONG_TYPE, ~_nulls(s))
         return np.full(len(s), np.nan)
     if pd.api.types.is_numeric_dtype(dtype):
         return np.asarray(s.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
@@ -1005,22 +1013,20 @@ def _coerce_float(s: pd.Series[Any], column: Column, run: _Run) -> npt.NDArray[n
         ),
         dtype=np.float64,
     )
-    run.add(column.name, "wrong_type", np.isnan(numbers) & ~_nulls(s), column.rule("wrong_type"))
+    run.fail(column, FailureReason.WRONG_TYPE, np.isnan(numbers) & ~_nulls(s))
     return numbers
 
 
 def _check_numbers(arr: npt.NDArray[np.float64], column: Column, run: _Run) -> None:
     infinite = np.isinf(arr)
     if column.finite:
-        run.add(column.name, "not_finite", infinite, column.rule("not_finite"))
+        run.fail(column, FailureReason.NOT_FINITE, infinite)
     with np.errstate(invalid="ignore"):
         if column.non_negative:
-            run.add(column.name, "negative", arr < 0, column.rule("negative"))
+            run.fail(column, FailureReason.NEGATIVE, arr < 0)
         if column.bounds is not None:
             lo, hi = column.bounds
-            run.add(
-                column.name, "out_of_range", (arr < lo) | (arr > hi), column.rule("out_of_range")
-            )
+            run.fail(column, FailureReason.OUT_OF_RANGE, (arr < lo) | (arr > hi))
 
 
 def _coerce_int(s: pd.Series[Any], column: Column, run: _Run) -> pd.Series[Any]:
@@ -1032,7 +1038,7 @@ def _coerce_int(s: pd.Series[Any], column: Column, run: _Run) -> pd.Series[Any]:
     arr = _coerce_float(s, column, run)
     with np.errstate(invalid="ignore"):
         fractional = np.isfinite(arr) & (arr != np.floor(arr))
-    run.add(column.name, "wrong_type", fractional, column.rule("wrong_type"))
+    run.fail(column, FailureReason.WRONG_TYPE, fractional)
     _check_numbers(arr, column, run)
     arr = np.where(fractional | np.isinf(arr), np.nan, arr)
     return pd.Series(arr, index=s.index, dtype=np.float64).astype("Int64")
@@ -1047,7 +1053,7 @@ def _coerce_bool(s: pd.Series[Any], column: Column, run: _Run) -> pd.Series[Any]
         ok = _bool([isinstance(v, bool | np.bool_) for v in s.to_numpy()]) | null
     else:
         ok = null
-    run.add(column.name, "wrong_type", ~ok, column.rule("wrong_type"))
+    run.fail(column, FailureReason.WRONG_TYPE, ~ok)
     return s.where(ok).astype(object).astype("boolean")
 
 
@@ -1072,7 +1078,7 @@ def _coerce_category(
         distinct = np.asarray(uniques, dtype=object)
     null = codes < 0
     mapped = np.append(allowed.get_indexer(pd.Index(distinct, dtype=object)), -1)[codes]
-    run.add(column.name, "not_allowed", (mapped < 0) & ~null, column.rule("not_allowed"))
+    run.fail(column, FailureReason.NOT_ALLOWED, (mapped < 0) & ~null)
     values = pd.Series(pd.Categorical.from_codes(mapped, dtype=dtype), index=s.index)
     return values, null
 
@@ -1128,10 +1134,10 @@ def _coerce_temporal(s: pd.Series[Any], column: Column, run: _Run) -> pd.Series[
         values, aware = _wall_utc(s)
     elif _is_object_like(dtype):
         values, aware, unreadable = _parse_objects(s)
-        run.add(column.name, "wrong_type", unreadable, column.rule("wrong_type"))
+        run.fail(column, FailureReason.WRONG_TYPE, unreadable)
         null = null | unreadable
     else:
-        run.add(column.name, "wrong_type", ~null, column.rule("wrong_type"))
+        run.fail(column, FailureReason.WRONG_TYPE, ~null)
         empty = "datetime64[us, UTC]" if column.kind == "datetime" else "datetime64[us]"
         return pd.Series(pd.NaT, index=s.index, dtype=empty)
     present = ~null
@@ -1139,10 +1145,10 @@ def _coerce_temporal(s: pd.Series[Any], column: Column, run: _Run) -> pd.Series[
         # A time of day (or a zone) on a date is refused, not silently truncated.
         ticks = values.to_numpy().astype(np.int64)
         wrong = (aware | (ticks % _US_PER_DAY != 0)) & present
-        run.add(column.name, "aware_date", wrong, column.rule("aware_date"))
+        run.fail(column, FailureReason.AWARE_DATE, wrong)
         dates: pd.Series[Any] = values.where(~wrong)
         return dates
-    run.add(column.name, "naive_datetime", ~aware & present, column.rule("naive_datetime"))
+    run.fail(column, FailureReason.NAIVE_DATETIME, ~aware & present)
     stamps: pd.Series[Any] = values.where(aware).dt.tz_localize("UTC")
     return stamps
 
@@ -1162,7 +1168,7 @@ def _check_rows(run: _Run, coerced: dict[str, pd.Series[Any]], broken: BoolArray
             bad = _bool(a.array == b.array)  # nulls compare unequal, as objects do
         else:
             bad = _bool(a.astype(object) == b.astype(object))
-        run.add(check.columns[1], check.reason, bad & ok, check.describe())
+        run.add(check.columns[1], FailureReason(check.reason), bad & ok, check.describe())
 
 
 def _minor_units(run: _Run, name: str, codes_of: pd.Series[Any]) -> npt.NDArray[np.float64]:
@@ -1200,7 +1206,8 @@ def _run(df: pd.DataFrame, contract: FrameContract, lazy: bool) -> tuple[pd.Data
     try:
         for column in contract.columns:
             if column.name not in df.columns and column.required:
-                run.add(column.name, "missing_column", None, REASONS["missing_column"], frame=True)
+                missing = FailureReason.MISSING_COLUMN
+                run.add(column.name, missing, None, REASONS[missing], frame=True)
         for column in contract.columns:
             if column.name not in df.columns:
                 if column.required:
@@ -1253,7 +1260,7 @@ def _coerce(source: pd.Series[Any], column: Column, run: _Run) -> pd.Series[Any]
         for finding in run.findings:
             if finding.column == column.name:
                 reported[finding.positions] = True
-        run.add(column.name, "not_null", null & ~reported, column.rule("not_null"))
+        run.fail(column, FailureReason.NOT_NULL, null & ~reported)
     return values
 
 
@@ -1429,7 +1436,7 @@ def partition_frame(df: pd.DataFrame, contract: FrameContract) -> tuple[pd.DataF
     """
     out, run = _run(df, contract, lazy=True)
     failures = _failure_table(run)
-    if any(f.reason == "missing_column" for f in run.findings):
+    if any(f.reason == FailureReason.MISSING_COLUMN for f in run.findings):
         raise FrameValidationError(_message(run, failures), failures)
     bad = np.zeros(len(df), bool)
     for f in run.findings:
@@ -1502,7 +1509,7 @@ def check_stage_column(
             "row": np.asarray(series.index.take(positions), dtype=object),
             "column": np.full(len(positions), column, dtype=object),
             "value": np.asarray(series.iloc[positions].astype(object), dtype=object),
-            "reason": np.full(len(positions), "not_allowed", dtype=object),
+            "reason": np.full(len(positions), FailureReason.NOT_ALLOWED.value, dtype=object),
         }
     )
     raise UnknownStageValuesError(

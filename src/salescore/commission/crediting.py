@@ -32,6 +32,7 @@ exactly to the full-amount line.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from salescore._base import FrozenModel
+from salescore._failures import Failures, empty_table
 from salescore._numeric import (
     DECIMAL_CONTEXT,
     check_rounding,
@@ -56,6 +58,7 @@ from salescore._numeric import (
 )
 from salescore.commission._records import Credit
 from salescore.commission.splits import split_credit
+from salescore.error_codes import FailureReason
 from salescore.errors import (
     CurrencyMismatchError,
     InvalidInputError,
@@ -1034,35 +1037,38 @@ def _decimals(values: npt.NDArray[np.float64]) -> IntArray:
 
 
 class _Errors:
-    """Collects error rows of every table."""
+    """The errors table of every input table, written through one :class:`Failures` per check.
+
+    Each check gives the index labels of the rows it looked at; the rows of the
+    table are those labels, with the input ``table`` and the ``deal_id`` each
+    row names.
+    """
 
     def __init__(self) -> None:
-        self.parts: list[pd.DataFrame] = []
+        self.collected: list[Failures] = []
+
+    def over(self, labels: Any) -> Failures:
+        """A collector of failures of the rows named by ``labels`` (an Index or an array)."""
+        if not isinstance(labels, pd.Index):
+            labels = np.asarray(labels)
+            if labels.dtype.kind in "mM":  # rows named as numpy writes them, not as Timestamps
+                labels = labels.astype(object)
+            labels = pd.Index(labels, dtype=labels.dtype)
+        failures = Failures(pd.DataFrame(index=labels), _ERROR_COLUMNS)
+        self.collected.append(failures)
+        return failures
 
     def add(
         self,
         table: str,
-        rows: Any,
+        labels: Any,
         deal_ids: Any,
-        column: str,
-        values: Any,
-        reason: str | npt.NDArray[Any],
+        checks: Iterable[tuple[str, FailureReason, npt.NDArray[np.bool_], Any]],
     ) -> None:
-        rows = np.asarray(rows, dtype=object)
-        if not len(rows):
-            return
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "table": table,
-                    "row": rows,
-                    "deal_id": np.asarray(deal_ids, dtype=object),
-                    "column": column,
-                    "value": np.asarray(values, dtype=object),
-                    "reason": reason,
-                }
-            )
-        )
+        """Record each ``(column, reason, mask, values)`` check over the rows of ``labels``."""
+        failures = self.over(labels)
+        for column, reason, mask, values in checks:
+            failures.add(column, reason, mask, values=values, table=table, deal_id=deal_ids)
 
     def add_failures(
         self, table: str, frame: pd.DataFrame, failures: pd.DataFrame, deal_of: pd.Series | None
@@ -1075,27 +1081,44 @@ class _Errors:
             return np.zeros(0, dtype=object)
         pos = failures["row"].to_numpy(dtype=object)
         known = np.asarray([p is not None for p in pos])
-        labels = np.full(len(pos), None, dtype=object)
-        labels[known] = frame.index.take(pos[known].astype(np.int64))
+        at = np.where(known, pos, -1).astype(np.int64)
         deals = np.full(len(pos), None, dtype=object)
         if deal_of is not None:
-            raw = deal_of.to_numpy(dtype=object)[pos[known].astype(np.int64)]
+            raw = deal_of.to_numpy(dtype=object)[at[known]]
             deals[known] = [None if pd.isna(v) else str(v).strip() for v in raw]
-        self.add(
-            table,
-            labels,
-            deals,
-            "",
-            failures["value"].to_numpy(dtype=object),
-            failures["reason"].to_numpy(dtype=object),
+        columns = failures["column"].to_numpy(dtype=object)
+        reasons = failures["reason"].to_numpy(dtype=object)
+        values = failures["value"].to_numpy(dtype=object)
+        # Runs of one (column, reason) over rising rows keep the contract's order.
+        first = np.ones(len(pos), dtype=bool)
+        first[1:] = (
+            (columns[1:] != columns[:-1])
+            | (reasons[1:] != reasons[:-1])
+            | (at[1:] <= at[:-1])
+            | ~known[1:]
+            | ~known[:-1]
         )
-        self.parts[-1]["column"] = failures["column"].to_numpy(dtype=object)
+        bounds = [*np.flatnonzero(first).tolist(), len(pos)]
+        collector = self.over(frame.index)
+        for a, b in itertools.pairwise(bounds):
+            if not known[a]:
+                collector.add_frame(columns[a], reasons[a], table=table)
+                continue
+            rows = at[a:b]
+            mask = np.zeros(len(frame), dtype=bool)
+            mask[rows] = True
+            given = np.full(len(frame), None, dtype=object)
+            given[rows] = values[a:b]
+            named = np.full(len(frame), None, dtype=object)
+            named[rows] = deals[a:b]
+            collector.add(columns[a], reasons[a], mask, values=given, table=table, deal_id=named)
         return deals
 
     def frame(self) -> pd.DataFrame:
-        if not self.parts:
-            return pd.DataFrame({c: pd.Series([], dtype=object) for c in _ERROR_COLUMNS})
-        return pd.concat(self.parts, ignore_index=True)
+        parts = [part for failures in self.collected for part in failures.parts]
+        if not parts:
+            return empty_table(_ERROR_COLUMNS)
+        return pd.concat(parts, ignore_index=True)
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -1218,20 +1241,14 @@ def _invoices(
         minor[use],
         d_amount[di[use]],
     )
-    for column, reason, mask in (
-        ("deal_id", "unknown_deal", unknown),
-        ("currency", "currency_mismatch", mismatch),
-        ("amount", "not_minor_unit", off),
-        ("amount", "over_invoiced", over),
-    ):
-        errors.add(
-            "invoices",
-            label[mask],
-            name[mask],
-            column,
-            valid[column].astype(object).to_numpy()[mask],
-            reason,
-        )
+    checks = (
+        ("deal_id", FailureReason.UNKNOWN_DEAL, unknown),
+        ("currency", FailureReason.CURRENCY_MISMATCH, mismatch),
+        ("amount", FailureReason.NOT_MINOR_UNIT, off),
+        ("amount", FailureReason.OVER_INVOICED, over),
+    )
+    errors.add("invoices", label, name, [(c, r, m, valid[c]) for c, r, m in checks])
+    for _, _, mask in checks:
         deals.fail(di[mask])
     index = pd.Index(valid["invoice_id"].astype(object).to_numpy())
     return _Invoices(valid, use & ~over, di, name, minor, index, failing)
@@ -1288,21 +1305,15 @@ def _payments(
         minor[use],
         inv.minor[ii[use]],
     )
-    for column, reason, mask in (
-        ("invoice_id", "unknown_invoice", unknown),
-        ("invoice_id", "invalid_invoice", unusable),
-        ("currency", "currency_mismatch", mismatch),
-        ("amount", "not_minor_unit", off),
-        ("amount", "overpaid", over),
-    ):
-        errors.add(
-            "payments",
-            label[mask],
-            name[mask],
-            column,
-            valid[column].astype(object).to_numpy()[mask],
-            reason,
-        )
+    checks = (
+        ("invoice_id", FailureReason.UNKNOWN_INVOICE, unknown),
+        ("invoice_id", FailureReason.INVALID_INVOICE, unusable),
+        ("currency", FailureReason.CURRENCY_MISMATCH, mismatch),
+        ("amount", FailureReason.NOT_MINOR_UNIT, off),
+        ("amount", FailureReason.OVERPAID, over),
+    )
+    errors.add("payments", label, name, [(c, r, m, valid[c]) for c, r, m in checks])
+    for _, _, mask in checks:
         deals.fail(di[mask])
     return _Payments(valid, use & ~over, di, minor)
 
@@ -1595,20 +1606,19 @@ def credit_frame(
         known_stage = pd.Index(pipeline.names).get_indexer(pd.Index(stage)) >= 0
         unknown_stage = ~known_stage
         not_won = known_stage & ~np.isin(stage, [x.name for x in pipeline.won_stages])
-    for column, reason, mask in (
-        ("amount", "not_minor_unit", d_off),
-        ("channel_id", "unknown_channel", unknown_channel),
-        ("stage", "unknown_stage", unknown_stage),
-        ("stage", "not_won", not_won),
-    ):
-        errors.add(
-            "deals",
-            d_label[mask],
-            d_ids[mask],
-            column,
-            d_valid[column].astype(object).to_numpy()[mask],
-            reason,
-        )
+    d_checks = (
+        ("amount", FailureReason.NOT_MINOR_UNIT, d_off),
+        ("channel_id", FailureReason.UNKNOWN_CHANNEL, unknown_channel),
+        ("stage", FailureReason.UNKNOWN_STAGE, unknown_stage),
+        ("stage", FailureReason.NOT_WON, not_won),
+    )
+    errors.add(
+        "deals",
+        d_label,
+        d_ids,
+        [(c, r, m, d_valid[c]) for c, r, m in d_checks],
+    )
+    for _, _, mask in d_checks:
         known.failed |= mask
     # ---- assignments
     a_frame = _empty(ASSIGNMENTS) if assignments is None else assignments
@@ -1628,25 +1638,25 @@ def credit_frame(
     places = _decimals(share)
     key = (np.maximum(a_code, 0) * (len(rep_vocab) + 1) + a_rep) * 2 + a_split
     checks = [
-        ("share", "out_of_range", share <= 0),
-        ("share", "not_exact_share", places > 15),
-        ("deal_id", "unknown_deal", known.unknown(a_deal, a_code)),
-        ("rep_id", "duplicate", (a_code >= 0) & pd.Series(key).duplicated(keep=False).to_numpy()),
+        ("share", FailureReason.OUT_OF_RANGE, share <= 0),
+        ("share", FailureReason.NOT_EXACT_SHARE, places > 15),
+        ("deal_id", FailureReason.UNKNOWN_DEAL, known.unknown(a_deal, a_code)),
+        (
+            "rep_id",
+            FailureReason.DUPLICATE,
+            (a_code >= 0) & pd.Series(key).duplicated(keep=False).to_numpy(),
+        ),
     ]
     org_at = np.zeros(len(rep_vocab), dtype=np.int64)
     if chains is not None:
         org_ids = pd.Index(list(chains), dtype=object)
         org_at = org_ids.get_indexer(pd.Index(rep_vocab)).astype(np.int64)
-        checks.append(("rep_id", "unknown_rep", a_split & (org_at[a_rep] < 0)))
+        checks.append(("rep_id", FailureReason.UNKNOWN_REP, a_split & (org_at[a_rep] < 0)))
+    a_errors = errors.over(a_label)
     bad = np.zeros(len(a_deal), dtype=bool)
     for column, reason, mask in checks:
-        errors.add(
-            "assignments",
-            a_label[mask],
-            a_deal[mask],
-            column,
-            a_valid[column].astype(object).to_numpy()[mask],
-            reason,
+        a_errors.add(
+            column, reason, mask, values=a_valid[column], table="assignments", deal_id=a_deal
         )
         known.fail(a_code[mask])
         bad |= mask
@@ -1661,16 +1671,20 @@ def credit_frame(
     has_split = np.zeros(len(d_ids), dtype=bool)
     has_split[a_code[a_split & (a_code >= 0)]] = True
     off100 = split_ok & (sums[a_code] != 10**scale)
-    errors.add(
-        "assignments", a_label[off100], a_deal[off100], "share", share[off100], "split_not_100"
+    a_errors.add(
+        "share",
+        FailureReason.SPLIT_NOT_100,
+        off100,
+        values=share,
+        table="assignments",
+        deal_id=a_deal,
     )
     known.fail(a_code[off100])
     if chains is not None:
         owner_rep = ~has_split & (org_at[owner_code] < 0)
         errors.add(
-            "deals", d_label[owner_rep], d_ids[owner_rep], "owner_id", d_owner[owner_rep],
-            "unknown_rep",
-        )  # fmt: skip
+            "deals", d_label, d_ids, [("owner_id", FailureReason.UNKNOWN_REP, owner_rep, d_owner)]
+        )
         known.failed |= owner_rep
     a_keep = ~bad & ~off100
     # ---- invoices and payments
