@@ -47,11 +47,12 @@ from salescore.commission._records import (
     KIND_RELEASE,
     Credit,
 )
+from salescore.commission._schedule import Window, run_windows
 from salescore.commission.bonuses import bonus_matrix, read_achievements
 from salescore.commission.conversion import convert_minor_frame
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorate_minor, proration_units
-from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
+from salescore.commission.versions import PlanSchedule
 from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, partition_frame, validate_frame
@@ -620,44 +621,49 @@ def _scheduled(
     Target bonuses measure the whole period: the last window's version pays them.
     """
     mu = minor_unit(schedule.currency)
-    windows, plans, settling = window_plans(schedule, period)
     q_minor = _quota_minor(quotas, mu)
-    q_parts = split_by_days(q_minor.to_numpy(dtype=np.int64), windows)
+    # Unreadable or missing dates go to the first window, whose run reports them.
     if "credited_on" in credits.columns:
         dates = pd.to_datetime(credits["credited_on"], errors="coerce").to_numpy("datetime64[D]")
-        where = window_of(dates, windows)
     else:
-        where = np.zeros(len(credits), dtype=np.int64)
+        dates = np.full(len(credits), np.datetime64("NaT"), dtype="datetime64[D]")
+    n_claws = 0 if clawbacks is None else len(clawbacks)
     if clawbacks is not None and "refunded_on" in clawbacks.columns:
         claw_dates = pd.to_datetime(clawbacks["refunded_on"], errors="coerce")
-        where_claw = window_of(claw_dates.to_numpy("datetime64[D]"), windows)
+        claw_days = claw_dates.to_numpy("datetime64[D]")
     else:
-        where_claw = np.zeros(0 if clawbacks is None else len(clawbacks), dtype=np.int64)
+        claw_days = np.full(n_claws, np.datetime64("NaT"), dtype="datetime64[D]")
     before = _prior(prior, [], period) if prior is not None else None
-    window_prior = None
-    if prior is not None:
-        window_prior = prior.assign(advances_minor=0, deficit_minor=0)
-    outs: list[StatementsFrames] = []
-    for i, (w, p) in enumerate(zip(windows, plans, strict=True)):
+
+    def run(w: Window[pd.DataFrame | None]) -> StatementsFrames:
         part = pd.Series(
-            [Decimal(int(x)).scaleb(-mu) for x in q_parts[:, i]], index=q_minor.index, dtype=object
+            [Decimal(int(x)).scaleb(-mu) for x in w.quotas], index=q_minor.index, dtype=object
         )
-        out = statements_frame(
-            p,
-            credits[where == i],
-            period=w,
+        return statements_frame(
+            w.plan,
+            credits[w.credits],
+            period=w.period,
             quotas=part if quotas is not None else None,
             reps=reps,
-            prior=window_prior,
-            clawbacks=None if clawbacks is None else clawbacks[where_claw == i],
+            prior=w.prior,
+            clawbacks=None if clawbacks is None else clawbacks[w.clawbacks],
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
-            achievements=achievements if i == len(windows) - 1 else None,
+            achievements=achievements if w.last else None,
             fx=fx,
         )
-        outs.append(out)
-        window_prior = out.carry.assign(advances_minor=0, deficit_minor=0)
+
+    outs, windows, settling = run_windows(
+        schedule,
+        period,
+        quotas=q_minor.to_numpy(dtype=np.int64),
+        credit_days=dates,
+        claw_days=claw_days,
+        prior=None if prior is None else prior.assign(advances_minor=0, deficit_minor=0),
+        run=run,
+        carry_of=lambda out: out.carry.assign(advances_minor=0, deficit_minor=0),
+    )
     lines = pd.concat([o.lines for o in outs], ignore_index=True)
     lines = lines.iloc[np.argsort(lines["rep_id"].to_numpy(dtype=object), kind="stable")]
     summed = ["credited_minor", "quota_minor", "full_quota_minor", "reduced_minor"]

@@ -42,13 +42,14 @@ from salescore.commission._records import (
     Statement,
     StatementLine,
 )
+from salescore.commission._schedule import Window, run_windows
 from salescore.commission._texts import UNMATCHED, adjustment_reasons, line_reasons
 from salescore.commission.bonuses import Achievement, statement_bonuses
 from salescore.commission.conversion import convert_credits
 from salescore.commission.draws import Settlement, settle
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorated_quota
-from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
+from salescore.commission.versions import PlanSchedule
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.models import Rep
 from salescore.money import FxRates, Money, minor_unit
@@ -591,7 +592,6 @@ def _scheduled(
 
     Target bonuses measure the whole period: the last window's version pays them.
     """
-    windows, plans, settling = window_plans(schedule, period)
     if quota is not None:
         if quota.currency != schedule.currency:
             raise CurrencyMismatchError(
@@ -601,35 +601,36 @@ def _scheduled(
             raise InvalidInputError(
                 f"quota {quota} has more decimal places than {quota.currency} allows"
             )
-        parts = [int(x) for x in split_by_days([quota.to_minor()], windows)[0]]
-    where = window_of(
-        np.asarray([c.credited_on for c in items], dtype="datetime64[D]"), windows
-    ).tolist()
-    where_claw = window_of(
-        np.asarray([x.refunded_on for x in claws], dtype="datetime64[D]"), windows
-    ).tolist()
-    carry = prior or Carry()
-    window_prior = Carry(year=carry.year, year_to_date=carry.year_to_date, held=carry.held)
-    parts_out: list[Statement] = []
-    for i, (w, p) in enumerate(zip(windows, plans, strict=True)):
-        s = statement(
-            p,
+
+    def run(w: Window[Carry]) -> Statement:
+        return statement(
+            w.plan,
             rep,
-            [c for c, k in zip(items, where, strict=True) if k == i],
-            period=w,
-            quota=None if quota is None else Money.from_minor(parts[i], quota.currency),
-            prior=window_prior,
-            clawbacks=[x for x, k in zip(claws, where_claw, strict=True) if k == i],
+            [c for c, k in zip(items, w.credits, strict=True) if k],
+            period=w.period,
+            quota=None if quota is None else Money.from_minor(int(w.quotas[0]), quota.currency),
+            prior=w.prior,
+            clawbacks=[x for x, k in zip(claws, w.clawbacks, strict=True) if k],
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
-            achievements=achievements if i == len(windows) - 1 else None,
-            pool_shares=pool_shares if i == len(windows) - 1 else None,
+            achievements=achievements if w.last else None,
+            pool_shares=pool_shares if w.last else None,
         )
-        parts_out.append(s)
-        window_prior = Carry(
+
+    carry = prior or Carry()
+    parts_out, _, settling = run_windows(
+        schedule,
+        period,
+        quotas=[] if quota is None else [quota.to_minor()],
+        credit_days=np.asarray([c.credited_on for c in items], dtype="datetime64[D]"),
+        claw_days=np.asarray([x.refunded_on for x in claws], dtype="datetime64[D]"),
+        prior=Carry(year=carry.year, year_to_date=carry.year_to_date, held=carry.held),
+        run=run,
+        carry_of=lambda s: Carry(
             year=s.carry.year, year_to_date=s.carry.year_to_date, held=s.carry.held
-        )
+        ),
+    )
     add = DECIMAL_CONTEXT.add
     zero = Decimal(0).scaleb(-minor_unit(schedule.currency))
     subtotals: dict[str, Decimal] = {}
