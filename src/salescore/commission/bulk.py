@@ -39,12 +39,11 @@ from salescore.commission._frames import (
     CREDITS,
     StatementsFrames,
 )
+from salescore.commission._interpret import year_moves
 from salescore.commission._records import (
     KIND_FLOOR,
-    KIND_GATE,
     KIND_MULTIPLIER,
     KIND_NAMES,
-    KIND_RELEASE,
     Credit,
 )
 from salescore.commission._schedule import Window, run_windows
@@ -556,13 +555,7 @@ def statements_frame(
         },
         index=pd.Index(rep_index, name="rep_id"),
     )
-    paid = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
-    tables = result.component < len(comp_names)
-    np.add.at(paid, (result.group[tables], result.component[tables]), amount_minor[tables])
-    # Held by deferred gates: gate lines add to it, release lines take it out.
-    moved = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
-    shift = tables & np.isin(result.kind, [KIND_GATE, KIND_RELEASE])
-    np.add.at(moved, (result.group[shift], result.component[shift]), amount_minor[shift])
+    paid, moved = year_moves(result, amount_minor, len(rep_index), len(comp_names))
     carry = pd.DataFrame(
         {
             "advances_minor": settled["advances"],

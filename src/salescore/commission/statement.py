@@ -31,6 +31,7 @@ import numpy.typing as npt
 from salescore._numeric import DECIMAL_CONTEXT, exact_decimals
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
+from salescore.commission._interpret import year_moves
 from salescore.commission._records import (
     KIND_NAMES,
     Adjustment,
@@ -263,7 +264,7 @@ def statement(
         allow_negative=plan.allow_negative,
         rounding=rounding,
     )
-    _update_year(plan, lines, subtotals, ytd, held, unit)
+    _update_year(plan, result, ytd, held, unit)
     return Statement(
         rep_id=rep_id,
         period=period,
@@ -549,25 +550,21 @@ def _period_lines(
 
 def _update_year(
     plan: CommissionPlan,
-    lines: list[StatementLine],
-    subtotals: dict[str, Decimal],
+    result: _kernel.KernelResult,
     ytd: dict[str, Decimal],
     held: dict[str, Decimal],
     unit: Decimal,
 ) -> None:
     """Year-to-date pay and deferred-gate holdings after this statement, in place."""
-    for comp in plan.components:
-        ytd[comp.name] = DECIMAL_CONTEXT.add(ytd.get(comp.name, unit), subtotals[comp.name])
+    mu = minor_unit(plan.currency)
+    paid, moved = year_moves(result, np.asarray(result.amount), 1, len(plan.components))
+    for ci, comp in enumerate(plan.components):
+        ytd[comp.name] = DECIMAL_CONTEXT.add(
+            ytd.get(comp.name, unit), Decimal(int(paid[0, ci])).scaleb(-mu)
+        )
         if comp.gate_deferred:
-            # Held: what was held before, plus what gate lines reversed, less what was released.
-            held[comp.name] = functools.reduce(
-                DECIMAL_CONTEXT.subtract,
-                (
-                    x.amount
-                    for x in lines
-                    if x.component == comp.name and x.kind in ("gate", "release")
-                ),
-                held.get(comp.name, unit),
+            held[comp.name] = DECIMAL_CONTEXT.subtract(
+                held.get(comp.name, unit), Decimal(int(moved[0, ci])).scaleb(-mu)
             )
         else:
             held.pop(comp.name, None)
