@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from salescore.commission._kernel import KernelResult
-from salescore.commission._records import KIND_GATE, KIND_RELEASE
+from salescore.commission._records import KIND_FLOOR, KIND_GATE, KIND_RELEASE
 
-__all__ = ["year_moves"]
+__all__ = ["line_order", "year_moves"]
 
 
 def year_moves(
@@ -50,3 +50,36 @@ def year_moves(
     shift = tables & np.isin(result.kind, [KIND_GATE, KIND_RELEASE])
     np.add.at(moved, (result.group[shift], result.component[shift]), amount[shift])
     return paid, moved
+
+
+def line_order(
+    result: KernelResult, unmatched_group: npt.ArrayLike, claw_group: npt.ArrayLike
+) -> npt.NDArray[np.intp]:
+    """Where each line goes on the statements: the one rule of line placement.
+
+    The lines are the kernel's, then the unmatched credits', then the
+    clawbacks', concatenated; each rep's statement shows its kernel lines in
+    kernel order, its unmatched credits, its floor line, then its clawbacks.
+
+    Parameters
+    ----------
+    result : KernelResult
+    unmatched_group, claw_group : array_like of int
+        The group (rep) of each unmatched credit and each clawback line.
+
+    Returns
+    -------
+    numpy.ndarray of intp
+        The permutation of the concatenated lines into statement order.
+    """
+    unmatched = np.asarray(unmatched_group, dtype=np.int64)
+    claws = np.asarray(claw_group, dtype=np.int64)
+    section = np.concatenate(
+        [
+            np.where(np.asarray(result.kind) == KIND_FLOOR, 2, 0),
+            np.ones(len(unmatched), dtype=np.int64),
+            np.full(len(claws), 3, dtype=np.int64),
+        ]
+    )
+    group = np.concatenate([np.asarray(result.group, dtype=np.int64), unmatched, claws])
+    return np.lexsort((np.arange(len(group)), section, group))

@@ -39,9 +39,8 @@ from salescore.commission._frames import (
     CREDITS,
     StatementsFrames,
 )
-from salescore.commission._interpret import year_moves
+from salescore.commission._interpret import line_order, year_moves
 from salescore.commission._records import (
-    KIND_FLOOR,
     KIND_MULTIPLIER,
     KIND_NAMES,
     Credit,
@@ -503,20 +502,7 @@ def statements_frame(
     if len(claws) or len(lost):
         # Per rep: the kernel's lines, unmatched credits, the floor line, clawbacks.
         lines = pd.concat([kernel_lines, lost_lines, claw_lines], ignore_index=True)
-        section = np.concatenate(
-            [
-                np.where(result.kind == KIND_FLOOR, 2, 0),
-                np.ones(len(lost), dtype=np.int64),
-                np.full(len(claws), 3, dtype=np.int64),
-            ]
-        )
-        by_rep = np.lexsort(
-            (
-                np.arange(len(lines)),
-                section,
-                np.concatenate([result.group, group[lost], claw_group]),
-            )
-        )
+        by_rep = line_order(result, group[lost], claw_group)
         lines = lines.iloc[by_rep].reset_index(drop=True)
     else:
         lines = kernel_lines

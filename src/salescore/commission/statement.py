@@ -31,7 +31,7 @@ import numpy.typing as npt
 from salescore._numeric import DECIMAL_CONTEXT, exact_decimals
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
-from salescore.commission._interpret import year_moves
+from salescore.commission._interpret import line_order, year_moves
 from salescore.commission._records import (
     KIND_NAMES,
     Adjustment,
@@ -254,7 +254,7 @@ def statement(
     result, result_applies = _run_kernel(plan, entries, q_minor, ytd, held, bonuses, rounding)
     unit = Decimal(0).scaleb(-mu)
     lines, subtotals = interpret(plan, result, entries, bonuses, q_minor)
-    clawed = _period_lines(lines, subtotals, entries, claws, result_applies, unit)
+    clawed = _period_lines(lines, subtotals, result, entries, claws, result_applies, unit)
     total = DECIMAL_CONTEXT.add(Decimal(int(result.total[0])).scaleb(-mu), clawed)
     settlement = settle(
         Money(total, plan.currency),
@@ -496,17 +496,18 @@ def interpret(
 def _period_lines(
     lines: list[StatementLine],
     subtotals: dict[str, Decimal],
+    result: _kernel.KernelResult,
     entries: list[Credit | Clawback],
     claws: list[Clawback],
     result_applies: npt.NDArray[np.bool_],
     unit: Decimal,
 ) -> Decimal:
-    """Add ``unmatched`` lines before the floor and ``clawback`` lines last; the sum clawed."""
+    """Place ``unmatched`` and ``clawback`` lines as :func:`line_order` says; the sum clawed."""
     matched = np.asarray(result_applies.any(axis=1), dtype=bool)
-    floor_line = lines.pop() if lines and lines[-1].kind == "floor" else None
+    extra: list[StatementLine] = []
     for pos, entry in enumerate(entries):
         if isinstance(entry, Credit) and not matched[pos]:
-            lines.append(
+            extra.append(
                 StatementLine(
                     deal_id=entry.deal_id,
                     credited_on=entry.credited_on,
@@ -522,11 +523,10 @@ def _period_lines(
                     reason_zh=UNMATCHED[1],
                 )
             )
-    if floor_line is not None:
-        lines.append(floor_line)
+    n_unmatched = len(extra)
     clawed = unit
     for x in claws:
-        lines.append(
+        extra.append(
             StatementLine(
                 deal_id=x.deal_id,
                 credited_on=x.refunded_on,
@@ -545,6 +545,8 @@ def _period_lines(
         clawed = DECIMAL_CONTEXT.add(clawed, x.amount)
     if claws:
         subtotals["clawback"] = clawed
+    placed = [*lines, *extra]
+    lines[:] = [placed[i] for i in line_order(result, np.zeros(n_unmatched), np.zeros(len(claws)))]
     return clawed
 
 
