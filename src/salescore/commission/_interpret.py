@@ -9,15 +9,19 @@ every rep's (int64).
 
 from __future__ import annotations
 
+import functools
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from salescore._numeric import DECIMAL_CONTEXT
 from salescore.commission._kernel import KernelResult
-from salescore.commission._records import KIND_FLOOR, KIND_GATE, KIND_RELEASE
+from salescore.commission._records import KIND_FLOOR, KIND_GATE, KIND_MULTIPLIER, KIND_RELEASE
+from salescore.commission.plan import CommissionPlan
 
-__all__ = ["line_order", "year_moves"]
+__all__ = ["line_order", "multiplier_products", "year_moves"]
 
 
 def year_moves(
@@ -83,3 +87,45 @@ def line_order(
     )
     group = np.concatenate([np.asarray(result.group, dtype=np.int64), unmatched, claws])
     return np.lexsort((np.arange(len(group)), section, group))
+
+
+def multiplier_products(
+    plan: CommissionPlan, result: KernelResult, attr_flags: npt.NDArray[np.bool_]
+) -> npt.NDArray[Any]:
+    """The exact multiplier each ``multiplier`` line shows; ``Decimal(1)`` on other lines.
+
+    Parameters
+    ----------
+    plan : CommissionPlan
+    result : KernelResult
+    attr_flags : numpy.ndarray of bool, shape (n_credits, n_flags)
+        In the kernel's credit order: whether credit ``i`` carries
+        ``plan.multiplier_flags[f]``.
+
+    Returns
+    -------
+    numpy.ndarray of Decimal, one per kernel line
+        The product of the attribute multipliers of the line's table that its
+        credit carries, formed exactly once per combination of flags.
+    """
+    out = np.full(len(result.kind), Decimal(1), dtype=object)
+    for ci in range(len(result.segs)):
+        on_m = np.flatnonzero((result.component == ci) & (result.kind == KIND_MULTIPLIER))
+        if not len(on_m):
+            continue
+        own = plan.multipliers_of(ci)
+        has_flag = attr_flags[result.credit[on_m]]
+        cols = [plan.multiplier_flags.index(m.flag) for m in own]
+        code = has_flag[:, cols].astype(np.int64) @ (1 << np.arange(len(own), dtype=np.int64))
+        combos, inverse = np.unique(code, return_inverse=True)
+        factors = np.empty(len(combos), dtype=object)
+        factors[:] = [
+            functools.reduce(
+                DECIMAL_CONTEXT.multiply,
+                (m.multiplier for b, m in enumerate(own) if int(c) >> b & 1),
+                Decimal(1),
+            )
+            for c in combos
+        ]
+        out[on_m] = factors[inverse.reshape(-1)]
+    return out

@@ -10,7 +10,6 @@ with the single path to the cent.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
@@ -39,7 +38,7 @@ from salescore.commission._frames import (
     CREDITS,
     StatementsFrames,
 )
-from salescore.commission._interpret import line_order, year_moves
+from salescore.commission._interpret import line_order, multiplier_products, year_moves
 from salescore.commission._records import (
     KIND_MULTIPLIER,
     KIND_NAMES,
@@ -420,27 +419,10 @@ def statements_frame(
             slope = np.asarray([float(r) for r in s.end_rate])[j] - r0
             rate[sloped] = r0 + slope * (at - lower) / width
             end_rate[sloped] = r0 + slope * (at + size - lower) / width
-    for ci in range(len(result.segs)):
-        on_m = np.flatnonzero((result.component == ci) & (result.kind == KIND_MULTIPLIER))
-        if not len(on_m):
-            continue
-        own = plan.multipliers_of(ci)
-        has_flag = attr_flags[order][result.credit[on_m]]
-        cols = [plan.multiplier_flags.index(m.flag) for m in own]
-        # One exact product per combination of carried flags, shown as a float.
-        code = has_flag[:, cols].astype(np.int64) @ (1 << np.arange(len(own), dtype=np.int64))
-        combos, inverse = np.unique(code, return_inverse=True)
-        factors = [
-            float(
-                functools.reduce(
-                    DECIMAL_CONTEXT.multiply,
-                    (m.multiplier for b, m in enumerate(own) if int(c) >> b & 1),
-                    Decimal(1),
-                )
-            )
-            for c in combos
-        ]
-        mult[on_m] = np.asarray(factors, dtype=np.float64)[inverse.reshape(-1)]
+    on_m = result.kind == KIND_MULTIPLIER
+    if on_m.any():
+        products = multiplier_products(plan, result, attr_flags[order])
+        mult[on_m] = products[on_m].astype(np.float64)
     amount_minor = np.asarray(result.amount, dtype=np.int64)
     kernel_lines = pd.DataFrame(
         {

@@ -31,7 +31,7 @@ import numpy.typing as npt
 from salescore._numeric import DECIMAL_CONTEXT, exact_decimals
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
-from salescore.commission._interpret import line_order, year_moves
+from salescore.commission._interpret import line_order, multiplier_products, year_moves
 from salescore.commission._records import (
     KIND_NAMES,
     Adjustment,
@@ -325,10 +325,7 @@ def _run_kernel(
         [[isinstance(c, Credit) and x.flag in c.flags for x in plan.spiffs] for c in entries],
         dtype=bool,
     ).reshape(len(entries), len(plan.spiffs))
-    attr_flags = np.asarray(
-        [[isinstance(c, Credit) and f in c.flags for f in plan.multiplier_flags] for c in entries],
-        dtype=bool,
-    ).reshape(len(entries), len(plan.multiplier_flags))
+    attr_flags = _attr_flags(plan, entries)
     attrs = np.empty((2, len(entries)), dtype=object)
     attrs[0, :] = [c.product for c in entries]
     attrs[1, :] = [c.category for c in entries]
@@ -351,6 +348,14 @@ def _run_kernel(
         bonus_shown=np.asarray([[b[1] for b in bonuses]], dtype=bool).reshape(1, len(bonuses)),
     )
     return result, result_applies
+
+
+def _attr_flags(plan: CommissionPlan, entries: list[Credit | Clawback]) -> npt.NDArray[np.bool_]:
+    """Whether each entry carries each of ``plan.multiplier_flags`` (a refund carries none)."""
+    return np.asarray(
+        [[isinstance(c, Credit) and f in c.flags for f in plan.multiplier_flags] for c in entries],
+        dtype=bool,
+    ).reshape(len(entries), len(plan.multiplier_flags))
 
 
 def _check_credits(items: list[Credit], rep_id: str, period: Period) -> None:
@@ -392,6 +397,7 @@ def interpret(
     subtotals = dict.fromkeys(names, unit)
     den = Decimal(int(result.den[0]))
     n_comp = len(plan.components)
+    products = multiplier_products(plan, result, _attr_flags(plan, entries))
     for i in range(len(result.credit)):
         ci = int(result.component[i])
         kind = _KINDS[int(result.kind[i])]
@@ -449,9 +455,7 @@ def interpret(
             label = "deferred" if kind == "gate" and seg.component.gate_deferred else ""
             if kind == "multiplier":
                 carried = [m for m in plan.multipliers_of(ci) if m.flag in credit.flags]
-                mult = functools.reduce(
-                    DECIMAL_CONTEXT.multiply, (m.multiplier for m in carried), Decimal(1)
-                )
+                mult = products[i]
                 label = ", ".join(repr(m.flag) for m in carried)
             if j >= 0 and seg.w_k[j]:
                 scale = q_minor if seg.component.basis == "attainment" else 1
