@@ -10,7 +10,6 @@ with the single path to the cent.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
@@ -39,19 +38,18 @@ from salescore.commission._frames import (
     CREDITS,
     StatementsFrames,
 )
+from salescore.commission._interpret import line_order, multiplier_products, year_moves
 from salescore.commission._records import (
-    KIND_FLOOR,
-    KIND_GATE,
     KIND_MULTIPLIER,
     KIND_NAMES,
-    KIND_RELEASE,
     Credit,
 )
+from salescore.commission._schedule import Window, run_windows
 from salescore.commission.bonuses import bonus_matrix, read_achievements
 from salescore.commission.conversion import convert_minor_frame
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorate_minor, proration_units
-from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
+from salescore.commission.versions import PlanSchedule
 from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.frames import Column, partition_frame, validate_frame
@@ -421,27 +419,10 @@ def statements_frame(
             slope = np.asarray([float(r) for r in s.end_rate])[j] - r0
             rate[sloped] = r0 + slope * (at - lower) / width
             end_rate[sloped] = r0 + slope * (at + size - lower) / width
-    for ci in range(len(result.segs)):
-        on_m = np.flatnonzero((result.component == ci) & (result.kind == KIND_MULTIPLIER))
-        if not len(on_m):
-            continue
-        own = plan.multipliers_of(ci)
-        has_flag = attr_flags[order][result.credit[on_m]]
-        cols = [plan.multiplier_flags.index(m.flag) for m in own]
-        # One exact product per combination of carried flags, shown as a float.
-        code = has_flag[:, cols].astype(np.int64) @ (1 << np.arange(len(own), dtype=np.int64))
-        combos, inverse = np.unique(code, return_inverse=True)
-        factors = [
-            float(
-                functools.reduce(
-                    DECIMAL_CONTEXT.multiply,
-                    (m.multiplier for b, m in enumerate(own) if int(c) >> b & 1),
-                    Decimal(1),
-                )
-            )
-            for c in combos
-        ]
-        mult[on_m] = np.asarray(factors, dtype=np.float64)[inverse.reshape(-1)]
+    on_m = result.kind == KIND_MULTIPLIER
+    if on_m.any():
+        products = multiplier_products(plan, result, attr_flags[order])
+        mult[on_m] = products[on_m].astype(np.float64)
     amount_minor = np.asarray(result.amount, dtype=np.int64)
     kernel_lines = pd.DataFrame(
         {
@@ -503,20 +484,7 @@ def statements_frame(
     if len(claws) or len(lost):
         # Per rep: the kernel's lines, unmatched credits, the floor line, clawbacks.
         lines = pd.concat([kernel_lines, lost_lines, claw_lines], ignore_index=True)
-        section = np.concatenate(
-            [
-                np.where(result.kind == KIND_FLOOR, 2, 0),
-                np.ones(len(lost), dtype=np.int64),
-                np.full(len(claws), 3, dtype=np.int64),
-            ]
-        )
-        by_rep = np.lexsort(
-            (
-                np.arange(len(lines)),
-                section,
-                np.concatenate([result.group, group[lost], claw_group]),
-            )
-        )
+        by_rep = line_order(result, group[lost], claw_group)
         lines = lines.iloc[by_rep].reset_index(drop=True)
     else:
         lines = kernel_lines
@@ -555,13 +523,7 @@ def statements_frame(
         },
         index=pd.Index(rep_index, name="rep_id"),
     )
-    paid = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
-    tables = result.component < len(comp_names)
-    np.add.at(paid, (result.group[tables], result.component[tables]), amount_minor[tables])
-    # Held by deferred gates: gate lines add to it, release lines take it out.
-    moved = np.zeros((len(rep_index), len(comp_names)), dtype=np.int64)
-    shift = tables & np.isin(result.kind, [KIND_GATE, KIND_RELEASE])
-    np.add.at(moved, (result.group[shift], result.component[shift]), amount_minor[shift])
+    paid, moved = year_moves(result, amount_minor, len(rep_index), len(comp_names))
     carry = pd.DataFrame(
         {
             "advances_minor": settled["advances"],
@@ -620,44 +582,49 @@ def _scheduled(
     Target bonuses measure the whole period: the last window's version pays them.
     """
     mu = minor_unit(schedule.currency)
-    windows, plans, settling = window_plans(schedule, period)
     q_minor = _quota_minor(quotas, mu)
-    q_parts = split_by_days(q_minor.to_numpy(dtype=np.int64), windows)
+    # Unreadable or missing dates go to the first window, whose run reports them.
     if "credited_on" in credits.columns:
         dates = pd.to_datetime(credits["credited_on"], errors="coerce").to_numpy("datetime64[D]")
-        where = window_of(dates, windows)
     else:
-        where = np.zeros(len(credits), dtype=np.int64)
+        dates = np.full(len(credits), np.datetime64("NaT"), dtype="datetime64[D]")
+    n_claws = 0 if clawbacks is None else len(clawbacks)
     if clawbacks is not None and "refunded_on" in clawbacks.columns:
         claw_dates = pd.to_datetime(clawbacks["refunded_on"], errors="coerce")
-        where_claw = window_of(claw_dates.to_numpy("datetime64[D]"), windows)
+        claw_days = claw_dates.to_numpy("datetime64[D]")
     else:
-        where_claw = np.zeros(0 if clawbacks is None else len(clawbacks), dtype=np.int64)
+        claw_days = np.full(n_claws, np.datetime64("NaT"), dtype="datetime64[D]")
     before = _prior(prior, [], period) if prior is not None else None
-    window_prior = None
-    if prior is not None:
-        window_prior = prior.assign(advances_minor=0, deficit_minor=0)
-    outs: list[StatementsFrames] = []
-    for i, (w, p) in enumerate(zip(windows, plans, strict=True)):
+
+    def run(w: Window[pd.DataFrame | None]) -> StatementsFrames:
         part = pd.Series(
-            [Decimal(int(x)).scaleb(-mu) for x in q_parts[:, i]], index=q_minor.index, dtype=object
+            [Decimal(int(x)).scaleb(-mu) for x in w.quotas], index=q_minor.index, dtype=object
         )
-        out = statements_frame(
-            p,
-            credits[where == i],
-            period=w,
+        return statements_frame(
+            w.plan,
+            credits[w.credits],
+            period=w.period,
             quotas=part if quotas is not None else None,
             reps=reps,
-            prior=window_prior,
-            clawbacks=None if clawbacks is None else clawbacks[where_claw == i],
+            prior=w.prior,
+            clawbacks=None if clawbacks is None else clawbacks[w.clawbacks],
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
-            achievements=achievements if i == len(windows) - 1 else None,
+            achievements=achievements if w.last else None,
             fx=fx,
         )
-        outs.append(out)
-        window_prior = out.carry.assign(advances_minor=0, deficit_minor=0)
+
+    outs, windows, settling = run_windows(
+        schedule,
+        period,
+        quotas=q_minor.to_numpy(dtype=np.int64),
+        credit_days=dates,
+        claw_days=claw_days,
+        prior=None if prior is None else prior.assign(advances_minor=0, deficit_minor=0),
+        run=run,
+        carry_of=lambda out: out.carry.assign(advances_minor=0, deficit_minor=0),
+    )
     lines = pd.concat([o.lines for o in outs], ignore_index=True)
     lines = lines.iloc[np.argsort(lines["rep_id"].to_numpy(dtype=object), kind="stable")]
     summed = ["credited_minor", "quota_minor", "full_quota_minor", "reduced_minor"]

@@ -31,6 +31,7 @@ import numpy.typing as npt
 from salescore._numeric import DECIMAL_CONTEXT, exact_decimals
 from salescore.calendar import Period, WorkCalendar
 from salescore.commission import _kernel
+from salescore.commission._interpret import line_order, multiplier_products, year_moves
 from salescore.commission._records import (
     KIND_NAMES,
     Adjustment,
@@ -42,13 +43,14 @@ from salescore.commission._records import (
     Statement,
     StatementLine,
 )
+from salescore.commission._schedule import Window, run_windows
 from salescore.commission._texts import UNMATCHED, adjustment_reasons, line_reasons
 from salescore.commission.bonuses import Achievement, statement_bonuses
 from salescore.commission.conversion import convert_credits
 from salescore.commission.draws import Settlement, settle
 from salescore.commission.plan import CommissionPlan
 from salescore.commission.quota import prorated_quota
-from salescore.commission.versions import PlanSchedule, split_by_days, window_of, window_plans
+from salescore.commission.versions import PlanSchedule
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.models import Rep
 from salescore.money import FxRates, Money, minor_unit
@@ -252,7 +254,7 @@ def statement(
     result, result_applies = _run_kernel(plan, entries, q_minor, ytd, held, bonuses, rounding)
     unit = Decimal(0).scaleb(-mu)
     lines, subtotals = interpret(plan, result, entries, bonuses, q_minor)
-    clawed = _period_lines(lines, subtotals, entries, claws, result_applies, unit)
+    clawed = _period_lines(lines, subtotals, result, entries, claws, result_applies, unit)
     total = DECIMAL_CONTEXT.add(Decimal(int(result.total[0])).scaleb(-mu), clawed)
     settlement = settle(
         Money(total, plan.currency),
@@ -262,7 +264,7 @@ def statement(
         allow_negative=plan.allow_negative,
         rounding=rounding,
     )
-    _update_year(plan, lines, subtotals, ytd, held, unit)
+    _update_year(plan, result, ytd, held, unit)
     return Statement(
         rep_id=rep_id,
         period=period,
@@ -323,10 +325,7 @@ def _run_kernel(
         [[isinstance(c, Credit) and x.flag in c.flags for x in plan.spiffs] for c in entries],
         dtype=bool,
     ).reshape(len(entries), len(plan.spiffs))
-    attr_flags = np.asarray(
-        [[isinstance(c, Credit) and f in c.flags for f in plan.multiplier_flags] for c in entries],
-        dtype=bool,
-    ).reshape(len(entries), len(plan.multiplier_flags))
+    attr_flags = _attr_flags(plan, entries)
     attrs = np.empty((2, len(entries)), dtype=object)
     attrs[0, :] = [c.product for c in entries]
     attrs[1, :] = [c.category for c in entries]
@@ -349,6 +348,14 @@ def _run_kernel(
         bonus_shown=np.asarray([[b[1] for b in bonuses]], dtype=bool).reshape(1, len(bonuses)),
     )
     return result, result_applies
+
+
+def _attr_flags(plan: CommissionPlan, entries: list[Credit | Clawback]) -> npt.NDArray[np.bool_]:
+    """Whether each entry carries each of ``plan.multiplier_flags`` (a refund carries none)."""
+    return np.asarray(
+        [[isinstance(c, Credit) and f in c.flags for f in plan.multiplier_flags] for c in entries],
+        dtype=bool,
+    ).reshape(len(entries), len(plan.multiplier_flags))
 
 
 def _check_credits(items: list[Credit], rep_id: str, period: Period) -> None:
@@ -390,6 +397,7 @@ def interpret(
     subtotals = dict.fromkeys(names, unit)
     den = Decimal(int(result.den[0]))
     n_comp = len(plan.components)
+    products = multiplier_products(plan, result, _attr_flags(plan, entries))
     for i in range(len(result.credit)):
         ci = int(result.component[i])
         kind = _KINDS[int(result.kind[i])]
@@ -447,9 +455,7 @@ def interpret(
             label = "deferred" if kind == "gate" and seg.component.gate_deferred else ""
             if kind == "multiplier":
                 carried = [m for m in plan.multipliers_of(ci) if m.flag in credit.flags]
-                mult = functools.reduce(
-                    DECIMAL_CONTEXT.multiply, (m.multiplier for m in carried), Decimal(1)
-                )
+                mult = products[i]
                 label = ", ".join(repr(m.flag) for m in carried)
             if j >= 0 and seg.w_k[j]:
                 scale = q_minor if seg.component.basis == "attainment" else 1
@@ -494,17 +500,18 @@ def interpret(
 def _period_lines(
     lines: list[StatementLine],
     subtotals: dict[str, Decimal],
+    result: _kernel.KernelResult,
     entries: list[Credit | Clawback],
     claws: list[Clawback],
     result_applies: npt.NDArray[np.bool_],
     unit: Decimal,
 ) -> Decimal:
-    """Add ``unmatched`` lines before the floor and ``clawback`` lines last; the sum clawed."""
+    """Place ``unmatched`` and ``clawback`` lines as :func:`line_order` says; the sum clawed."""
     matched = np.asarray(result_applies.any(axis=1), dtype=bool)
-    floor_line = lines.pop() if lines and lines[-1].kind == "floor" else None
+    extra: list[StatementLine] = []
     for pos, entry in enumerate(entries):
         if isinstance(entry, Credit) and not matched[pos]:
-            lines.append(
+            extra.append(
                 StatementLine(
                     deal_id=entry.deal_id,
                     credited_on=entry.credited_on,
@@ -520,11 +527,10 @@ def _period_lines(
                     reason_zh=UNMATCHED[1],
                 )
             )
-    if floor_line is not None:
-        lines.append(floor_line)
+    n_unmatched = len(extra)
     clawed = unit
     for x in claws:
-        lines.append(
+        extra.append(
             StatementLine(
                 deal_id=x.deal_id,
                 credited_on=x.refunded_on,
@@ -543,30 +549,28 @@ def _period_lines(
         clawed = DECIMAL_CONTEXT.add(clawed, x.amount)
     if claws:
         subtotals["clawback"] = clawed
+    placed = [*lines, *extra]
+    lines[:] = [placed[i] for i in line_order(result, np.zeros(n_unmatched), np.zeros(len(claws)))]
     return clawed
 
 
 def _update_year(
     plan: CommissionPlan,
-    lines: list[StatementLine],
-    subtotals: dict[str, Decimal],
+    result: _kernel.KernelResult,
     ytd: dict[str, Decimal],
     held: dict[str, Decimal],
     unit: Decimal,
 ) -> None:
     """Year-to-date pay and deferred-gate holdings after this statement, in place."""
-    for comp in plan.components:
-        ytd[comp.name] = DECIMAL_CONTEXT.add(ytd.get(comp.name, unit), subtotals[comp.name])
+    mu = minor_unit(plan.currency)
+    paid, moved = year_moves(result, np.asarray(result.amount), 1, len(plan.components))
+    for ci, comp in enumerate(plan.components):
+        ytd[comp.name] = DECIMAL_CONTEXT.add(
+            ytd.get(comp.name, unit), Decimal(int(paid[0, ci])).scaleb(-mu)
+        )
         if comp.gate_deferred:
-            # Held: what was held before, plus what gate lines reversed, less what was released.
-            held[comp.name] = functools.reduce(
-                DECIMAL_CONTEXT.subtract,
-                (
-                    x.amount
-                    for x in lines
-                    if x.component == comp.name and x.kind in ("gate", "release")
-                ),
-                held.get(comp.name, unit),
+            held[comp.name] = DECIMAL_CONTEXT.subtract(
+                held.get(comp.name, unit), Decimal(int(moved[0, ci])).scaleb(-mu)
             )
         else:
             held.pop(comp.name, None)
@@ -591,7 +595,6 @@ def _scheduled(
 
     Target bonuses measure the whole period: the last window's version pays them.
     """
-    windows, plans, settling = window_plans(schedule, period)
     if quota is not None:
         if quota.currency != schedule.currency:
             raise CurrencyMismatchError(
@@ -601,35 +604,36 @@ def _scheduled(
             raise InvalidInputError(
                 f"quota {quota} has more decimal places than {quota.currency} allows"
             )
-        parts = [int(x) for x in split_by_days([quota.to_minor()], windows)[0]]
-    where = window_of(
-        np.asarray([c.credited_on for c in items], dtype="datetime64[D]"), windows
-    ).tolist()
-    where_claw = window_of(
-        np.asarray([x.refunded_on for x in claws], dtype="datetime64[D]"), windows
-    ).tolist()
-    carry = prior or Carry()
-    window_prior = Carry(year=carry.year, year_to_date=carry.year_to_date, held=carry.held)
-    parts_out: list[Statement] = []
-    for i, (w, p) in enumerate(zip(windows, plans, strict=True)):
-        s = statement(
-            p,
+
+    def run(w: Window[Carry]) -> Statement:
+        return statement(
+            w.plan,
             rep,
-            [c for c, k in zip(items, where, strict=True) if k == i],
-            period=w,
-            quota=None if quota is None else Money.from_minor(parts[i], quota.currency),
-            prior=window_prior,
-            clawbacks=[x for x, k in zip(claws, where_claw, strict=True) if k == i],
+            [c for c, k in zip(items, w.credits, strict=True) if k],
+            period=w.period,
+            quota=None if quota is None else Money.from_minor(int(w.quotas[0]), quota.currency),
+            prior=w.prior,
+            clawbacks=[x for x, k in zip(claws, w.clawbacks, strict=True) if k],
             prorate=prorate,
             work_calendar=work_calendar,
             rounding=rounding,
-            achievements=achievements if i == len(windows) - 1 else None,
-            pool_shares=pool_shares if i == len(windows) - 1 else None,
+            achievements=achievements if w.last else None,
+            pool_shares=pool_shares if w.last else None,
         )
-        parts_out.append(s)
-        window_prior = Carry(
+
+    carry = prior or Carry()
+    parts_out, _, settling = run_windows(
+        schedule,
+        period,
+        quotas=[] if quota is None else [quota.to_minor()],
+        credit_days=np.asarray([c.credited_on for c in items], dtype="datetime64[D]"),
+        claw_days=np.asarray([x.refunded_on for x in claws], dtype="datetime64[D]"),
+        prior=Carry(year=carry.year, year_to_date=carry.year_to_date, held=carry.held),
+        run=run,
+        carry_of=lambda s: Carry(
             year=s.carry.year, year_to_date=s.carry.year_to_date, held=s.carry.held
-        )
+        ),
+    )
     add = DECIMAL_CONTEXT.add
     zero = Decimal(0).scaleb(-minor_unit(schedule.currency))
     subtotals: dict[str, Decimal] = {}
