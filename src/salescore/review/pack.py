@@ -1113,8 +1113,8 @@ def _aging_lines(
     places = CURRENCIES[currency]
     overdue = aged[aged["overdue"].fillna(False).to_numpy(dtype=bool)]
     joined = overdue.join(node_deals[["owner_id", "amount"]])
-    minor = np.rint(joined["amount"].to_numpy(dtype=np.float64) * 10**places).astype(np.int64)
-    joined = joined.assign(amount=_decimals(minor, places), amount_minor=minor)
+    joined = _exact_amounts(joined, places)
+    minor = joined["amount_minor"].to_numpy(dtype=np.int64)
     aging = joined.sort_values(["days_in_stage", "id"], ascending=[False, True], kind="stable")
     if not len(aging):
         draft.lines.append(
@@ -1144,15 +1144,7 @@ def _aging_lines(
                 },
             )
         )
-    oldest = ", ".join(str(i) for i in aging["id"].head(3))
-    draft.actions.append(
-        Line(
-            code="action.aging",
-            section="actions",
-            values={"deals": len(aging), "amount": _amount(amount), "ids": oldest},
-            impact=amount.amount,
-        )
-    )
+    draft.actions.append(_chase("action.aging", aging["id"], amount))
     return aging
 
 
@@ -1349,8 +1341,13 @@ def _idle_deals(
         as_of=datetime.combine(as_of, time(), UTC),
         stage_changes=changes,
     )
-    minor = np.rint(idle["amount"].to_numpy(dtype=np.float64) * 10**places).astype(np.int64)
-    return idle.assign(amount=_decimals(minor, places), amount_minor=minor)
+    return _exact_amounts(idle, places)
+
+
+def _exact_amounts(deals: pd.DataFrame, places: int) -> pd.DataFrame:
+    """``amount`` as exact Decimals of the currency's places, and ``amount_minor`` beside it."""
+    minor = np.rint(deals["amount"].to_numpy(dtype=np.float64) * 10**places).astype(np.int64)
+    return deals.assign(amount=_decimals(minor, places), amount_minor=minor)
 
 
 def _idle_lines(draft: _Draft, idle: pd.DataFrame, currency: str) -> None:
@@ -1380,14 +1377,20 @@ def _idle_lines(draft: _Draft, idle: pd.DataFrame, currency: str) -> None:
                 },
             )
         )
-    oldest = ", ".join(str(i) for i in idle["opportunity_id"].head(3))
-    draft.actions.append(
-        Line(
-            code="action.idle",
-            section="actions",
-            values={"deals": len(idle), "amount": _amount(amount), "ids": oldest},
-            impact=amount.amount,
-        )
+    draft.actions.append(_chase("action.idle", idle["opportunity_id"], amount))
+
+
+def _chase(code: str, ids: pd.Series[Any], amount: Money) -> Line:
+    """The action to chase these deals (worth ``amount``), naming the first three."""
+    return Line(
+        code=code,
+        section="actions",
+        values={
+            "deals": len(ids),
+            "amount": _amount(amount),
+            "ids": ", ".join(str(i) for i in ids.head(3)),
+        },
+        impact=amount.amount,
     )
 
 
