@@ -158,7 +158,7 @@ PENDING: dict[tuple[str, str, str], str] = {
             "salescore.commission.crediting": ("Identifier",),
             "salescore.customers": ("Identifier", "NonNegativeAmount", "OptionalText"),
             "salescore.forecast.categories": ("Identifier", "OptionalText"),
-            "salescore.kpi": ("Identifier",),
+            "salescore.kpi._common": ("Identifier",),
             "salescore.partners._common": ("Identifier", "Number", "OptionalText"),
             "salescore.scorecards": ("Identifier", "Number"),
         }.items()
