@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from salescore import frames
+from salescore import _lookup
 from salescore.activities import ACTIVITIES
 from salescore.errors import FrameValidationError
 from salescore.frames import (
@@ -195,8 +195,8 @@ def test_validate_frame_text_dtypes_read_as_object_text(
     pd.testing.assert_frame_equal(valid, ref_valid)
     assert failures == ref_failures
     assert message == ref_message
-    # And the same without pyarrow's fast path.
-    with mock.patch.object(frames, "_ARROW", False):
+    # And the same without pyarrow's fast path (the one switch of the pyarrow routes).
+    with mock.patch.object(_lookup, "_ARROW", False):
         slow_valid, slow_failures, slow_message = _check(given_df)
     pd.testing.assert_frame_equal(slow_valid, valid)
     assert slow_failures == failures

@@ -39,26 +39,29 @@ __all__ = ["align", "name_positions", "positions"]
 
 IntArray = npt.NDArray[np.int64]
 
-#: Use the pyarrow route when both sides are Arrow text (tests switch this off to
-#: check the factorize route gives the same positions).
+#: Use the pyarrow route when both sides are Arrow text. The one switch of salescore's
+#: pyarrow routes: the text columns of :mod:`salescore.frames` read it too (tests switch it
+#: off to check that the factorize route, and frames' numpy path, give the same results).
 _ARROW: bool = _pa is not None
 
 Keys = pd.Series | pd.Index | npt.NDArray[Any]
 
 
-def _arrow_text(values: Keys) -> Any | None:
-    """The pyarrow text array behind ``values``, or ``None`` when it has none."""
-    if not _ARROW or isinstance(values, np.ndarray):
-        return None
-    dtype = values.dtype
-    is_text = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+def _is_arrow_text(dtype: Any) -> bool:
+    """Whether ``dtype`` keeps text in pyarrow (pyarrow-backed ``str`` or an Arrow string)."""
+    return (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
         isinstance(dtype, pd.ArrowDtype)
+        and _pa is not None
         and (
             _pa.types.is_string(dtype.pyarrow_dtype)
             or _pa.types.is_large_string(dtype.pyarrow_dtype)
         )
     )
-    if not is_text:
+
+
+def _arrow_text(values: Keys) -> Any | None:
+    """The pyarrow ``large_string`` array behind ``values``, or ``None`` when it has none."""
+    if not _ARROW or isinstance(values, np.ndarray) or not _is_arrow_text(values.dtype):
         return None
     array: Any = values.array
     array = array.__arrow_array__()
