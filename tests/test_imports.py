@@ -156,7 +156,9 @@ PENDING: dict[tuple[str, str, str], str] = {
         )
         for module, fields in {
             "salescore.commission.crediting": ("Identifier",),
-            "salescore.customers": ("Identifier", "NonNegativeAmount", "OptionalText"),
+            "salescore.customers.accounts": ("NonNegativeAmount",),
+            "salescore.customers.lines": ("Identifier", "NonNegativeAmount", "OptionalText"),
+            "salescore.customers.rfm": ("NonNegativeAmount",),
             "salescore.forecast.categories": ("Identifier", "OptionalText"),
             "salescore.kpi._common": ("Identifier",),
             "salescore.partners._common": ("Identifier", "Number", "OptionalText"),
