@@ -162,7 +162,8 @@ PENDING: dict[tuple[str, str, str], str] = {
             "salescore.forecast.categories": ("Identifier", "OptionalText"),
             "salescore.kpi._common": ("Identifier",),
             "salescore.partners._common": ("Identifier", "Number", "OptionalText"),
-            "salescore.scorecards": ("Identifier", "Number"),
+            "salescore.scorecards.card": ("Identifier", "Number"),
+            "salescore.scorecards.curves": ("Number",),
         }.items()
         for field in fields
     },
