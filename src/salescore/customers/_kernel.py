@@ -22,28 +22,20 @@ from salescore._numeric import (
 from salescore.customers.lines import ORDER_LINES, OrderLine
 from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, FrameValidationError, InvalidInputError
-from salescore.frames import (
-    partition_frame,
-)
+from salescore.frames import partition_frame
 from salescore.money import minor_unit
 
 IntArray = npt.NDArray[np.int64]
 
-
 BoolArray = npt.NDArray[np.bool_]
-
 
 FloatArray = npt.NDArray[np.float64]
 
-
 ObjArray = npt.NDArray[np.object_]
-
 
 _NEVER: Final = np.iinfo(np.int64).max
 
-
 _EPOCH: Final = date(1970, 1, 1).toordinal()
-
 
 #: Sums whose magnitudes stay below this are exact in float64, so bincount may add them.
 _EXACT_FLOAT: Final = 2**53

@@ -11,9 +11,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from salescore._base import FrozenModel
-from salescore._numeric import (
-    exact_decimals,
-)
+from salescore._numeric import exact_decimals
 from salescore.customers._kernel import BoolArray, _check_thresholds, _decimals, _grades
 from salescore.customers._summaries import _summary
 from salescore.customers.summary import LinesOrSummary

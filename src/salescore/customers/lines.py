@@ -12,9 +12,7 @@ import pandas as pd
 from pydantic import BeforeValidator
 
 from salescore._base import FrozenModel
-from salescore._numeric import (
-    to_decimal,
-)
+from salescore._numeric import to_decimal
 from salescore.errors import InvalidInputError
 from salescore.frames import (
     Column,

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from salescore._numeric import (
-    exact_decimals,
-)
+from salescore._numeric import exact_decimals
 from salescore.customers._kernel import _check_thresholds, _decimals, _grades, _sum_by
 from salescore.customers._summaries import _summary
 from salescore.customers.summary import LinesOrSummary

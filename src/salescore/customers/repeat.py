@@ -8,9 +8,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from salescore._numeric import (
-    exact_decimals,
-)
+from salescore._numeric import exact_decimals
 from salescore.calendar import Period
 from salescore.customers._kernel import _NEVER, IntArray, _day_of, _distinct_per, _lines
 from salescore.customers.summary import Lines

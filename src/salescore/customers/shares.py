@@ -9,9 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from salescore._numeric import (
-    exact_decimals,
-)
+from salescore._numeric import exact_decimals
 from salescore.customers._kernel import _check_days, _check_total, _decimals
 from salescore.customers._summaries import _summary
 from salescore.customers.summary import LinesOrSummary

@@ -8,9 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from salescore._numeric import (
-    exact_decimals,
-)
+from salescore._numeric import exact_decimals
 from salescore.customers._kernel import (
     _NEVER,
     _check_days,

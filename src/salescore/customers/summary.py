@@ -9,9 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from salescore._numeric import (
-    exact_decimals,
-)
+from salescore._numeric import exact_decimals
 from salescore.customers._kernel import (
     _dates,
     _decimals,
@@ -144,7 +142,6 @@ class CustomerSummary(Result):
 
 
 Lines = Sequence[OrderLine] | pd.DataFrame
-
 
 LinesOrSummary = Sequence[OrderLine] | pd.DataFrame | CustomerSummary
 

@@ -18,7 +18,6 @@ from salescore.money import CURRENCIES
 
 _CANONICAL_STR: Final = pd.StringDtype(na_value=np.nan)
 
-
 #: Whether pandas keeps canonical text in pyarrow (fixed when pandas is imported).
 _ARROW_STORAGE: Final = _CANONICAL_STR.storage == "pyarrow"
 

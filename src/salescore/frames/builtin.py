@@ -40,7 +40,6 @@ def _text(name: str, description: str) -> Column:
 
 _FRACTION = (0.0, 1.0)
 
-
 #: Opportunities (deals), one per row, matching :class:`~salescore.models.Opportunity`
 #: (stage history goes in a separate :data:`STAGE_CHANGES` frame).
 OPPORTUNITIES: Final = FrameContract(

@@ -29,9 +29,7 @@ __all__ = [
 #: The kinds of value a column may hold.
 Kind = Literal["string", "float", "int", "date", "datetime", "bool", "category"]
 
-
 KINDS: Final[frozenset[str]] = frozenset(get_args(Kind))
-
 
 #: Reason codes of the failure table, with what each one means (the frame
 #: contract's members of :class:`~salescore.error_codes.FailureReason`).
@@ -57,7 +55,6 @@ REASONS: Final[Mapping[str, str]] = {
 
 
 _NUMERIC_KINDS: Final = frozenset({"float", "int"})
-
 
 _TEXT_KINDS: Final = frozenset({"string", "category"})
 

@@ -31,7 +31,6 @@ __all__ = ["contract_for", "from_frame", "history_frame", "to_frame"]
 
 M = TypeVar("M", bound=FrozenModel)
 
-
 _CONTRACT_BY_MODEL: Final[Mapping[type[FrozenModel], FrameContract]] = {
     Opportunity: OPPORTUNITIES,
     StageChange: STAGE_CHANGES,

@@ -12,9 +12,7 @@ from salescore._names import as_names
 from salescore.error_codes import FailureReason
 from salescore.errors import FrameValidationError, InvalidInputError, UnknownStageError
 from salescore.frames._common import _bool
-from salescore.models import (
-    Pipeline,
-)
+from salescore.models import Pipeline
 
 __all__ = ["UnknownStageValuesError", "check_stage_column"]
 

@@ -37,12 +37,9 @@ _OUTCOME_ZH: Final = {
 
 _FAIL_EN: Final = {"zero_total": ", total zeroed", "cap_grade": ", grade at best {cap}"}
 
-
 _FAIL_ZH: Final = {"zero_total": "，总分清零", "cap_grade": "，等级最高为 {cap}"}
 
-
 _LINE_EN: Final = "{en} {value} of {target} target: {att}, {outcome}; weight {w} % gives {wpts}"
-
 
 _LINE_ZH: Final = "{zh} {value}，目标 {target}：{att}，{outcome}；权重 {w}% 得 {wpts} 分"
 

@@ -30,7 +30,7 @@ from salescore.scorecards.card import Scorecard, ScorecardKpi
 from salescore.scorecards.curves import BandCurve, GateCurve, LinearCurve
 from salescore.scorecards.results import ERROR_COLUMNS, ScoresFrames
 
-__all__ = ["scores_frame", "kpi_values"]
+__all__ = ["kpi_values", "scores_frame"]
 
 
 def _decimals(units: IntArray, places: int) -> npt.NDArray[np.object_]:

@@ -18,7 +18,7 @@ from salescore.errors import InvalidInputError
 from salescore.models._fields import Identifier, Number
 from salescore.scorecards.curves import Curve, GateCurve, LinearCurve
 
-__all__ = ["ScorecardKpi", "Grade", "DEFAULT_GRADES", "Scorecard"]
+__all__ = ["DEFAULT_GRADES", "Grade", "Scorecard", "ScorecardKpi"]
 
 
 class ScorecardKpi(FrozenModel):

@@ -14,7 +14,7 @@ from salescore.errors import InvalidInputError
 from salescore.models._fields import Number
 from salescore.scorecards._common import _ratio, _show
 
-__all__ = ["LinearCurve", "Band", "BandCurve", "GateCurve", "Curve"]
+__all__ = ["Band", "BandCurve", "Curve", "GateCurve", "LinearCurve"]
 
 
 class LinearCurve(FrozenModel):

@@ -11,12 +11,11 @@ import pandas as pd
 from salescore._base import FrozenModel
 from salescore.serialization import Result
 
-__all__ = ["Outcome", "ERROR_COLUMNS", "ScoreLine", "ScoreResult", "ScoresFrames"]
+__all__ = ["ERROR_COLUMNS", "Outcome", "ScoreLine", "ScoreResult", "ScoresFrames"]
 
 
 #: How a KPI's points came about: a stable code on every line.
 Outcome = Literal["floor", "line", "capped", "band", "below_bands", "passed", "failed"]
-
 
 #: The columns of :attr:`ScoresFrames.errors`.
 ERROR_COLUMNS: Final = ("row", "rep_id", "column", "value", "reason")
