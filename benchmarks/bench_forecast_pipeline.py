@@ -6,6 +6,11 @@
   write (float64 ``amount * probability``, three ``groupby().sum()``, no
   validation, no exactness) and (b) a per-row Python loop in Decimal, run on a
   sample and scaled.
+* ``weighted`` against (c) the numpy lower bound on the same frame: stage
+  codes, date masks, probabilities by code, integer minor units, one dot
+  product and a ``bincount`` per breakdown (no validation, no exactness
+  beyond the cent), both with frame validation and on a ``CheckedFrame``
+  checked beforehand (the validate-once path).
 * ``forecast_categories`` on the same deals rolled up a tree of 111 teams
   (one root, 10 regions, 100 teams of 50 reps), against a pandas pivot by
   owner and category followed by a Python walk up the tree.
@@ -14,6 +19,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +28,7 @@ from benchmarks._harness import Row, row
 from salescore.calendar import Period
 from salescore.forecast.categories import forecast_categories
 from salescore.forecast.weighted import weighted
+from salescore.frames import OPPORTUNITIES, CheckedFrame
 from salescore.models import Organization, Pipeline, Rep, Stage, Team
 
 SEED = 20260107
@@ -121,6 +128,38 @@ def loop_weighted(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> d
     return out
 
 
+def numpy_bound(df: pd.DataFrame, start: np.datetime64, end: np.datetime64) -> dict[str, Any]:
+    """The least work the weighted result needs, on the frame's own columns.
+
+    Stage, owner and channel codes (one factorize each), the period masks,
+    each deal's probability (its own, else its stage's), the amounts in
+    integer minor units and their weighted sum, then one ``bincount`` per
+    breakdown.
+    """
+    stage, names = pd.factorize(df["stage"].to_numpy())
+    by_name = np.array([PROBABILITY.get(str(n), 1.0) for n in names])
+    won = np.array([str(n) == "Won" for n in names])[stage]
+    is_open = np.isin(np.arange(len(names)), [i for i, n in enumerate(names) if n in OPEN])[stage]
+    expected = df["expected_close_date"].to_numpy()
+    closed = df["close_date"].to_numpy()
+    open_in = is_open & (expected >= start) & (expected < end)
+    won_in = won & (closed >= start) & (closed < end)
+    own = df["probability"].to_numpy()
+    p = np.where(np.isnan(own), by_name[stage], own)
+    minor = np.rint(df["amount"].to_numpy() * 100.0)
+    value = np.where(open_in, minor * p, 0.0) + np.where(won_in, minor, 0.0)
+    owner, _ = pd.factorize(df["owner_id"].to_numpy())
+    channel, _ = pd.factorize(df["channel_id"].to_numpy(), use_na_sentinel=False)
+    return {
+        "weighted": float(value[open_in].sum()),
+        "won": float(minor[won_in].sum()),
+        "pipeline": float(minor[open_in].sum()),
+        "by_stage": np.bincount(stage, value, len(names)),
+        "by_owner": np.bincount(owner, value),
+        "by_channel": np.bincount(channel, value),
+    }
+
+
 def pandas_categories(df: pd.DataFrame, org: Organization) -> dict[str, pd.Series]:
     """Pivot by owner and category, then walk up the team tree in Python."""
     category = df["stage"].map(CATEGORY).fillna("Omitted")
@@ -146,7 +185,26 @@ def run() -> list[Row]:
     start, end = pd.Timestamp(quarter.start), pd.Timestamp(quarter.end)
     sample = deals.sample(50_000, random_state=1)
     org = bench_org()
+    checked = CheckedFrame.of(deals, OPPORTUNITIES)
+    lo, hi = np.datetime64(quarter.start, "us"), np.datetime64(quarter.end, "us")
+    bound = numpy_bound(deals, lo, hi)
+    result = weighted(checked, pipeline, period=quarter)
+    # The bound computes the same numbers (to the cent of float rounding).
+    assert abs(bound["weighted"] / 100 - float(result.weighted.amount)) < 1.0
+    assert bound["won"] / 100 == float(result.won.amount)
     return [
+        row(
+            "weighted, frame validation incl. (baseline: numpy bound on the same frame)",
+            "1,000,000 open + 50,000 won deals",
+            lambda: weighted(deals, pipeline, period=quarter),
+            lambda: numpy_bound(deals, lo, hi),
+        ),
+        row(
+            "weighted on a CheckedFrame (baseline: numpy bound on the same frame)",
+            "1,000,000 open + 50,000 won deals",
+            lambda: weighted(checked, pipeline, period=quarter),
+            lambda: numpy_bound(deals, lo, hi),
+        ),
         row(
             "weighted, frame validation incl. (baseline: plain pandas float64 groupby)",
             "1,000,000 open + 50,000 won deals",

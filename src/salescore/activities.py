@@ -22,6 +22,7 @@ from salescore.errors import InvalidInputError
 from salescore.frames import (
     OPPORTUNITIES,
     STAGE_CHANGES,
+    CheckedFrame,
     Column,
     FrameContract,
     check_stage_column,
@@ -179,7 +180,7 @@ def _kernel(rep: Any, kind: Any) -> ActivityCounts:
 
 
 def activity_counts(
-    activities: Sequence[Activity] | pd.DataFrame, *, period: Period | None = None
+    activities: Sequence[Activity] | pd.DataFrame | CheckedFrame, *, period: Period | None = None
 ) -> ActivityCounts:
     """Count activities by rep and kind: the partial behind :func:`activity_kpis`.
 
@@ -214,7 +215,7 @@ def activity_counts(
     """
     if period is not None and not isinstance(period, Period):
         raise InvalidInputError(f"period {period!r} is not a Period")
-    if isinstance(activities, pd.DataFrame):
+    if isinstance(activities, pd.DataFrame | CheckedFrame):
         df = validate_frame(activities, ACTIVITIES)
         rep: Any = df["rep_id"].array  # factorised as they are: no object copy of the text
         kind: Any = df["kind"].array
@@ -230,7 +231,7 @@ def activity_counts(
 
 
 def stale_accounts(
-    activities: Sequence[Activity] | pd.DataFrame, *, as_of: datetime, days: int
+    activities: Sequence[Activity] | pd.DataFrame | CheckedFrame, *, as_of: datetime, days: int
 ) -> pd.DataFrame:
     """Accounts whose last activity is ``days`` or more days before ``as_of``.
 
@@ -268,7 +269,7 @@ def stale_accounts(
         )
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise InvalidInputError(f"days {days!r} must be a whole number >= 0")
-    if isinstance(activities, pd.DataFrame):
+    if isinstance(activities, pd.DataFrame | CheckedFrame):
         df = validate_frame(activities, ACTIVITIES)
         account = df["account_id"].astype(str).to_numpy(dtype=object)
         when = pd.DatetimeIndex(df["occurred_at"]).tz_convert("UTC")
@@ -296,12 +297,12 @@ def stale_accounts(
 
 
 def _activity_arrays(
-    activities: Sequence[Activity] | pd.DataFrame,
+    activities: Sequence[Activity] | pd.DataFrame | CheckedFrame,
 ) -> tuple[
     npt.NDArray[np.object_], npt.NDArray[np.object_], pd.DatetimeIndex, npt.NDArray[np.object_]
 ]:
     """Rep, kind, time (UTC) and opportunity of each activity, from models or a frame."""
-    if isinstance(activities, pd.DataFrame):
+    if isinstance(activities, pd.DataFrame | CheckedFrame):
         df = validate_frame(activities, ACTIVITIES)
         rep = df["rep_id"].astype(str).to_numpy(dtype=object)
         kind = df["kind"].astype(str).to_numpy(dtype=object)
@@ -345,7 +346,7 @@ def _check_plan(targets: Mapping[tuple[str, str], object], by: str) -> None:
 
 
 def activity_kpis(
-    activities: Sequence[Activity] | pd.DataFrame | ActivityCounts,
+    activities: Sequence[Activity] | pd.DataFrame | CheckedFrame | ActivityCounts,
     plan: ActivityPlan | Sequence[Target],
     *,
     period: Period,
@@ -626,12 +627,12 @@ def activity_plan(
 
 
 def idle_open_deals(
-    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
-    activities: Sequence[Activity] | pd.DataFrame,
+    activities: Sequence[Activity] | pd.DataFrame | CheckedFrame,
     *,
     as_of: datetime,
-    stage_changes: pd.DataFrame | None = None,
+    stage_changes: pd.DataFrame | CheckedFrame | None = None,
 ) -> pd.DataFrame:
     """Open deals with no activity since their last stage change, as of a time.
 
@@ -705,7 +706,7 @@ def idle_open_deals(
         raise InvalidInputError(
             f"as_of {as_of.isoformat()} is naive; a timezone-aware time is required"
         )
-    if isinstance(opportunities, pd.DataFrame):
+    if isinstance(opportunities, pd.DataFrame | CheckedFrame):
         if stage_changes is None:
             raise InvalidInputError(
                 "a frame of opportunities needs stage_changes= (the STAGE_CHANGES frame): "
@@ -749,7 +750,7 @@ def _idle(
     deals: pd.DataFrame,
     changes: pd.DataFrame,
     pipeline: Pipeline,
-    activities: Sequence[Activity] | pd.DataFrame,
+    activities: Sequence[Activity] | pd.DataFrame | CheckedFrame,
     cutoff: pd.Timestamp,
 ) -> pd.DataFrame:
     """The kernel of :func:`idle_open_deals` on validated frames."""
@@ -818,7 +819,7 @@ def _labels(
 
 
 def activity_outcomes(
-    activities: Sequence[Activity] | pd.DataFrame,
+    activities: Sequence[Activity] | pd.DataFrame | CheckedFrame,
     opportunities: Sequence[Opportunity],
     pipeline: Pipeline,
     *,

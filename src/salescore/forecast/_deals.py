@@ -21,6 +21,7 @@ from salescore.error_codes import FailureReason
 from salescore.errors import InvalidInputError
 from salescore.frames import (
     OPPORTUNITIES,
+    CheckedFrame,
     check_stage_column,
     empty_failures,
     partition_frame,
@@ -53,10 +54,10 @@ def stage_codes(values: pd.Series[Any], pipeline: Pipeline, column: str) -> IntA
 
 
 def opportunities_frame(
-    opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pipeline
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame, pipeline: Pipeline
 ) -> pd.DataFrame:
     """An OPPORTUNITIES frame of ``opportunities`` (models indexed by id), stages checked."""
-    if isinstance(opportunities, pd.DataFrame):
+    if isinstance(opportunities, pd.DataFrame | CheckedFrame):
         frame = validate_frame(opportunities, OPPORTUNITIES)
         check_stage_column(frame["stage"], pipeline, "stage")
         return frame
@@ -86,7 +87,9 @@ class Deals:
     minor: IntArray  # amount in minor units of the row's own currency
 
 
-def load_deals(opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pipeline) -> Deals:
+def load_deals(
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame, pipeline: Pipeline
+) -> Deals:
     """Validate the deals and read stage codes and exact minor-unit amounts.
 
     A frame's bad rows go to the failure table (contract failures, stages not
@@ -94,7 +97,7 @@ def load_deals(opportunities: Sequence[Opportunity] | pd.DataFrame, pipeline: Pi
     as ``not_minor_unit``); models are checked with
     :func:`~salescore.models.check_opportunities`, which raises.
     """
-    if isinstance(opportunities, pd.DataFrame):
+    if isinstance(opportunities, pd.DataFrame | CheckedFrame):
         valid, failures = partition_frame(opportunities, OPPORTUNITIES)
     elif isinstance(opportunities, Sequence):
         items = list(opportunities)

@@ -56,6 +56,7 @@ from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast._deals import check_pipeline, group_codes, in_period, load_deals
 from salescore.forecast._sums import converter_for, group_sum, round_minor
+from salescore.frames import CheckedFrame
 from salescore.models import (
     ForecastCategory,
     Opportunity,
@@ -521,7 +522,7 @@ def _totals(tree: pd.DataFrame, currency: str) -> pd.Series[Any]:
 
 @exact_decimals
 def forecast_categories(
-    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
     period: Period | None = None,
@@ -685,7 +686,7 @@ class CategoryPartial(Result):
 
 
 def category_partial(
-    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
     period: Period | None = None,

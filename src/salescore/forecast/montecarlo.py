@@ -42,6 +42,7 @@ from salescore._simulation import Simulation
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast._deals import opportunities_frame, stage_codes
+from salescore.frames import CheckedFrame
 from salescore.models import Opportunity, Pipeline, StageKind
 
 __all__ = ["Simulation", "simulate"]
@@ -132,7 +133,7 @@ def _runs(amount: FloatArray, pi: FloatArray, n: int, seed: int, chunk_mib: floa
 
 @exact_decimals
 def simulate(
-    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
     seed: int,

@@ -63,6 +63,7 @@ from salescore.forecast._sums import (
     product_sum,
     round_minor,
 )
+from salescore.frames import CheckedFrame
 from salescore.models import Opportunity, Pipeline, StageKind
 from salescore.money import CURRENCIES, FxRates, Money
 from salescore.serialization import Result
@@ -318,7 +319,7 @@ def _count(
 
 @exact_decimals
 def weighted(
-    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
     period: Period | None = None,
@@ -541,7 +542,7 @@ class WeightedPartial(Result):
 
 
 def weighted_partial(
-    opportunities: Sequence[Opportunity] | pd.DataFrame,
+    opportunities: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
     period: Period | None = None,

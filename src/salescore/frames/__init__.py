@@ -85,7 +85,12 @@ from salescore.frames.contracts import (
 from salescore.frames.contracts import RowCheck as RowCheck
 from salescore.frames.conversion import contract_for, from_frame, history_frame, to_frame
 from salescore.frames.stages import UnknownStageValuesError, check_stage_column
-from salescore.frames.validation import empty_failures, partition_frame, validate_frame
+from salescore.frames.validation import (
+    CheckedFrame,
+    empty_failures,
+    partition_frame,
+    validate_frame,
+)
 
 __all__ = [
     "CHANNELS",
@@ -98,6 +103,7 @@ __all__ = [
     "STAGE_CHANGES",
     "TARGETS",
     "TEAMS",
+    "CheckedFrame",
     "Column",
     "DistinctCheck",
     "FrameContract",

@@ -19,7 +19,7 @@ from salescore.frames._text import _CANONICAL_STR, _coerce_category, _text_colum
 from salescore.frames.contracts import REASONS, Column, FrameContract, MagnitudeCheck, OrderCheck
 from salescore.money import CURRENCIES
 
-__all__ = ["empty_failures", "partition_frame", "validate_frame"]
+__all__ = ["CheckedFrame", "empty_failures", "partition_frame", "validate_frame"]
 
 
 def _is_object_like(dtype: Any) -> bool:
@@ -285,7 +285,9 @@ def _finalize(frame: pd.DataFrame, contract: FrameContract) -> pd.DataFrame:
     return frame
 
 
-def validate_frame(df: pd.DataFrame, contract: FrameContract, *, lazy: bool = True) -> pd.DataFrame:
+def validate_frame(
+    df: pd.DataFrame | CheckedFrame, contract: FrameContract, *, lazy: bool = True
+) -> pd.DataFrame:
     """Check ``df`` against ``contract`` and return a coerced copy.
 
     Every check is vectorised over the whole frame. The input is never
@@ -295,8 +297,9 @@ def validate_frame(df: pd.DataFrame, contract: FrameContract, *, lazy: bool = Tr
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The frame to check.
+    df : pandas.DataFrame or CheckedFrame
+        The frame to check. A :class:`CheckedFrame` of the same contract has
+        passed already and comes back at once (a copy-on-write view).
     contract : FrameContract
         Its rules, e.g. :data:`OPPORTUNITIES`.
     lazy : bool
@@ -334,6 +337,10 @@ def validate_frame(df: pd.DataFrame, contract: FrameContract, *, lazy: bool = Tr
     in 2 rows: changed_at naive_datetime in 1 row (e.g. row 0: '2026-01-05 09:00'; timestamps
     must be timezone-aware); changed_at not_null in 1 row (e.g. row 1: nan; a value is required)
     """
+    if isinstance(df, CheckedFrame):
+        if df.contract == contract:
+            return df.frame
+        df = df.frame
     out, run = _run(df, contract, lazy)
     if run.findings:
         failures = _failure_table(run)
@@ -341,7 +348,9 @@ def validate_frame(df: pd.DataFrame, contract: FrameContract, *, lazy: bool = Tr
     return _finalize(out, contract)
 
 
-def partition_frame(df: pd.DataFrame, contract: FrameContract) -> tuple[pd.DataFrame, pd.DataFrame]:
+def partition_frame(
+    df: pd.DataFrame | CheckedFrame, contract: FrameContract
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split ``df`` into its valid rows (coerced) and a failure table for the rest.
 
     For bulk calculators that report bad rows beside their result instead of
@@ -350,8 +359,9 @@ def partition_frame(df: pd.DataFrame, contract: FrameContract) -> tuple[pd.DataF
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The frame to check.
+    df : pandas.DataFrame or CheckedFrame
+        The frame to check. A :class:`CheckedFrame` of the same contract is
+        all valid rows, with no failures, without checking again.
     contract : FrameContract
         Its rules.
 
@@ -382,6 +392,10 @@ def partition_frame(df: pd.DataFrame, contract: FrameContract) -> tuple[pd.DataF
     row column     value      reason
      12   kind telepathy not_allowed
     """
+    if isinstance(df, CheckedFrame):
+        if df.contract == contract:
+            return df.frame, empty_failures()
+        df = df.frame
     out, run = _run(df, contract, lazy=True)
     failures = _failure_table(run)
     if any(f.reason == FailureReason.MISSING_COLUMN for f in run.findings):
@@ -390,3 +404,119 @@ def partition_frame(df: pd.DataFrame, contract: FrameContract) -> tuple[pd.DataF
     for f in run.findings:
         bad[f.positions] = True
     return _finalize(out.iloc[np.flatnonzero(~bad)], contract), failures
+
+
+class CheckedFrame:
+    """A frame that passed its contract, to hand to several calculators.
+
+    Every bulk calculator checks the frames it is given. A caller who runs
+    several of them on the same data (a notebook, a review pack) checks once
+    with :meth:`of` and passes the result wherever the contract's frame is
+    accepted: :func:`validate_frame` and :func:`partition_frame` return its
+    rows at once instead of checking again. The checked frame cannot go
+    stale: :attr:`frame` hands out a copy-on-write view, so changing it
+    never changes what was checked, and the row subsets and added columns
+    that keep a frame valid (:meth:`rows`, :meth:`assign`) are the only ways
+    to derive another ``CheckedFrame``.
+
+    Bad rows are not kept: :meth:`of` raises as :func:`validate_frame` does.
+    To report bad rows and go on with the rest, split first with
+    :func:`partition_frame` and check its ``valid`` part.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salescore.frames import OPPORTUNITIES
+    >>> df = pd.DataFrame({"id": ["D1", "D2"], "owner_id": ["R1", "R2"],
+    ...                    "amount": [1200.0, 800.0], "currency": ["CNY", "CNY"],
+    ...                    "stage": ["Qualify", "Won"],
+    ...                    "created_on": pd.to_datetime(["2026-01-05", "2026-02-01"])})
+    >>> checked = CheckedFrame.of(df, OPPORTUNITIES)
+    >>> len(checked), checked.contract.name
+    (2, 'opportunities')
+    >>> validate_frame(checked, OPPORTUNITIES)["amount"].tolist()  # not checked again
+    [1200.0, 800.0]
+    >>> east = checked.rows(checked.frame["owner_id"] == "R1").assign(team_id=["east"])
+    >>> east.frame[["id", "team_id"]].values.tolist()
+    [['D1', 'east']]
+    >>> checked.assign(amount=[1.0, 2.0])
+    Traceback (most recent call last):
+    ...
+    salescore.errors.InvalidInputError: assign may add columns outside contract 'opportunities', ...
+    """
+
+    __slots__ = ("_contract", "_frame")
+    _contract: FrameContract
+    _frame: pd.DataFrame
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise InvalidInputError(
+            "a CheckedFrame comes from CheckedFrame.of(frame, contract), which checks it"
+        )
+
+    @classmethod
+    def _trusted(cls, frame: pd.DataFrame, contract: FrameContract) -> CheckedFrame:
+        made = object.__new__(cls)
+        object.__setattr__(made, "_frame", frame)
+        object.__setattr__(made, "_contract", contract)
+        return made
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a CheckedFrame is immutable; cannot set {name!r}")
+
+    def __reduce__(self) -> tuple[Any, tuple[pd.DataFrame, FrameContract]]:
+        # Pickled rows were checked when pickled (for Dask workers and copies).
+        return (CheckedFrame._trusted, (self._frame, self._contract))
+
+    @classmethod
+    def of(cls, df: pd.DataFrame | CheckedFrame, contract: FrameContract) -> CheckedFrame:
+        """Check ``df`` against ``contract`` once (as :func:`validate_frame`).
+
+        Raises
+        ------
+        FrameValidationError
+            Any row fails the contract (the failure table names each).
+        """
+        if isinstance(df, CheckedFrame) and df.contract == contract:
+            return df
+        return cls._trusted(validate_frame(df, contract), contract)
+
+    @property
+    def contract(self) -> FrameContract:
+        """The contract every row passed."""
+        return self._contract
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The checked rows, coerced (a copy-on-write view: change it freely)."""
+        return self._frame.copy(deep=False)
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __repr__(self) -> str:
+        return f"CheckedFrame({self._contract.name!r}, {len(self)} rows)"
+
+    def rows(self, keep: npt.ArrayLike | pd.Series[bool]) -> CheckedFrame:
+        """The rows where the boolean mask ``keep`` is true, still checked.
+
+        Every contract rule is a rule of one row or of uniqueness, both of
+        which a subset keeps.
+        """
+        mask = np.asarray(keep)
+        if mask.dtype != np.bool_ or mask.shape != (len(self),):
+            raise InvalidInputError(
+                f"rows takes a boolean mask of {len(self)} values, got "
+                f"{mask.dtype} of shape {mask.shape}"
+            )
+        return CheckedFrame._trusted(self._frame[mask], self._contract)
+
+    def assign(self, **columns: Any) -> CheckedFrame:
+        """Add columns the contract does not know (as :meth:`pandas.DataFrame.assign`)."""
+        known = [name for name in columns if name in self._contract.names]
+        if known:
+            raise InvalidInputError(
+                f"assign may add columns outside contract {self._contract.name!r}, not replace "
+                f"its column {known[0]!r}; build a new frame and check it"
+            )
+        return CheckedFrame._trusted(self._frame.assign(**columns), self._contract)

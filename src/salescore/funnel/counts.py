@@ -41,7 +41,7 @@ from salescore._names import as_names
 from salescore._numeric import floats_to_minor_units, to_minor_units
 from salescore.calendar import Period
 from salescore.errors import CurrencyMismatchError, InvalidInputError, MissingHistoryError
-from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, validate_frame
+from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, CheckedFrame, validate_frame
 from salescore.funnel._kernel import (
     LOST,
     NO_DATE,
@@ -779,10 +779,10 @@ def _day_numbers(series: pd.Series[Any]) -> IntArray:
 
 
 def funnel_counts_frame(
-    opportunities: pd.DataFrame,
+    opportunities: pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
-    stage_changes: pd.DataFrame | None = None,
+    stage_changes: pd.DataFrame | CheckedFrame | None = None,
     source: Source | None = None,
     by: Iterable[str] = (),
     cohort: Cohort | None = None,
@@ -800,11 +800,12 @@ def funnel_counts_frame(
 
     Parameters
     ----------
-    opportunities : pandas.DataFrame
-        One deal per row (the ``OPPORTUNITIES`` contract).
+    opportunities : pandas.DataFrame or CheckedFrame
+        One deal per row (the ``OPPORTUNITIES`` contract); a
+        :class:`~salescore.frames.CheckedFrame` is not checked again.
     pipeline : Pipeline
         Their pipeline; it needs at least one open stage.
-    stage_changes : pandas.DataFrame, optional
+    stage_changes : pandas.DataFrame or CheckedFrame, optional
         The stage history (the ``STAGE_CHANGES`` contract), needed for the
         ``history`` inference.
     source : {None, "history", "snapshot"}
@@ -852,17 +853,18 @@ def funnel_counts_frame(
     >>> counts == funnel_counts(deals, pipeline)
     True
     """
-    if not isinstance(opportunities, pd.DataFrame):
+    given = opportunities.frame if isinstance(opportunities, CheckedFrame) else opportunities
+    if not isinstance(given, pd.DataFrame):
         raise InvalidInputError(
             f"opportunities must be a DataFrame, got {type(opportunities).__name__}"
         )
-    if source is None and not len(opportunities):
+    if source is None and not len(given):
         source = "snapshot" if stage_changes is None else "history"
     source = resolve_source(
         source,
         has_history=stage_changes is not None and len(stage_changes) > 0,
         has_lost_stages=lost_stage_column is not None,
-        deals=len(opportunities),
+        deals=len(given),
         frame=True,
     )
     if source == "history" and stage_changes is None:
@@ -881,11 +883,11 @@ def funnel_counts_frame(
         period_basis=period_basis,
         by=by,
     )
-    missing = [c for c in (*keys, lost_stage_column) if c is not None and c not in opportunities]
+    missing = [c for c in (*keys, lost_stage_column) if c is not None and c not in given]
     if missing:
         raise InvalidInputError(
             f"column {missing[0]!r} is not in the opportunities frame; columns: "
-            f"{', '.join(map(str, opportunities.columns))}"
+            f"{', '.join(map(str, given.columns))}"
         )
     if lost_stage_column is not None and stage_changes is not None:
         raise InvalidInputError("lost_stage_column is used only without stage_changes (snapshot)")

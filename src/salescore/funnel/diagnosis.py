@@ -15,7 +15,7 @@ import pandas as pd
 from salescore._lookup import positions
 from salescore._numeric import check_fraction, check_rounding, to_decimal
 from salescore.errors import InvalidInputError
-from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, validate_frame
+from salescore.frames import OPPORTUNITIES, STAGE_CHANGES, CheckedFrame, validate_frame
 from salescore.funnel._kernel import stage_codes, stage_lookup
 from salescore.funnel.counts import FunnelCounts, check_options
 from salescore.funnel.report import FunnelReport, hours_quantile
@@ -313,8 +313,8 @@ def aging(
 
 
 def aging_frame(
-    opportunities: pd.DataFrame,
-    stage_changes: pd.DataFrame,
+    opportunities: pd.DataFrame | CheckedFrame,
+    stage_changes: pd.DataFrame | CheckedFrame,
     reference: FunnelReport | FunnelCounts,
     pipeline: Pipeline,
     *,
@@ -325,9 +325,10 @@ def aging_frame(
 
     Parameters
     ----------
-    opportunities : pandas.DataFrame
-        The ``OPPORTUNITIES`` contract; not mutated.
-    stage_changes : pandas.DataFrame
+    opportunities : pandas.DataFrame or CheckedFrame
+        The ``OPPORTUNITIES`` contract; not mutated. A
+        :class:`~salescore.frames.CheckedFrame` is not checked again.
+    stage_changes : pandas.DataFrame or CheckedFrame
         The ``STAGE_CHANGES`` contract.
     reference, pipeline, as_of, percentile
         As in :func:`aging`.
@@ -362,7 +363,7 @@ def aging_frame(
         by=(),
     )
     now = _as_of_micros(as_of)
-    if not isinstance(opportunities, pd.DataFrame):
+    if not isinstance(opportunities, pd.DataFrame | CheckedFrame):
         raise InvalidInputError(
             f"opportunities must be a DataFrame, got {type(opportunities).__name__}"
         )

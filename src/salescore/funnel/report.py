@@ -14,6 +14,7 @@ import pandas as pd
 from salescore._numeric import check_rounding, exact_decimals, minor_units_to_decimals
 from salescore.calendar import Period
 from salescore.errors import InvalidInputError
+from salescore.frames import CheckedFrame
 from salescore.funnel.counts import (
     Cohort,
     FunnelCounts,
@@ -481,10 +482,10 @@ def funnel(
 
 @exact_decimals
 def funnel_frame(
-    opportunities: pd.DataFrame,
+    opportunities: pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
-    stage_changes: pd.DataFrame | None = None,
+    stage_changes: pd.DataFrame | CheckedFrame | None = None,
     source: Source | None = None,
     by: Iterable[str] = (),
     cohort: Cohort | None = None,
@@ -504,8 +505,9 @@ def funnel_frame(
 
     Parameters
     ----------
-    opportunities : pandas.DataFrame
-        One deal per row (the ``OPPORTUNITIES`` contract); not mutated.
+    opportunities : pandas.DataFrame or CheckedFrame
+        One deal per row (the ``OPPORTUNITIES`` contract); not mutated. A
+        :class:`~salescore.frames.CheckedFrame` is not checked again.
     pipeline : Pipeline
         Their pipeline.
     stage_changes, source, by, cohort, period, period_basis, reopen, lost_stage_column

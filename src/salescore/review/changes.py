@@ -69,7 +69,13 @@ from salescore.error_codes import FailureReason
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast import forecast_categories, weighted
 from salescore.forecast.categories import CATEGORY_COLUMNS, MEASURES
-from salescore.frames import OPPORTUNITIES, empty_failures, partition_frame, to_frame
+from salescore.frames import (
+    OPPORTUNITIES,
+    CheckedFrame,
+    empty_failures,
+    partition_frame,
+    to_frame,
+)
 from salescore.models import (
     ForecastCategory,
     Opportunity,
@@ -188,8 +194,8 @@ def _failure_rows(
     return failures.table()
 
 
-def _as_frame(snapshot: object, pipeline: Pipeline, what: str) -> pd.DataFrame:
-    if isinstance(snapshot, pd.DataFrame):
+def _as_frame(snapshot: object, pipeline: Pipeline, what: str) -> pd.DataFrame | CheckedFrame:
+    if isinstance(snapshot, pd.DataFrame | CheckedFrame):
         return snapshot
     if isinstance(snapshot, Sequence) and not isinstance(snapshot, str):
         items = list(snapshot)
@@ -279,8 +285,8 @@ def _present(values: npt.NDArray[np.object_], present: BoolArray) -> npt.NDArray
 
 
 def pipeline_changes(
-    before: Sequence[Opportunity] | pd.DataFrame,
-    after: Sequence[Opportunity] | pd.DataFrame,
+    before: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
+    after: Sequence[Opportunity] | pd.DataFrame | CheckedFrame,
     pipeline: Pipeline,
     *,
     period: Period,
@@ -295,7 +301,7 @@ def pipeline_changes(
 
     Parameters
     ----------
-    before, after : pandas.DataFrame or sequence of Opportunity
+    before, after : pandas.DataFrame, CheckedFrame or sequence of Opportunity
         The same deals at two dates, as :data:`~salescore.frames.OPPORTUNITIES`
         frames (never mutated; bad rows go to ``failures``) or models
         (checked, raising). Deals are matched on ``id``.

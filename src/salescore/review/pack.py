@@ -45,11 +45,18 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from salescore.activities import activity_counts, idle_open_deals
+from salescore.activities import ACTIVITIES, activity_counts, idle_open_deals
 from salescore.calendar import FiscalCalendar, Grain, Period, WorkCalendar
 from salescore.errors import CurrencyMismatchError, InvalidInputError
 from salescore.forecast import Simulation, WeightedForecast, simulate, weighted
-from salescore.frames import from_frame, history_frame, to_frame
+from salescore.frames import (
+    OPPORTUNITIES,
+    STAGE_CHANGES,
+    CheckedFrame,
+    from_frame,
+    history_frame,
+    to_frame,
+)
 from salescore.funnel import (
     Coverage,
     FunnelReport,
@@ -618,17 +625,25 @@ def review(
     if isinstance(max_actions, bool) or not isinstance(max_actions, int) or max_actions < 0:
         raise InvalidInputError(f"max_actions {max_actions!r} must be a whole number >= 0")
     models = list(targets) if not isinstance(targets, pd.DataFrame) else from_frame(targets, Target)
-    deals = _frame(opportunities)
+    # Each frame is checked once here; the calculators below take the checked
+    # frames (and subsets of them) without checking them again.
+    deals = CheckedFrame.of(_frame(opportunities), OPPORTUNITIES)
     if stage_changes is None and not isinstance(opportunities, pd.DataFrame):
         items = list(opportunities)
         if any(o.history for o in items):
             stage_changes = history_frame(items)
+    histories = None if stage_changes is None else CheckedFrame.of(stage_changes, STAGE_CHANGES)
+    acts = (
+        CheckedFrame.of(activities, ACTIVITIES)
+        if isinstance(activities, pd.DataFrame)
+        else activities
+    )
     reps, team_of, name_of = _scope(organization, node, models)
     by_rep = _rep_targets(models, reps, period)
     draft = _Draft()
 
     narrowed = (organization is not None and node is not None) or organization is None
-    node_deals, node_changes = _of_node(deals, stage_changes, reps, narrowed)
+    node_deals, node_changes = _of_node(deals, histories, reps, narrowed)
 
     # -- forecast first: it fixes the currency of the deals
     forecast = weighted(node_deals, pipeline, period=period, rounding=rounding)
@@ -641,7 +656,7 @@ def review(
     simulation = simulate(node_deals, pipeline, seed=seed, n=runs, period=period)
 
     # -- pace and attainment by rep and team
-    booked = _bookings(bookings, deals, pipeline)
+    booked = _bookings(bookings, deals.frame, pipeline)
     curve = _GoalCurve(as_of, grain, weights, calendar, work_calendar)
     owners = _owner_table(by_rep, booked, curve, name_of, team_of, places)
     teams = _team_table(owners, forecast, places)
@@ -652,7 +667,7 @@ def review(
 
     # -- the funnel of the node, by team
     frame = node_deals.assign(
-        team_id=node_deals["owner_id"].map(team_of).fillna(_NO_TEAM).to_numpy(dtype=object)
+        team_id=node_deals.frame["owner_id"].map(team_of).fillna(_NO_TEAM).to_numpy(dtype=object)
     )
     source: Literal["snapshot"] | None = (
         None if node_changes is not None or lost_stage_column is not None else "snapshot"
@@ -684,7 +699,7 @@ def review(
         compare = funnel_frame(
             deals.assign(team_id=_NO_TEAM),
             pipeline,
-            stage_changes=stage_changes,
+            stage_changes=histories,
             source=source,
             lost_stage_column=lost_stage_column,
         )
@@ -697,19 +712,19 @@ def review(
         aged = aging_frame(
             node_deals, node_changes, report, pipeline, as_of=as_of, percentile=percentile
         )
-        aging = _aging_lines(draft, aged, node_deals, percentile, currency)
+        aging = _aging_lines(draft, aged, node_deals.frame, percentile, currency)
 
     activity: pd.DataFrame | None = None
     idle: pd.DataFrame | None = None
-    if activities is None:
+    if acts is None:
         draft.lines.append(Line(code="notes.no_activities", section="notes"))
     else:
-        activity = _activity_table(activities, reps, narrowed, period, as_of)
+        activity = _activity_table(acts, reps, narrowed, period, as_of)
         _activity_summary(draft, activity)
         if node_changes is None:
             draft.lines.append(Line(code="notes.no_idle", section="notes"))
         else:
-            idle = _idle_deals(node_deals, node_changes, pipeline, activities, as_of, places)
+            idle = _idle_deals(node_deals, node_changes, pipeline, acts, as_of, places)
             _idle_lines(draft, idle, currency)
 
     _forecast_lines(draft, forecast, goal, simulation, level, seed)
@@ -763,16 +778,18 @@ def review(
 
 # --------------------------------------------------------------------------- sections
 def _of_node(
-    deals: pd.DataFrame, stage_changes: pd.DataFrame | None, reps: Sequence[str], narrowed: bool
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    deals: CheckedFrame, stage_changes: CheckedFrame | None, reps: Sequence[str], narrowed: bool
+) -> tuple[CheckedFrame, CheckedFrame | None]:
     """The deals of the node's reps and their stage changes (all of them for the whole org)."""
     if not narrowed:
         return deals, stage_changes
-    node_deals = deals[deals["owner_id"].isin(reps).to_numpy()]
+    node_deals = deals.rows(deals.frame["owner_id"].isin(reps).to_numpy(dtype=bool))
     if stage_changes is None:
         return node_deals, None
-    ids = set(node_deals["id"].dropna().tolist())
-    return node_deals, stage_changes[stage_changes["opportunity_id"].isin(ids).to_numpy()]
+    ids = node_deals.frame["id"]
+    return node_deals, stage_changes.rows(
+        stage_changes.frame["opportunity_id"].isin(ids).to_numpy(dtype=bool)
+    )
 
 
 @dataclass
@@ -1294,7 +1311,7 @@ def _ranked(actions: list[Line], most: int) -> list[Line]:
 
 
 def _activity_table(
-    activities: Sequence[Activity] | pd.DataFrame,
+    activities: Sequence[Activity] | CheckedFrame,
     reps: Sequence[str],
     narrowed: bool,
     period: Period,
@@ -1326,10 +1343,10 @@ def _activity_table(
 
 
 def _idle_deals(
-    deals: pd.DataFrame,
-    changes: pd.DataFrame,
+    deals: CheckedFrame,
+    changes: CheckedFrame,
     pipeline: Pipeline,
-    activities: Sequence[Activity] | pd.DataFrame,
+    activities: Sequence[Activity] | CheckedFrame,
     as_of: date,
     places: int,
 ) -> pd.DataFrame:
