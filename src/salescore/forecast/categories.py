@@ -211,9 +211,9 @@ class CategoryForecast(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> p = tour_pipeline()
-        >>> f = forecast_categories(tour_opportunities(p), p)
+        >>> from salescore import datasets
+        >>> p = datasets.pipeline()
+        >>> f = forecast_categories(datasets.opportunities(p), p)
         >>> f.money("R1", "closed").currency
         'CNY'
         """
