@@ -490,9 +490,9 @@ class MarkovModel(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> m = MarkovModel.fit(tour_opportunities(pipeline), pipeline, step="week")
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> m = MarkovModel.fit(datasets.opportunities(pipeline), pipeline, step="week")
         >>> m.transition.sum(axis=1).round(12).tolist()
         [1.0, 1.0, 1.0, 1.0, 1.0]
         """
@@ -610,9 +610,9 @@ class MarkovModel(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> m = MarkovModel.fit(tour_opportunities(pipeline), pipeline)
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> m = MarkovModel.fit(datasets.opportunities(pipeline), pipeline)
         >>> bool((m.win_within(4) <= m.win_within(12)).all())
         True
         """
@@ -658,9 +658,9 @@ class MarkovModel(Result):
         --------
         >>> from datetime import date
         >>> from salescore.calendar import Period
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> deals = tour_opportunities(pipeline)
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> deals = datasets.opportunities(pipeline)
         >>> m = MarkovModel.fit(deals, pipeline)
         >>> q2 = m.period_odds(deals, as_of=date(2026, 4, 1), period=Period.quarter(2026, 2))
         >>> q3 = m.period_odds(deals, as_of=date(2026, 4, 1), period=Period.quarter(2026, 3))
