@@ -192,9 +192,9 @@ def simulate(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-    >>> pipeline = tour_pipeline()
-    >>> sim = simulate(tour_opportunities(pipeline), pipeline, seed=7, n=20_000)
+    >>> from salescore import datasets
+    >>> pipeline = datasets.pipeline()
+    >>> sim = simulate(datasets.opportunities(pipeline), pipeline, seed=7, n=20_000)
     >>> abs(sim.mean - sim.analytic_mean) < 4 * sim.standard_error
     True
     >>> lo, hi = sim.interval(0.8)
