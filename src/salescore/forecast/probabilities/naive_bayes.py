@@ -250,9 +250,9 @@ def closed_outcomes(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-    >>> pipeline = tour_pipeline()
-    >>> closed = closed_outcomes(tour_opportunities(pipeline), pipeline)
+    >>> from salescore import datasets
+    >>> pipeline = datasets.pipeline()
+    >>> closed = closed_outcomes(datasets.opportunities(pipeline), pipeline)
     >>> len(closed), int(closed["won"].sum())
     (23, 9)
     >>> scorer = NaiveBayesScorer.fit(closed, ["owner_id", "channel_id"])
