@@ -77,9 +77,9 @@ class StageWinRates(Result):
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-    >>> pipeline = tour_pipeline()
-    >>> rates = stage_win_rates(tour_opportunities(pipeline), pipeline, min_sample=5)
+    >>> from salescore import datasets
+    >>> pipeline = datasets.pipeline()
+    >>> rates = stage_win_rates(datasets.opportunities(pipeline), pipeline, min_sample=5)
     >>> rates.table[["stage", "reached_closed", "won", "rate", "source"]].round(3)
              stage  reached_closed  won   rate  source
     0      Qualify              23    9  0.391  pooled
@@ -113,9 +113,9 @@ class StageWinRates(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> rates = stage_win_rates(tour_opportunities(pipeline), pipeline, by="owner_id",
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> rates = stage_win_rates(datasets.opportunities(pipeline), pipeline, by="owner_id",
         ...                         smoothing=5, min_sample=5)
         >>> {k: round(v, 3) for k, v in rates.probabilities({"owner_id": "R1"}).items()}
         {'Qualify': 0.372, 'Proposal': 0.425, 'Negotiation': 0.464}
@@ -146,9 +146,9 @@ class StageWinRates(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> rates = stage_win_rates(tour_opportunities(pipeline), pipeline, by="owner_id",
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> rates = stage_win_rates(datasets.opportunities(pipeline), pipeline, by="owner_id",
         ...                         min_sample=5)
         >>> wide = rates.for_segments()
         >>> list(wide.columns), list(wide.index)
@@ -419,10 +419,10 @@ def stage_win_rates(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+    >>> from salescore import datasets
     >>> from salescore.frames import history_frame, to_frame
-    >>> pipeline = tour_pipeline()
-    >>> deals = tour_opportunities(pipeline)
+    >>> pipeline = datasets.pipeline()
+    >>> deals = datasets.opportunities(pipeline)
     >>> rates = stage_win_rates(history_frame(deals), pipeline, opportunities=to_frame(deals),
     ...                         by="owner_id", smoothing=10, min_sample=5)
     >>> rates.table.loc[rates.table["owner_id"] == "R3",
