@@ -157,8 +157,8 @@ def _stage_probabilities(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_pipeline
-    >>> _stage_probabilities(tour_pipeline(), {"Proposal": 0.5}).tolist()
+    >>> from salescore import datasets
+    >>> _stage_probabilities(datasets.pipeline(), {"Proposal": 0.5}).tolist()
     [0.1, 0.5, 0.7, 1.0, 0.0]
     """
     table = np.array([s.probability for s in pipeline.stages], dtype=np.float64)
