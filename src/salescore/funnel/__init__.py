@@ -8,11 +8,11 @@ aging) work from reports.
 
 Examples
 --------
->>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+>>> from salescore import datasets
 >>> from salescore.funnel import funnel, required_pipeline
 >>> from salescore.money import Money
->>> pipeline = tour_pipeline()
->>> report = funnel(tour_opportunities(pipeline), pipeline)
+>>> pipeline = datasets.pipeline()
+>>> report = funnel(datasets.opportunities(pipeline), pipeline)
 >>> required_pipeline(Money("5000000", "CNY"), report).table["deals"].tolist()
 [89, 63, 54]
 """
