@@ -143,9 +143,9 @@ class FunnelCounts(Result):
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-    >>> pipeline = tour_pipeline()
-    >>> deals = tour_opportunities(pipeline)
+    >>> from salescore import datasets
+    >>> pipeline = datasets.pipeline()
+    >>> deals = datasets.opportunities(pipeline)
     >>> whole = funnel_counts(deals, pipeline)
     >>> whole == funnel_counts(deals[:15], pipeline) + funnel_counts(deals[15:], pipeline)
     True
@@ -234,9 +234,9 @@ class FunnelCounts(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> deals = tour_opportunities(pipeline)
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> deals = datasets.opportunities(pipeline)
         >>> funnel_counts(deals, pipeline, by=["owner_id"]).total() == funnel_counts(
         ...     deals, pipeline)
         True
@@ -256,9 +256,9 @@ class FunnelCounts(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> deals = tour_opportunities(pipeline)
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> deals = datasets.opportunities(pipeline)
         >>> counts = funnel_counts(deals, pipeline, by=["owner_id"])
         >>> r1 = counts.select({"owner_id": "R1"})
         >>> r1 == funnel_counts([d for d in deals if d.owner_id == "R1"], pipeline)
@@ -296,9 +296,9 @@ class FunnelCounts(Result):
 
         Examples
         --------
-        >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-        >>> pipeline = tour_pipeline()
-        >>> counts = funnel_counts(tour_opportunities(pipeline), pipeline, by=["owner_id"])
+        >>> from salescore import datasets
+        >>> pipeline = datasets.pipeline()
+        >>> counts = funnel_counts(datasets.opportunities(pipeline), pipeline, by=["owner_id"])
         >>> counts.segments()["owner_id"].tolist()
         ['R1', 'R2', 'R3']
         """
@@ -677,9 +677,9 @@ def funnel_counts(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-    >>> pipeline = tour_pipeline()
-    >>> counts = funnel_counts(tour_opportunities(pipeline), pipeline, source="snapshot")
+    >>> from salescore import datasets
+    >>> pipeline = datasets.pipeline()
+    >>> counts = funnel_counts(datasets.opportunities(pipeline), pipeline, source="snapshot")
     >>> counts.inference, int(counts.by_group["won"].sum()), int(counts.by_group[
     ...     "lost_stage_assumed"].sum())
     ('snapshot', 9, 14)
@@ -845,10 +845,10 @@ def funnel_counts_frame(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+    >>> from salescore import datasets
     >>> from salescore.frames import history_frame, to_frame
-    >>> pipeline = tour_pipeline()
-    >>> deals = tour_opportunities(pipeline)
+    >>> pipeline = datasets.pipeline()
+    >>> deals = datasets.opportunities(pipeline)
     >>> counts = funnel_counts_frame(to_frame(deals), pipeline, stage_changes=history_frame(deals))
     >>> counts == funnel_counts(deals, pipeline)
     True
