@@ -101,10 +101,10 @@ def bottlenecks(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+    >>> from salescore import datasets
     >>> from salescore.funnel import funnel
-    >>> pipeline = tour_pipeline()
-    >>> report = funnel(tour_opportunities(pipeline), pipeline)
+    >>> pipeline = datasets.pipeline()
+    >>> report = funnel(datasets.opportunities(pipeline), pipeline)
     >>> bottlenecks(report, {"Qualify": 0.8, "Proposal": 0.9, "Negotiation": 0.5})
              stage    actual  benchmark       gain  rank
     0  Negotiation  0.375000        0.5  626000.00     1
@@ -274,10 +274,10 @@ def aging(
     Examples
     --------
     >>> from datetime import date
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+    >>> from salescore import datasets
     >>> from salescore.funnel import funnel
-    >>> pipeline = tour_pipeline()
-    >>> deals = tour_opportunities(pipeline)
+    >>> pipeline = datasets.pipeline()
+    >>> deals = datasets.opportunities(pipeline)
     >>> table = aging(deals, funnel(deals, pipeline), pipeline, as_of=date(2026, 5, 1))
     >>> len(table), int(table["overdue"].sum())
     (17, 14)
@@ -341,11 +341,11 @@ def aging_frame(
     Examples
     --------
     >>> from datetime import date
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+    >>> from salescore import datasets
     >>> from salescore.frames import history_frame, to_frame
     >>> from salescore.funnel import funnel
-    >>> pipeline = tour_pipeline()
-    >>> deals = tour_opportunities(pipeline)
+    >>> pipeline = datasets.pipeline()
+    >>> deals = datasets.opportunities(pipeline)
     >>> table = aging_frame(to_frame(deals), history_frame(deals), funnel(deals, pipeline),
     ...                     pipeline, as_of=date(2026, 5, 1))
     >>> table.equals(aging(deals, funnel(deals, pipeline), pipeline, as_of=date(2026, 5, 1))
