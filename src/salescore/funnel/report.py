@@ -169,9 +169,9 @@ class FunnelReport(Result):
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-    >>> pipeline = tour_pipeline()
-    >>> report = funnel(tour_opportunities(pipeline), pipeline, by=["owner_id"])
+    >>> from salescore import datasets
+    >>> pipeline = datasets.pipeline()
+    >>> report = funnel(datasets.opportunities(pipeline), pipeline, by=["owner_id"])
     >>> report.summary[["deals", "won", "lost", "win_rate"]].round(3)
               deals  won  lost  win_rate
     owner_id
@@ -373,10 +373,10 @@ def report_from_counts(counts: FunnelCounts, *, rounding: str = ROUND_HALF_EVEN)
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+    >>> from salescore import datasets
     >>> from salescore.funnel import funnel_counts
-    >>> pipeline = tour_pipeline()
-    >>> deals = tour_opportunities(pipeline)
+    >>> pipeline = datasets.pipeline()
+    >>> deals = datasets.opportunities(pipeline)
     >>> parts = [funnel_counts(deals[i::3], pipeline) for i in range(3)]
     >>> report_from_counts(sum(parts)).won == funnel(deals, pipeline).won
     True
@@ -454,9 +454,9 @@ def funnel(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
-    >>> pipeline = tour_pipeline()
-    >>> report = funnel(tour_opportunities(pipeline), pipeline)
+    >>> from salescore import datasets
+    >>> pipeline = datasets.pipeline()
+    >>> report = funnel(datasets.opportunities(pipeline), pipeline)
     >>> report.table[["entered", "advanced", "lost", "open", "conversion"]].round(3)
                  entered  advanced  lost  open  conversion
     stage
@@ -521,10 +521,11 @@ def funnel_frame(
 
     Examples
     --------
-    >>> from salescore._tour.foundation import tour_opportunities, tour_pipeline
+    >>> from salescore import datasets
     >>> from salescore.frames import to_frame
-    >>> pipeline = tour_pipeline()
-    >>> report = funnel_frame(to_frame(tour_opportunities(pipeline)), pipeline, source="snapshot")
+    >>> pipeline = datasets.pipeline()
+    >>> deals = to_frame(datasets.opportunities(pipeline))
+    >>> report = funnel_frame(deals, pipeline, source="snapshot")
     >>> report.inference, report.table["entered"].tolist()
     ('snapshot', [40, 18, 15])
     >>> report.table["win_rate"].round(3).tolist()   # lost deals' stages unknown
