@@ -408,3 +408,41 @@ def test_all_sorted_in_every_facade():
         "Plan",
         "run",
     ]
+
+
+# --------------------------------------------------------------------------- docstrings
+#: The shell may use its own private tour; every other example must run for a public user.
+TOUR_IMPORT = "from salescore._tour"
+
+
+def _docstrings_importing_tour(path: Path) -> list[str]:
+    """The names of the module, classes and functions of ``path`` whose docstring imports _tour."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, kinds) and TOUR_IMPORT in (ast.get_docstring(node) or ""):
+            found.append(getattr(node, "name", "<module>"))
+    return found
+
+
+def test_docstrings_import_no_private_tour():
+    offending = [
+        f"{path.relative_to(SRC)}:{name}"
+        for path in sorted(SRC.rglob("*.py"))
+        if "_tour" not in path.relative_to(SRC).parts[:1] and path.name != "__main__.py"
+        for name in _docstrings_importing_tour(path)
+    ]
+    assert offending == []
+
+
+def test_docstrings_importing_tour_are_found(tmp_path: Path):
+    module = tmp_path / "example.py"
+    module.write_text(
+        '"""Top.\n\n>>> from salescore._tour.foundation import tour_pipeline\n"""\n\n\n'
+        'def public():\n    """>>> from salescore import datasets"""\n\n\n'
+        "class Report:\n"
+        '    def total(self):\n        """>>> from salescore._tour import SECTIONS"""\n',
+        encoding="utf-8",
+    )
+    assert _docstrings_importing_tour(module) == ["<module>", "total"]
