@@ -139,7 +139,7 @@ def numpy_bound(df: pd.DataFrame, start: np.datetime64, end: np.datetime64) -> d
     stage, names = pd.factorize(df["stage"].to_numpy())
     by_name = np.array([PROBABILITY.get(str(n), 1.0) for n in names])
     won = np.array([str(n) == "Won" for n in names])[stage]
-    is_open = np.isin(np.arange(len(names)), [i for i, n in enumerate(names) if n in OPEN])[stage]
+    is_open = np.array([str(n) in OPEN for n in names])[stage]
     expected = df["expected_close_date"].to_numpy()
     closed = df["close_date"].to_numpy()
     open_in = is_open & (expected >= start) & (expected < end)

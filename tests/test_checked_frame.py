@@ -51,6 +51,20 @@ def _deals(n: int = 4) -> pd.DataFrame:
     )
 
 
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The contract name of every frame check from here on (``validation._run`` counted)."""
+    names: list[str] = []
+    real = frames_module._run
+
+    def counting(df: pd.DataFrame, contract: FrameContract, lazy: bool):
+        names.append(contract.name)
+        return real(df, contract, lazy)
+
+    monkeypatch.setattr(frames_module, "_run", counting)
+    return names
+
+
 def test_of_checks_like_validate_frame() -> None:
     df = _deals()
     checked = CheckedFrame.of(df, OPPORTUNITIES)
@@ -66,16 +80,9 @@ def test_of_checks_like_validate_frame() -> None:
     assert str(once.value) == str(raw.value)
 
 
-def test_a_checked_frame_is_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_checked_frame_is_not_checked_again(runs: list[str]) -> None:
     checked = CheckedFrame.of(_deals(), OPPORTUNITIES)
-    runs: list[str] = []
-    real = frames_module._run
-
-    def counting(df: pd.DataFrame, contract: FrameContract, lazy: bool):
-        runs.append(contract.name)
-        return real(df, contract, lazy)
-
-    monkeypatch.setattr(frames_module, "_run", counting)
+    runs.clear()
     assert validate_frame(checked, OPPORTUNITIES)["id"].tolist() == ["D0", "D1", "D2", "D3"]
     valid, failures = partition_frame(checked, OPPORTUNITIES)
     assert len(valid) == 4 and failures.empty
@@ -179,7 +186,7 @@ def test_activity_calculators_take_a_checked_frame() -> None:
     )
 
 
-def test_review_checks_each_frame_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_review_checks_each_frame_once(runs: list[str]) -> None:
     deals = datasets.opportunities(PIPE, n=120)
     frame, changes, acts = (
         to_frame(deals, model=Opportunity),
@@ -198,14 +205,7 @@ def test_review_checks_each_frame_once(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = review(
         deals, PIPE, activities=datasets.activities(deals), previous=deals[:100], **kw
     )
-    runs: list[str] = []
-    real = frames_module._run
-
-    def counting(df: pd.DataFrame, contract: FrameContract, lazy: bool):
-        runs.append(contract.name)
-        return real(df, contract, lazy)
-
-    monkeypatch.setattr(frames_module, "_run", counting)
+    runs.clear()
     pack = review(
         frame, PIPE, stage_changes=changes, activities=acts, previous=frame.iloc[:100], **kw
     )
