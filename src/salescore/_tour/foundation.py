@@ -23,7 +23,7 @@ from salescore import (
     datasets,
 )
 from salescore._tour._common import heading
-from salescore.frames import OPPORTUNITIES, to_frame, validate_frame
+from salescore.frames import OPPORTUNITIES, CheckedFrame, to_frame, validate_frame
 
 SEED = 20260101
 
@@ -116,3 +116,11 @@ def section(out: TextIO) -> None:
     except FrameValidationError as exc:
         out.write(f"{exc}\n")
         out.write(exc.failures.to_string(index=False) + "\n")
+
+    heading(out, "Checked once, used by every calculator")
+    checked = CheckedFrame.of(frame, OPPORTUNITIES)
+    won = checked.rows((checked.frame["stage"] == "Won").to_numpy())
+    out.write(
+        f"{checked!r}: the bulk calculators take it without checking it again; "
+        f"its {len(won)} won deals, a subset, stay checked: {won!r}\n"
+    )
